@@ -1,0 +1,85 @@
+"""`report build`: check -> analyse -> render every format -> write atomically -> record the edition."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .analysis import analyse
+from .briefing import Briefing
+from .changes import compare, snapshot
+from .checks import CheckResult, check_file
+from .errors import UsageError, WorkbookHasErrors
+from .history import History
+from .output import atomic_write_all
+
+FORMATS = ("xlsx", "html", "eml")
+
+
+@dataclass
+class BuildResult:
+    briefing: Briefing
+    check: CheckResult
+    paths: list[Path]
+    history: Path
+
+
+def parse_edition(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--edition '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-06-01.") from None
+
+
+def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats: tuple[str, ...] = FORMATS,
+          history_path: Path | None = None, today: dt.date | None = None) -> BuildResult:
+    """Build the briefing files; raise WorkbookHasErrors (nothing written) if the workbook has errors."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"--format '{unknown[0]}' is not a format: choose from {', '.join(FORMATS)}.")
+    formats = tuple(f for f in FORMATS if f in formats) or FORMATS
+    today = today or dt.date.today()
+    result = check_file(workbook, today)
+    if result.tracker is None:
+        raise WorkbookHasErrors(result)
+    tracker = result.tracker
+    edition = edition or tracker.settings.edition_date or today
+    history_path = history_path or outdir / "history.sqlite"
+    digest = hashlib.sha256(Path(workbook).read_bytes()).hexdigest()
+
+    with History(history_path) as history:
+        briefing = analyse(tracker, edition, result.findings)
+        previous = history.previous(edition)
+        current = snapshot(tracker)
+        briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
+        files = render(briefing, formats)
+        paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
+        # Outputs first, then the record: a build that fails to write records nothing.
+        atomic_write_all(paths)
+        history.record(briefing, current, digest, __version__)
+    return BuildResult(briefing, result, list(paths), history_path)
+
+
+def render(briefing: Briefing, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """Every requested format as bytes, all from the same Briefing."""
+    from .render.email import render_eml
+    from .render.html import render_html
+    from .render.xlsx import render_xlsx
+
+    out: dict[str, bytes] = {}
+    xlsx: bytes | None = None
+    if "xlsx" in formats or "eml" in formats:
+        xlsx = render_xlsx(briefing)
+    if "xlsx" in formats:
+        assert xlsx is not None
+        out["xlsx"] = xlsx
+    if "html" in formats:
+        out["html"] = render_html(briefing).encode("utf-8")
+    if "eml" in formats:
+        assert xlsx is not None
+        out["eml"] = render_eml(briefing, xlsx)
+    return out
