@@ -1,0 +1,126 @@
+"""Shared fixtures: the sample workbook, its briefing, workbook edits, LibreOffice and Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "workbooks" / "bifurcation-tracker.xlsx"
+FILES = Path(__file__).resolve().parent / "files"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+EDITION = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def sample_path() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A copy of the sample workbook that a test may change."""
+    target = tmp_path / "tracker.xlsx"
+    shutil.copyfile(SAMPLE, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_briefing():  # type: ignore[no-untyped-def]
+    """The sample's briefing for edition 2026-06-01, with no history."""
+    from report.analysis import analyse
+    from report.checks import check_file
+
+    result = check_file(SAMPLE, today=EDITION)
+    assert result.tracker is not None, [f.line() for f in result.findings]
+    return analyse(result.tracker, EDITION, result.findings)
+
+
+def edit_workbook(path: Path, change: Callable[[openpyxl.Workbook], None]) -> Path:
+    """Open `path` with openpyxl, let `change` edit it, save it in place. For building test inputs."""
+    book = openpyxl.load_workbook(path)
+    change(book)
+    book.save(path)
+    return path
+
+
+def append_row(book: openpyxl.Workbook, sheet: str, values: dict[str, object]) -> int:
+    """Add a row under the last filled row of `sheet`, by header name (without the '*')."""
+    ws = book[sheet]
+    headers = {str(c.value).rstrip("*").strip(): c.column for c in ws[1] if c.value}
+    row = 2
+    while any(ws.cell(row=row, column=col).value not in (None, "") for col in headers.values()):
+        row += 1
+    for name, value in values.items():
+        ws.cell(row=row, column=headers[name], value=value)
+    return row
+
+
+def set_cell(book: openpyxl.Workbook, sheet: str, key_column: str, key: str, column: str, value: object) -> None:
+    """Set `column` on the row of `sheet` whose `key_column` equals `key`."""
+    ws = book[sheet]
+    headers = {str(c.value).rstrip("*").strip(): c.column for c in ws[1] if c.value}
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=headers[key_column]).value == key:
+            ws.cell(row=row, column=headers[column], value=value)
+            return
+    raise KeyError(key)
+
+
+def soffice_convert(source: Path, to: str, outdir: Path, timeout: int = 180) -> Path:
+    """Convert with headless LibreOffice (its own profile, so conversions can run side by side)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is not installed: run scripts/test, which installs it"
+    profile = Path(tempfile.gettempdir()) / f"lo-profile-{uuid.uuid4().hex}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        completed = subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+             "--convert-to", to, "--outdir", str(outdir), str(source)],
+            capture_output=True, text=True, timeout=timeout,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    extension = to.split(":")[0]
+    produced = outdir / f"{source.stem}.{extension}"
+    assert completed.returncode == 0 and produced.exists(), completed.stdout + completed.stderr
+    return produced
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m report ARGS` in a real subprocess."""
+    return subprocess.run([sys.executable, "-m", "report", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, input=input, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
