@@ -26,6 +26,7 @@ class BuildResult:
     check: CheckResult
     paths: list[Path]
     history: Path
+    warnings: list[str]  # from rendering, e.g. text cut to fit an Excel cell
 
 
 def parse_edition(text: str) -> dt.date:
@@ -56,24 +57,26 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
         previous = history.previous(edition)
         current = snapshot(tracker)
         briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
-        files = render(briefing, formats)
+        files, warnings = render(briefing, formats)
         paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
         # Outputs first, then the record: a build that fails to write records nothing.
         atomic_write_all(paths)
         history.record(briefing, current, digest, __version__)
-    return BuildResult(briefing, result, list(paths), history_path)
+    return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 
-def render(briefing: Briefing, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """Every requested format as bytes, all from the same Briefing."""
+def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, bytes], list[str]]:
+    """Every requested format as bytes, all from the same Briefing, and the renderers' warnings."""
     from .render.email import render_eml
     from .render.html import render_html
-    from .render.xlsx import render_xlsx
+    from .render.xlsx import render_xlsx_report
 
     out: dict[str, bytes] = {}
+    warnings: list[str] = []
     xlsx: bytes | None = None
     if "xlsx" in formats or "eml" in formats:
-        xlsx = render_xlsx(briefing)
+        report = render_xlsx_report(briefing)
+        xlsx, warnings = report.data, list(report.warnings)
     if "xlsx" in formats:
         assert xlsx is not None
         out["xlsx"] = xlsx
@@ -82,4 +85,4 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> dict[str, bytes]:
     if "eml" in formats:
         assert xlsx is not None
         out["eml"] = render_eml(briefing, xlsx)
-    return out
+    return out, warnings

