@@ -52,15 +52,20 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     history_path = history_path or outdir / "history.sqlite"
     digest = hashlib.sha256(Path(workbook).read_bytes()).hexdigest()
 
+    # An existing history is opened (and checked) before anything is written; a new one is only
+    # created once the outputs are, so a build that fails leaves no database behind.
+    previous = None
+    if history_path.exists():
+        with History(history_path, create=False) as history:
+            previous = history.previous(edition)
+    briefing = analyse(tracker, edition, result.findings)
+    current = snapshot(tracker)
+    briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
+    files, warnings = render(briefing, formats)
+    paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
+    # Outputs first, then the record: a build that fails to write records nothing.
+    atomic_write_all(paths)
     with History(history_path) as history:
-        briefing = analyse(tracker, edition, result.findings)
-        previous = history.previous(edition)
-        current = snapshot(tracker)
-        briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
-        files, warnings = render(briefing, formats)
-        paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
-        # Outputs first, then the record: a build that fails to write records nothing.
-        atomic_write_all(paths)
         history.record(briefing, current, digest, __version__)
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 

@@ -7,14 +7,18 @@ import json
 import os
 import sys
 import traceback
+from email.message import EmailMessage
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from . import __version__
 from .errors import ReportError, UsageError, WorkbookHasErrors
 from .findings import Finding, summary
+
+if TYPE_CHECKING:
+    from .mail import Sent
 
 
 def _fail(error: BaseException, debug: bool) -> NoReturn:
@@ -101,7 +105,8 @@ def check(workbook: Path, as_json: bool) -> None:
 def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str, ...],
           history_path: Path | None) -> None:
     """Build this week's briefing from WORKBOOK."""
-    from .build import FORMATS, build as run_build, parse_edition
+    from .build import FORMATS, parse_edition
+    from .build import build as run_build
 
     result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
                        history_path)
@@ -161,8 +166,8 @@ def send(target: Path, to: tuple[str, ...], smtp: str, starttls: bool, use_ssl: 
          user: str | None, dry_run: bool, outdir: Path, edition: str | None, history_path: Path | None) -> None:
     """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
     from . import mail
-    from .build import build as run_build, parse_edition
-    from .history import History
+    from .build import build as run_build
+    from .build import parse_edition
 
     if starttls and use_ssl:
         raise UsageError("Choose one of --starttls and --ssl, not both.")
@@ -184,14 +189,26 @@ def send(target: Path, to: tuple[str, ...], smtp: str, starttls: bool, use_ssl: 
         return
     password = os.environ.get("REPORT_SMTP_PASSWORD")
     security = "ssl" if use_ssl else "starttls" if starttls else "none"
-    sent = mail.send(message, host, port, security=security, user=user, password=password, cafile=cafile)
+    try:
+        sent = mail.send(message, host, port, security=security, user=user, password=password, cafile=cafile)
+    except mail.PartlyRefused as partly:
+        # Some recipients did get it: that send happened and belongs in the history.
+        _record_send(history_path, message, partly.sent)
+        raise
     click.echo(f"Sent {sent.message_id} to {len(sent.recipients)} recipient{'s' if len(sent.recipients) != 1 else ''} "
                f"via {host}:{port}.")
+    _record_send(history_path, message, sent)
+
+
+def _record_send(history_path: Path, message: EmailMessage, sent: Sent) -> None:
+    from . import mail
+    from .history import History
+
     edition_date = mail.edition_of(message)
     if edition_date is not None:
         with History(history_path) as db:
             db.record_send(edition_date, sent.message_id, len(sent.recipients),
-                           dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
 
 def main() -> None:
