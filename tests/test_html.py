@@ -1,0 +1,622 @@
+"""The HTML page: sections in SPEC order, safe with hostile cells, self-contained, readable at 390 and 1280 px."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from conftest import EDITION, SAMPLE, append_row, edit_workbook, set_cell
+
+from report import schema
+from report.analysis import analyse
+from report.briefing import (
+    SECTIONS,
+    Briefing,
+    Changes,
+    FieldChange,
+    HealthItem,
+    Link,
+    QuarterWeight,
+    RowChange,
+    TimelineItem,
+    WatchItem,
+)
+from report.checks import check_file
+from report.render.html import (
+    _lanes,
+    _scale_top,
+    direction,
+    evidence_chart,
+    href,
+    render_html,
+    score_change,
+    timeline_chart,
+)
+
+PAYLOAD = "<script>alert(1)</script> <img src=x onerror=alert(1)> javascript:alert(1) {{ 7*7 }} {% raw %}"
+EVIL = "Evil " + PAYLOAD  # a lab and a source named with the payload
+HOSTILE_URLS = ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                "vbscript:msgbox(1)", "java\tscript:alert(1)", "//evil.example/x", "file:///etc/passwd")
+
+
+# Helpers
+
+
+def briefing_of(path: Path, edition: dt.date = EDITION) -> Briefing:
+    result = check_file(path, today=edition)
+    assert result.tracker is not None, [f.line() for f in result.findings]
+    return analyse(result.tracker, edition, result.findings)
+
+
+class Page:
+    """A Chromium page holding the HTML, recording console errors, page errors, dialogs and network requests."""
+
+    def __init__(self, browser: Any, html: str, width: int, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.set_content(html, wait_until="load")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def js(self, expression: str) -> Any:
+        return self.page.evaluate(expression)
+
+    def text(self) -> str:
+        return str(self.page.inner_text("body"))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    pages: list[Page] = []
+
+    def opener(html: str, width: int = 1280, height: int = 900) -> Page:
+        page = Page(browser, html, width, height)
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.close()
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.css = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.css += data
+
+
+def parse(html: str) -> Tags:
+    parser = Tags()
+    parser.feed(html)
+    return parser
+
+
+DOM_CHECKS = """() => ({
+  scripts: document.querySelectorAll('script').length,
+  images: document.querySelectorAll('img, iframe, object, embed, link').length,
+  handlers: Array.from(document.querySelectorAll('*')).flatMap(
+      e => Array.from(e.attributes).map(a => a.name)).filter(n => n.toLowerCase().startsWith('on')),
+  hrefs: Array.from(document.querySelectorAll('[href], [src], [action], [formaction]'))
+      .map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('action') || ''),
+})"""
+
+
+def assert_dom_is_safe(page: Page) -> None:
+    found = page.js(DOM_CHECKS)
+    assert found["scripts"] == 0
+    assert found["images"] == 0
+    assert found["handlers"] == []
+    for address in found["hrefs"]:
+        assert re.match(r"^(https?://|mailto:)", address), address
+        assert "javascript:" not in address.lower().replace("\t", "").replace(" ", "")[:20]
+    assert page.dialogs == []
+
+
+# The sample
+
+
+@pytest.fixture(scope="module")
+def sample_html(sample_briefing: Briefing) -> str:
+    return render_html(sample_briefing)
+
+
+def test_sections_in_spec_order_with_headings(open_page: Any, sample_html: str) -> None:
+    page = open_page(sample_html)
+    ids = page.js("Array.from(document.querySelectorAll('section')).map(s => s.id)")
+    assert ids == [section_id for section_id, _ in SECTIONS]
+    headings = page.js("Array.from(document.querySelectorAll('h1, h2')).map(h => [h.tagName, h.textContent.trim()])")
+    assert headings[0] == ["H1", "The bifurcation briefing"]
+    assert [text for tag, text in headings[1:]] == [heading for _, heading in SECTIONS[1:]]
+    assert all(tag == "H2" for tag, _ in headings[1:])
+    # Each h2 sits in its own section, in order.
+    owners = page.js("Array.from(document.querySelectorAll('h2')).map(h => h.closest('section').id)")
+    assert owners == [section_id for section_id, _ in SECTIONS[1:]]
+
+
+def test_sample_says_what_the_story_says(open_page: Any, sample_html: str) -> None:
+    text = open_page(sample_html).text()
+    for expected in ("TOO EARLY", "0 of 4", "42 days", "2026-W23", "1 June 2026", "The open-weights desk",
+                     "First edition: no earlier briefing to compare.", "No problems.", "in 213 days",
+                     "Alibaba Cloud's Q3 2026 AI revenue disclosures", "Seed report, 2026-05-27",
+                     "pays 1.20", "reverts 1.80"):
+        assert expected in text, expected
+    assert "watched, not imitated" in text
+
+
+def test_verdict_badge_headline_and_reasons(open_page: Any, sample_html: str) -> None:
+    page = open_page(sample_html)
+    badge = page.js("(() => { const b = document.querySelector('#verdict .state');"
+                    " return [b.textContent, getComputedStyle(b).backgroundColor]; })()")
+    assert badge[0] == "TOO EARLY"
+    assert badge[1] != "rgba(0, 0, 0, 0)"
+    weights = page.js("Array.from(document.querySelectorAll('#verdict .reasons .weight')).map(w => w.textContent)")
+    assert weights == ["+1.20 pays", "\u22120.60 reverts", "\u22120.60 reverts", "\u22120.60 reverts"]
+    facts = page.js("Array.from(document.querySelectorAll('#verdict .facts li')).map(li => li.textContent)")
+    assert facts[0].startswith("No watched lab has closed its flagship")
+
+
+def test_key_figures(open_page: Any, sample_html: str) -> None:
+    figures = open_page(sample_html).js(
+        "Array.from(document.querySelectorAll('#key-figures .figure')).map(f => f.innerText.replace(/\\s+/g, ' '))")
+    assert len(figures) == 4
+    assert "0 of 4" in figures[0]
+    assert "\u22120.60" in figures[1] and "pays 1.20" in figures[1] and "reverts 1.80" in figures[1]
+    assert "5" in figures[2] and "2026-Q2" in figures[2]
+    assert "in 213 days" in figures[3] and "31 December 2026" in figures[3]
+
+
+def test_lab_board_marks_pivot_and_weights(open_page: Any, sample_html: str) -> None:
+    rows = open_page(sample_html).js(
+        "Array.from(document.querySelectorAll('#labs tbody tr')).map(r => [r.className,"
+        " r.querySelector('th').textContent.trim(), r.querySelector('.weights').textContent.trim(),"
+        " r.querySelector('.role').textContent.trim()])")
+    assert rows[0] == ["is-pivot", "AlibabaChina", "Closed", "Pivot lab"]
+    assert [r[2] for r in rows[1:]] == ["Open"] * 4
+    assert [r[3] for r in rows[1:]] == ["Watched"] * 4
+
+
+def test_tables_have_scoped_headers(sample_html: str) -> None:
+    tags = parse(sample_html).tags
+    ths = [attrs for tag, attrs in tags if tag == "th"]
+    assert ths and all(attrs.get("scope") in ("col", "row") for attrs in ths)
+    assert sum(1 for tag, _ in tags if tag == "table") >= 6
+
+
+def test_charts_are_labelled_svg(open_page: Any, sample_html: str) -> None:
+    page = open_page(sample_html)
+    charts = page.js(
+        "Array.from(document.querySelectorAll('svg')).map(s => [s.id || s.closest('section').id,"
+        " s.getAttribute('role'), s.querySelector('title')?.textContent, s.querySelector('desc')?.textContent,"
+        " Array.from(s.querySelectorAll('text')).map(t => t.textContent)])")
+    assert {c[0] for c in charts} == {"evidence", "timeline"}
+    for _, role, title, desc, _texts in charts:
+        assert role == "img" and title and desc
+    evidence = next(c for c in charts if c[0] == "evidence")
+    assert {"pays 1.20", "reverts 1.80", "net \u22120.60", "2026-Q2"} <= set(evidence[4])
+    assert "2026-Q2: pays 1.20, reverts 1.80, net \u22120.60 (5 signals)" in evidence[3]
+    timeline = [c for c in charts if c[0] == "timeline"]
+    assert len(timeline) == 2  # wide and narrow, one shown at a time
+    assert any("Closed flagship (the pivot)" in text for text in timeline[0][4])
+
+
+def test_self_contained(sample_html: str, open_page: Any) -> None:
+    parsed = parse(sample_html)
+    names = [tag for tag, _ in parsed.tags]
+    assert "script" not in names and "link" not in names and "img" not in names and "iframe" not in names
+    assert names.count("style") == 1
+    for tag, attrs in parsed.tags:
+        assert "src" not in attrs, tag
+        if "href" in attrs:
+            assert tag == "a", tag
+    assert "@import" not in parsed.css and "url(" not in parsed.css
+    assert "@font-face" not in parsed.css
+    assert not re.search(r"https?:", parsed.css)
+    page = open_page(sample_html)
+    assert [url for url in page.requests if not url.startswith(("about:", "data:"))] == []
+
+
+def test_layout_at_390_and_1280_and_print(open_page: Any, sample_html: str, artifacts: Path) -> None:
+    phone = open_page(sample_html, width=390, height=844)
+    assert phone.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    # Nothing pokes out sideways either (a wrapper that scrolls its own content is allowed).
+    wide = phone.js("Array.from(document.querySelectorAll('main *')).filter(e =>"
+                    " e.getBoundingClientRect().right > document.documentElement.clientWidth + 1"
+                    " && !e.closest('.table-wrap, .chart')).map(e => e.tagName + '.' + e.className)")
+    assert wide == []
+    # Tables reflow into cards: no table wrapper needs to scroll on the sample.
+    assert phone.js("Array.from(document.querySelectorAll('.table-wrap, .chart'))"
+                    ".every(w => w.scrollWidth <= w.clientWidth + 1)")
+    assert phone.js("getComputedStyle(document.querySelector('.chart-narrow')).display") == "block"
+    assert phone.errors == []
+    phone.page.screenshot(path=str(artifacts / "html-sample-390.png"), full_page=True)
+
+    desk = open_page(sample_html, width=1280, height=900)
+    assert desk.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    width = desk.js("document.querySelector('main').getBoundingClientRect().width")
+    assert 900 <= width <= 1150
+    # A comfortable measure for the headline.
+    assert desk.js("document.querySelector('.headline').getBoundingClientRect().width") <= 800
+    assert desk.js("getComputedStyle(document.querySelector('.chart-wide')).display") == "block"
+    assert desk.js("Array.from(document.querySelectorAll('.table-wrap, .chart'))"
+                   ".every(w => w.scrollWidth <= w.clientWidth + 1)")
+    assert desk.js("getComputedStyle(document.querySelector('#labs thead')).position") != "absolute"
+    assert desk.errors == []
+    desk.page.screenshot(path=str(artifacts / "html-sample-1280.png"), full_page=True)
+
+    desk.page.emulate_media(media="print")
+    assert desk.js("getComputedStyle(document.querySelector('.verdict')).backgroundColor") == "rgba(0, 0, 0, 0)"
+    assert "attr(href)" in desk.js("getComputedStyle(document.querySelector('#sources a') || document.body,"
+                                   " '::after').content") or not desk.js("document.querySelector('#sources a')")
+    pdf = desk.page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    (artifacts / "html-sample.pdf").write_bytes(pdf)
+
+
+def test_no_sideways_scroll_at_any_common_width(open_page: Any, sample_html: str) -> None:
+    for width in (320, 600, 768, 960, 1024, 1120, 1440):
+        page = open_page(sample_html, width=width)
+        assert page.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), width
+        assert page.js("Array.from(document.querySelectorAll('.table-wrap, .chart'))"
+                       ".every(w => w.scrollWidth <= w.clientWidth + 1)"), width
+        page.close()
+
+
+# Hostile cells
+
+
+def _hostile(book: openpyxl.Workbook) -> None:
+    """The payload in every text column of every sheet, plus a lab, a source and rows named with it."""
+    keys = {("Labs", "Lab"), ("Sources", "Source")}  # renaming these would break references: add rows instead
+    for sheet in schema.TABLES:
+        ws = book[sheet.name]
+        headers = {str(c.value).rstrip("*").strip(): c.column for c in ws[1] if c.value}
+        first = headers[sheet.columns[0].name]
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row=row, column=first).value in (None, ""):
+                continue
+            for column in sheet.columns:
+                if column.kind in ("text", "value") and (sheet.name, column.name) not in keys:
+                    ws.cell(row=row, column=headers[column.name], value=f"{PAYLOAD} ({column.name} {row})")
+    for setting in ("Title", "Publication", "Editor", "Pivot model"):
+        set_cell(book, "Settings", "Setting", setting, "Value", f"{PAYLOAD} ({setting})")
+    append_row(book, "Sources", {"Source": EVIL, "Publisher": PAYLOAD,
+                                 "URL": "https://example.com/?q=<script>alert(1)</script>&x=\"'>",
+                                 "Published": dt.datetime(2026, 5, 2)})
+    append_row(book, "Labs", {"Lab": EVIL, "Country": PAYLOAD, "Flagship model": PAYLOAD, "Flagship scale": PAYLOAD,
+                              "Flagship weights": "Open", "Flagship licence": PAYLOAD, "Mid-scale model": PAYLOAD,
+                              "Mid-scale licence": PAYLOAD, "Watch": "Yes", "Source": EVIL, "Notes": PAYLOAD})
+    append_row(book, "Events", {"Date": dt.datetime(2026, 5, 3), "Lab": EVIL, "Kind": "Open-weight release",
+                                "Headline": PAYLOAD, "Model": PAYLOAD, "Source": EVIL, "Notes": PAYLOAD})
+    append_row(book, "Signals", {"Quarter": "2026-Q2", "Signal": PAYLOAD, "Lab": EVIL, "Value": PAYLOAD,
+                                 "Unit": PAYLOAD, "Points to": "Pays", "Strength": 3, "Confidence": "Confirmed",
+                                 "Observed": dt.datetime(2026, 1, 5), "Source": EVIL, "Notes": PAYLOAD})
+    append_row(book, "Milestones", {"Due": dt.datetime(2026, 5, 20), "Milestone": PAYLOAD,
+                                    "Why it matters": PAYLOAD, "Status": "Upcoming", "Outcome": PAYLOAD})
+    append_row(book, "Milestones", {"Due": dt.datetime(2026, 6, 5), "Milestone": "Soon: " + PAYLOAD,
+                                    "Why it matters": PAYLOAD, "Status": "Upcoming"})
+    # An unknown column whose header is the payload: the check warns, and the warning quotes it.
+    book["Labs"].cell(row=1, column=30, value=PAYLOAD)
+
+
+@pytest.fixture(scope="module")
+def hostile_briefing(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
+    path = tmp_path_factory.mktemp("hostile") / "tracker.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    edit_workbook(path, _hostile)
+    briefing = briefing_of(path)
+    # What changed, with the payload in every string, as the history would report it.
+    changes = Changes(
+        previous_edition=dt.date(2026, 5, 25),
+        rows=(RowChange("Labs", EVIL, "added"),
+              RowChange("Events", PAYLOAD, "removed"),
+              RowChange("Signals", PAYLOAD, "changed", (FieldChange(PAYLOAD, PAYLOAD, "Pays"),))),
+        verdict_before="TOO EARLY", verdict_after=briefing.verdict.state, score_before=0.0,
+        score_after=briefing.verdict.score, figures=(FieldChange(PAYLOAD, "1", PAYLOAD),),
+    )
+    return dataclasses.replace(briefing, changes=changes)
+
+
+def test_hostile_cells_stay_text(open_page: Any, hostile_briefing: Briefing, artifacts: Path) -> None:
+    # Every section carries some of the payload.
+    assert any(PAYLOAD in item.message for item in hostile_briefing.health)
+    assert any(item.kind == "stale" for item in hostile_briefing.health)
+    assert hostile_briefing.masthead.title.startswith(PAYLOAD)
+    html = render_html(hostile_briefing)
+    assert "<script>" not in html
+    assert "<img" not in html
+    for width in (390, 1280):
+        page = open_page(html, width=width)
+        page.page.wait_for_timeout(100)
+        assert_dom_is_safe(page)
+        text = page.text()
+        assert "{{ 7*7 }}" in text and "{% raw %}" in text
+        assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(1)>" in text
+        assert text.count("{{ 7*7 }}") >= 30
+        assert page.js("document.title").startswith(PAYLOAD)
+        assert page.errors == []
+        assert page.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        # Every section shows the payload as text.
+        for section_id, _ in SECTIONS:
+            if section_id in ("key-figures",):
+                continue  # figures are numbers; the next milestone is the sample's
+            assert page.js(f"document.getElementById('{section_id}').textContent.includes('{{{{ 7*7 }}}}')"), \
+                section_id
+        page.page.screenshot(path=str(artifacts / f"html-hostile-{width}.png"), full_page=True)
+    # The payload's source has a real https URL: it is linked, its query escaped inside the attribute.
+    hrefs = open_page(html).js("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+    assert "https://example.com/?q=<script>alert(1)</script>&x=\"'>" in hrefs
+    # The SVG labels carry the payload as text too.
+    svg_text = open_page(html).js("Array.from(document.querySelectorAll('svg text, svg desc'))"
+                                  ".map(t => t.textContent).join(' ')")
+    assert "Evil <script>" in svg_text
+
+
+def test_hostile_links_never_become_hrefs(open_page: Any, sample_briefing: Briefing) -> None:
+    """The analysis only passes http(s)/mailto links; the page checks again and never links anything else."""
+    briefing = sample_briefing
+    for index, url in enumerate(HOSTILE_URLS):
+        link = Link(f"source {index}", url)
+        briefing = dataclasses.replace(
+            briefing,
+            sources=tuple(dataclasses.replace(s, link=link, url_text=url) for s in briefing.sources),
+            labs=tuple(dataclasses.replace(lab, source=link) for lab in briefing.labs),
+            timeline=tuple(dataclasses.replace(e, source=link) for e in briefing.timeline),
+            latest_signals=tuple(dataclasses.replace(s, source=link) for s in briefing.latest_signals),
+            verdict=dataclasses.replace(briefing.verdict, reasons=tuple(
+                dataclasses.replace(r, source=link) for r in briefing.verdict.reasons)),
+        )
+        html = render_html(briefing)
+        page = open_page(html)
+        assert page.js("document.querySelectorAll('[href]').length") == 0, url
+        assert_dom_is_safe(page)
+        assert f"source {index}" in page.text()
+        page.close()
+    assert href(Link("x", "https://example.com/a")) == "https://example.com/a"
+    assert href(Link("x", "mailto:desk@example.com")) == "mailto:desk@example.com"
+    assert href(None) is None
+
+
+def test_safe_links_are_links(open_page: Any, sample_briefing: Briefing) -> None:
+    link = Link("Seed report", "https://example.com/seed?a=1&b=2")
+    briefing = dataclasses.replace(
+        sample_briefing, sources=tuple(dataclasses.replace(s, link=link) for s in sample_briefing.sources))
+    page = open_page(render_html(briefing))
+    assert page.js("Array.from(document.querySelectorAll('#sources a')).map(a => a.href)") == [
+        "https://example.com/seed?a=1&b=2"] * len(sample_briefing.sources)
+
+
+def test_long_unbroken_text_wraps_inside_tables(open_page: Any, sample_briefing: Briefing) -> None:
+    """Editors paste bare URLs as sources and long run-on strings: tables still fit, without scrolling."""
+    url = "https://example.com/" + "a-very-long-path-segment-" * 8 + "?with=query&and=more"
+    link = Link(url, url)
+    briefing = dataclasses.replace(
+        sample_briefing,
+        sources=tuple(dataclasses.replace(s, name=url, link=link, url_text=url) for s in sample_briefing.sources),
+        labs=tuple(dataclasses.replace(lab, source=link) for lab in sample_briefing.labs),
+        timeline=tuple(dataclasses.replace(e, source=link, headline="x" * 150) for e in sample_briefing.timeline),
+        latest_signals=tuple(dataclasses.replace(s, source=link, signal="y" * 150)
+                             for s in sample_briefing.latest_signals),
+    )
+    html = render_html(briefing)
+    for width in (390, 1280):
+        page = open_page(html, width=width)
+        assert page.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert page.js("Array.from(document.querySelectorAll('.table-wrap'))"
+                       ".every(w => w.scrollWidth <= w.clientWidth + 1)"), width
+
+
+def test_many_quarters_scroll_in_their_box_not_the_page(open_page: Any, sample_briefing: Briefing) -> None:
+    quarters = tuple(QuarterWeight(f"{2026 + n // 4}-Q{n % 4 + 1}", 0.6 * n, 0.6, 0.6 * n - 0.6, n + 1)
+                     for n in range(8))
+    html = render_html(dataclasses.replace(sample_briefing, quarters=quarters))
+    phone = open_page(html, width=390)
+    assert phone.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    # The chart keeps a legible size and scrolls inside its own box.
+    assert phone.js("document.querySelector('#evidence svg').getBoundingClientRect().width") >= 0.65 * 1356 - 1
+    assert phone.js("(() => { const c = document.querySelector('#evidence .chart'); "
+                    "return c.scrollWidth > c.clientWidth && getComputedStyle(c).overflowX === 'auto'; })()")
+    desk = open_page(html, width=1280)
+    assert desk.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert not desk.js("document.querySelector('.evidence-overview').classList.contains('side-by-side')")
+
+
+# Other verdicts and states
+
+
+def _spreading(book: openpyxl.Workbook) -> None:
+    append_row(book, "Events", {"Date": dt.datetime(2026, 5, 10), "Lab": "DeepSeek", "Kind": "Closed flagship",
+                                "Headline": "DeepSeek moves its flagship to closed weights",
+                                "Source": "Seed report, 2026-05-27"})
+    set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "Closed")
+    set_cell(book, "Labs", "Lab", "DeepSeek", "Status since", dt.datetime(2026, 5, 10))
+
+
+def test_spreading(open_page: Any, sample_copy: Path, artifacts: Path) -> None:
+    briefing = briefing_of(edit_workbook(sample_copy, _spreading))
+    assert briefing.verdict.state == "SPREADING"
+    page = open_page(render_html(briefing))
+    assert page.js("document.querySelector('#verdict .state').textContent") == "SPREADING"
+    assert page.js("document.querySelector('#verdict .verdict').classList.contains('verdict-spreading')")
+    headline = page.js("document.querySelector('#verdict .headline').textContent")
+    assert "DeepSeek" in headline and "spreading" in headline
+    follower = page.js("(() => { const r = Array.from(document.querySelectorAll('#labs tbody tr'))"
+                       ".find(r => r.textContent.includes('DeepSeek'));"
+                       " return [r.className, r.querySelector('.weights').textContent.trim(),"
+                       " r.querySelector('.role').textContent]; })()")
+    assert follower == ["is-follower", "Closed", "Follower"]
+    assert "1 of 4" in page.js("document.getElementById('key-figures').textContent")
+    timeline = page.js("Array.from(document.querySelectorAll('#timeline tbody tr')).map(r => r.textContent)")
+    assert len(timeline) == 3 and "DeepSeek" in timeline[1]
+    assert page.js("document.querySelectorAll('#timeline tbody tr.is-pivot').length") == 1
+    page.page.screenshot(path=str(artifacts / "html-spreading-1280.png"), full_page=True)
+
+
+BADGE = """(() => {
+  const b = document.querySelector('#verdict .state'); const s = getComputedStyle(b);
+  const lum = c => { const v = c.match(/\\d+/g).slice(0, 3).map(x => x / 255)
+    .map(x => x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const a = lum(s.color), z = lum(s.backgroundColor);
+  return [b.textContent, s.backgroundColor, (Math.max(a, z) + 0.05) / (Math.min(a, z) + 0.05)]; })()"""
+
+
+def test_each_state_has_its_own_badge_colour(open_page: Any, sample_briefing: Briefing) -> None:
+    colours = {}
+    for state in ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY"):
+        verdict = dataclasses.replace(sample_briefing.verdict, state=state)
+        text, colour, contrast = open_page(render_html(dataclasses.replace(sample_briefing, verdict=verdict))).js(BADGE)
+        assert text == state
+        assert contrast >= 4.5, (state, contrast)  # WCAG AA
+        colours[state] = colour
+    assert len(set(colours.values())) == 5, colours
+
+
+def test_changes_listed(open_page: Any, sample_briefing: Briefing) -> None:
+    changes = Changes(
+        previous_edition=dt.date(2026, 5, 25),
+        rows=(RowChange("Labs", "DeepSeek", "changed", (FieldChange("Flagship weights", "Open", "Closed"),
+                                                        FieldChange("Status since", "", "2026-05-10"))),
+              RowChange("Events", "2026-05-10 · DeepSeek · Closed flagship", "added"),
+              RowChange("Signals", "2026-Q2 · Old rumour", "removed")),
+        verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=1.2,
+        figures=(FieldChange("Followers", "0", "1"),),
+    )
+    page = open_page(render_html(dataclasses.replace(sample_briefing, changes=changes)))
+    text = page.js("document.getElementById('changes').innerText")
+    assert "25 May 2026" in text
+    assert re.search(r"Verdict\s+TOO EARLY\s*→\s*SPREADING", text)
+    assert "\u22120.60 → +1.20 (+1.80)" in text
+    assert re.search(r"Followers\s+0\s*→\s*1", text)
+    assert re.search(r"Flagship weights: Open\s*→\s*Closed", text)
+    assert re.search(r"Status since: –\s*→\s*2026-05-10", text)
+    assert re.search(r"Added\s+2026-05-10 · DeepSeek · Closed flagship", text, re.IGNORECASE)
+    assert re.search(r"Removed\s+2026-Q2 · Old rumour", text, re.IGNORECASE)
+    assert page.js("Array.from(document.querySelectorAll('#changes h3')).map(h => h.textContent)") == [
+        "Labs", "Events", "Signals"]
+
+
+def test_nothing_changed(open_page: Any, sample_briefing: Briefing) -> None:
+    changes = Changes(previous_edition=dt.date(2026, 5, 25), verdict_before="TOO EARLY", verdict_after="TOO EARLY",
+                      score_before=-0.6, score_after=-0.6)
+    text = open_page(render_html(dataclasses.replace(sample_briefing, changes=changes))).js(
+        "document.getElementById('changes').innerText")
+    assert "Nothing changed since the edition of 25 May 2026." in text
+    assert "First edition" not in text
+
+
+def test_watchlist_overdue_and_soon_stand_out(open_page: Any, sample_briefing: Briefing) -> None:
+    watch = (
+        WatchItem(dt.date(2026, 5, 29), "Late thing", None, "Upcoming", None, -3, True, False),
+        WatchItem(dt.date(2026, 6, 6), "Soon thing", "Why", "Upcoming", None, 5, False, True),
+        WatchItem(dt.date(2026, 5, 1), "Done thing", None, "Happened", "It happened", -31, False, False),
+        *sample_briefing.watchlist,
+    )
+    page = open_page(render_html(dataclasses.replace(sample_briefing, watchlist=watch)))
+    rows = page.js("Array.from(document.querySelectorAll('#watchlist tbody tr')).map(r => [r.className,"
+                   " r.querySelector('td').innerText.trim()])")
+    assert rows[0][0] == "is-overdue" and rows[0][1].lower() == "overdue 3 days overdue"
+    assert rows[1][0] == "is-soon"
+    assert "in 5 days" in rows[1][1] and "due soon" in rows[1][1].lower()
+    assert rows[2][0] == "is-done"
+    background = page.js("getComputedStyle(document.querySelector('#watchlist tr.is-overdue td')).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+
+
+def test_data_health_groups(open_page: Any, sample_briefing: Briefing) -> None:
+    health = (HealthItem("stale", "Signals row 3", "'X' was observed 40 days ago."),
+              HealthItem("no-source", "Labs row 4", "'Zhipu' has no source."),
+              HealthItem("warning", "Labs!M1", "Unknown column 'Extra' is ignored."))
+    page = open_page(render_html(dataclasses.replace(sample_briefing, health=health)))
+    assert page.js("Array.from(document.querySelectorAll('#health h3')).map(h => h.firstChild.textContent.trim())") \
+        == ["Stale signals", "Missing sources", "Check warnings"]
+    assert "No problems." not in page.js("document.getElementById('health').textContent")
+
+
+def test_empty_sections_say_so(open_page: Any, sample_briefing: Briefing) -> None:
+    briefing = dataclasses.replace(sample_briefing, quarters=(), latest_quarter=None, latest_signals=(), timeline=(),
+                                   watchlist=(), sources=(), labs=())
+    page = open_page(render_html(briefing))
+    assert page.js("document.querySelectorAll('svg').length") == 0
+    text = page.text()
+    for expected in ("No signals since the pivot yet", "No events since the pivot.", "Nothing on the watchlist.",
+                     "No sources on the Sources sheet.", "No labs on the Labs sheet."):
+        assert expected in text
+    assert page.errors == []
+
+
+# The pure pieces
+
+
+def test_scale_top_is_round() -> None:
+    assert [_scale_top(v) for v in (0, 0.6, 1.0, 1.2, 1.8, 2.5, 7, 12, 45)] == [1, 1, 1, 1.5, 2, 3, 8, 15, 50]
+
+
+def test_lanes_keep_labels_apart() -> None:
+    assert _lanes([(0, 100), (50, 150), (120, 200), (300, 400)]) == [0, 1, 0, 0]
+
+
+def test_direction_and_score_change() -> None:
+    assert [direction(w) for w in (1.2, -0.6, 0.0)] == ["pays", "reverts", "neutral"]
+    assert score_change(Changes(dt.date(2026, 5, 25), score_before=-0.6, score_after=1.2)) == \
+        "\u22120.60 \u2192 +1.20 (+1.80)"
+    assert score_change(Changes(dt.date(2026, 5, 25), score_before=1.0, score_after=1.0)) is None
+    assert score_change(Changes(None)) is None
+
+
+def test_evidence_chart_many_quarters_and_empty_quarter() -> None:
+    quarters = tuple(QuarterWeight(f"2026-Q{n}", n * 0.6, 0.3, n * 0.6 - 0.3, n) for n in range(1, 5)) + (
+        QuarterWeight("2027-Q1", 0, 0, 0, 0),)
+    chart = evidence_chart(quarters)
+    assert chart is not None
+    svg = str(chart)
+    assert svg.count("<rect") == 8
+    assert "no signals" in svg and "2027-Q1" in svg
+    assert evidence_chart(()) is None
+
+
+def test_timeline_chart_crowded_days() -> None:
+    items = tuple(TimelineItem(dt.date(2026, 4, 20), f"Lab {n}", "Closed flagship", "h", None, None, n == 0)
+                  for n in range(5))
+    charts = timeline_chart(items, dt.date(2026, 4, 20), dt.date(2026, 6, 1))
+    assert charts is not None
+    wide = str(charts.wide)
+    ys = sorted({float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="start" class="ev-label"',
+                                               wide)})
+    assert len(ys) == 5  # five lanes, no two labels on one line
+    assert 'class="pivot-ring"' in wide
+    assert timeline_chart((), dt.date(2026, 4, 20), dt.date(2026, 6, 1)) is None
