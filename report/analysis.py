@@ -24,6 +24,7 @@ from .briefing import (
     WatchItem,
 )
 from .findings import Finding
+from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
 from .values import text
 
@@ -148,9 +149,9 @@ def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], wa
                 f"weights at flagship scale ({len(follower_names)} of {watched} watched labs), "
                 f"{_days(days)} after the pivot.")
     lean = {
-        "LEANING PAYS": f"; the evidence leans towards closed weights paying (score {total:+.1f})",
-        "LEANING REVERTS": f"; the evidence leans towards the open-weight default reasserting (score {total:+.1f})",
-        "TOO EARLY": f"; the evidence is too mixed to call (score {total:+.1f})",
+        "LEANING PAYS": f"; the evidence leans towards closed weights paying (score {signed(total, 1)})",
+        "LEANING REVERTS": f"; the evidence leans towards the open-weight default reasserting (score {signed(total, 1)})",
+        "TOO EARLY": f"; the evidence is too mixed to call (score {signed(total, 1)})",
     }[verdict_state]
     return (f"The pivot is being watched, not imitated: 0 of {watched} watched labs have followed {s.pivot_lab} "
             f"into closed weights in the {_days(days)} since the pivot{lean}.")
@@ -223,7 +224,7 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     if not follow:
         reasons.append(Reason("fact", f"No watched lab has closed its flagship since the pivot on "
                                       f"{s.pivot_date.isoformat()} (0 of {watched})."))
-    reasons.append(Reason("fact", f"Score {total:+.2f}: pays {pays:.2f} against reverts {reverts:.2f}; "
+    reasons.append(Reason("fact", f"Score {signed(total)}: pays {pays:.2f} against reverts {reverts:.2f}; "
                                   f"the call needs ±{s.call_margin:.1f}."))
     moving = [sig for sig in tracker.signals if counts(sig, pivot_quarter) and signal_weight(sig) != 0]
     moving.sort(key=lambda sig: (-abs(signal_weight(sig)), -signal_weight(sig), sig.row))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..formatting import signed
+
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
@@ -19,16 +21,6 @@ def date(value: dt.date | None) -> str:
 def long_date(value: dt.date | None) -> str:
     """1 June 2026."""
     return f"{value.day} {value:%B %Y}" if value else "–"
-
-
-def signed(value: float | None, places: int = 2) -> str:
-    """+1.20 / −0.60 (a real minus sign), 0.00."""
-    if value is None:
-        return "–"
-    if abs(value) < 0.5 * 10**-places:
-        return f"{0:.{places}f}"
-    text = f"{abs(value):.{places}f}"
-    return ("+" if value > 0 else "\u2212") + text
 
 
 def number(value: float | None, places: int = 2) -> str:
