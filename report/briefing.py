@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 STATES = ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY")
 
@@ -138,6 +139,8 @@ class Changes:
     score_before: float | None = None
     score_after: float | None = None
     figures: tuple[FieldChange, ...] = ()  # key figures that moved
+
+    FIRST_EDITION: ClassVar[str] = "First edition: no earlier briefing to compare."
 
     @property
     def first(self) -> bool:

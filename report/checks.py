@@ -1,6 +1,8 @@
 """Raw rows -> checked records and located findings, all in one pass.
 
 Every problem is collected; none stops the others. Records come back only when there are no errors.
+Cross-sheet rules look at every row, even one with a bad cell elsewhere, so that fixing one problem
+never reveals another that could have been reported the first time.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .values import (
     show,
     text,
 )
-from .workbook import RawCell, RawSheet, RawWorkbook, cell_name, read_workbook
+from .workbook import RawCell, RawSheet, RawWorkbook, cell_name, column_index, range_start, read_workbook
 
 RECORD_TYPES: dict[str, type[Record]] = {
     "Labs": Lab,
@@ -63,11 +65,35 @@ def check_file(path: Path | str, today: dt.date | None = None) -> CheckResult:
     return check(read_workbook(path), today)
 
 
+@dataclass
+class _Row:
+    """One table row as typed: a value per column (None where the cell was bad), and the bad columns."""
+
+    number: int
+    values: dict[str, Any]
+    bad: set[str]  # attributes whose cell has an error
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad
+
+
+def _name_key(name: str) -> str:
+    """Names compare ignoring case and runs of spaces: 'Moonshot  kimi' is 'Moonshot Kimi'."""
+    return " ".join(name.split()).casefold()
+
+
 class _Checker:
     def __init__(self, book: RawWorkbook, today: dt.date) -> None:
         self.book = book
         self.today = today
         self.findings: list[Finding] = []
+        self.columns: dict[str, dict[str, int]] = {}  # schema sheet -> column name -> sheet column index
+
+    def title(self, sheet: str) -> str:
+        """The sheet's name as the editor sees it on its tab (it may differ in case from the schema's)."""
+        raw = self.book.sheets.get(sheet)
+        return raw.name if raw is not None else sheet
 
     def add(
         self,
@@ -80,27 +106,33 @@ class _Checker:
         row: int | None = None,
         value: object = None,
     ) -> None:
-        self.findings.append(Finding(level, code, sheet, cell, column, row, value, message))
+        """Record a finding; `sheet` is the schema's sheet name."""
+        where = self.title(sheet) if sheet is not None else None
+        self.findings.append(Finding(level, code, where, cell, column, row, value, message))
 
     # -- one cell ---------------------------------------------------------------------------------
 
     def typed(self, sheet: str, column: schema.Column, cell: RawCell | None, row: int) -> tuple[bool, Any]:
         """(ok, value) for one cell; a blank gives the column's default."""
-        where = dict(sheet=sheet, column=column.name, row=row)
+        where: dict[str, Any] = {"sheet": sheet, "column": column.name, "row": row}
         if cell is not None and cell.formula and cell.value is None:
             self.add("error", "formula-not-calculated",
                      "this formula has no saved value: open the workbook in Excel or LibreOffice, save it, "
                      "and run again", cell=cell.coordinate, **where)
             return False, None
         value = None if cell is None else cell.value
-        if isinstance(value, str) and value.strip().startswith("#") and cell is not None and cell.formula:
-            self.add("error", "formula-error", f"the formula here shows the error {show(value)}: fix the formula",
-                     cell=cell.coordinate, value=value, **where)
+        if cell is not None and cell.error:
+            if cell.formula:
+                self.add("error", "formula-error", f"the formula here shows the error {show(value)}: fix the formula",
+                         cell=cell.coordinate, value=value, **where)
+            else:
+                self.add("error", "error-value", f"this cell holds the error {show(value)}: replace it with a value",
+                         cell=cell.coordinate, value=value, **where)
             return False, None
         if value is None or (isinstance(value, str) and not value.strip()):
             if column.required:
                 self.add("error", "required", f"{column.name} is required: fill in this cell",
-                         cell=cell_name_for(cell, column, row, self._columns.get(sheet, {})), **where)
+                         cell=cell_name_for(cell, column, row, self.columns.get(sheet, {})), **where)
                 return False, None
             return True, column.default
         assert cell is not None
@@ -113,8 +145,7 @@ class _Checker:
     def parse(self, column: schema.Column, value: object) -> Any:
         kind = column.kind
         if kind == "date":
-            day = parse_date(value, self.book.epoch_1904)
-            return day
+            return parse_date(value, self.book.epoch_1904)
         if kind == "due":
             return parse_due(value, self.book.epoch_1904)
         if kind == "number":
@@ -130,7 +161,7 @@ class _Checker:
         if kind == "url":
             return parse_url(value)
         if kind == "source":
-            raw = text(value)
+            raw = " ".join(text(value).split())
             if looks_like_url(raw):
                 return parse_url(raw)
             return raw
@@ -141,8 +172,6 @@ class _Checker:
         return " ".join(text(value).split()) if kind == "lab" else text(value)
 
     # -- sheets -----------------------------------------------------------------------------------
-
-    _columns: dict[str, dict[str, int]]
 
     def header_map(self, spec: schema.Sheet, sheet: RawSheet) -> dict[str, int] | None:
         """Schema column name -> sheet column index; findings for unknown, repeated and missing headers."""
@@ -164,56 +193,60 @@ class _Checker:
                 found[column.name] = index
         missing = [c.name for c in spec.required_columns if c.name not in found]
         for name in missing:
+            where = "the header row" if sheet.header_row else "row 1 (the sheet is empty)"
             self.add("error", "missing-column",
-                     f"the required column {show(name)} is missing: add it to the header row",
+                     f"the required column {show(name)} is missing: add it to {where}",
                      sheet=spec.name, row=sheet.header_row, column=name)
+        names = {index: name for name, index in found.items()}
         for rng in sheet.merged:
+            first_column, first_row = range_start(rng)
             self.add("error", "merged-cells", f"cells {rng} are merged: unmerge them so each value has its own cell",
-                     sheet=spec.name, cell=rng.split(":")[0], value=rng)
+                     sheet=spec.name, cell=rng.split(":")[0], column=names.get(first_column), row=first_row,
+                     value=rng)
         return None if missing else found
 
-    def table(self, spec: schema.Sheet) -> list[Record]:
+    def table(self, spec: schema.Sheet) -> list[_Row]:
         sheet = self.book.sheets[spec.name]
         columns = self.header_map(spec, sheet)
         if columns is None:
             return []
-        self._columns[spec.name] = columns
-        record_type = RECORD_TYPES[spec.name]
-        records: list[Record] = []
+        self.columns[spec.name] = columns
+        rows: list[_Row] = []
         for raw in sheet.rows:
             if raw.is_blank():
                 continue
-            values: dict[str, Any] = {"row": raw.number}
-            ok = True
+            values: dict[str, Any] = {}
+            bad: set[str] = set()
             for column in spec.columns:
                 index = columns.get(column.name)
                 cell = raw.cells.get(index) if index is not None else None
                 good, value = self.typed(spec.name, column, cell, raw.number)
-                ok = ok and good
-                values[column.attr] = value
-            if ok:
-                records.append(record_type(**values))
-        return records
+                values[column.attr] = value if good else None
+                if not good:
+                    bad.add(column.attr)
+            rows.append(_Row(raw.number, values, bad))
+        return rows
 
-    def settings(self) -> Settings | None:
+    def settings(self) -> tuple[dict[str, Any], bool]:
+        """The settings' values by attribute, and whether all of them are good."""
         spec = schema.SETTINGS
         sheet = self.book.sheets[spec.name]
         columns = self.header_map(spec, sheet)
         if columns is None:
-            return None
-        self._columns[spec.name] = columns
-        fields = {schema.header_key(f.name.rstrip("*")): f for f in schema.SETTINGS_FIELDS}
+            return {}, False
+        self.columns[spec.name] = columns
+        fields = {schema.header_key(f.name): f for f in schema.SETTINGS_FIELDS}
         seen: dict[str, int] = {}
         values: dict[str, Any] = {}
         ok = True
+        value_index = columns.get("Value", columns["Setting"] + 1)
         for raw in sheet.rows:
             if raw.is_blank():
                 continue
             name_cell = raw.cells.get(columns["Setting"])
-            value_index = columns.get("Value", columns["Setting"] + 1)
             value_cell = raw.cells.get(value_index)
             if name_cell is None or not text(name_cell.value):
-                if value_cell is not None:
+                if value_cell is not None and text(value_cell.value):
                     self.add("warning", "unnamed-setting", f"the value {show(text(value_cell.value))} has no "
                              "setting name beside it; it is ignored", sheet=spec.name, cell=value_cell.coordinate,
                              row=raw.number, value=text(value_cell.value))
@@ -232,10 +265,8 @@ class _Checker:
                 continue
             seen[field_spec.name] = raw.number
             good, value = self.typed(spec.name, field_spec, value_cell, raw.number)
-            if value_cell is None and field_spec.required:
-                pass  # reported by typed() with the Value cell's address
             ok = ok and good
-            values[field_spec.attr] = value
+            values[field_spec.attr] = value if good else None
         for field_spec in schema.SETTINGS_FIELDS:
             if field_spec.name not in seen:
                 if field_spec.required:
@@ -244,99 +275,103 @@ class _Checker:
                              sheet=spec.name, column=field_spec.name)
                     ok = False
                 values[field_spec.attr] = field_spec.default
-        if not ok:
-            return None
-        values["recipients"] = values.get("recipients") or ()
-        for attr in ("stale_after_days", "call_margin"):
-            values[attr] = float(values[attr])
-        return Settings(**values)
+        return values, ok
 
     # -- across sheets ----------------------------------------------------------------------------
 
-    def cross(self, settings: Settings | None, tables: dict[str, list[Record]]) -> dict[str, list[Record]]:
-        labs: list[Lab] = tables["Labs"]  # type: ignore[assignment]
-        sources: list[Source] = tables["Sources"]  # type: ignore[assignment]
-        lab_names = self.unique("Labs", "Lab", [(r.row, r.lab) for r in labs])
-        source_names = self.unique("Sources", "Source", [(r.row, r.source) for r in sources])
+    def cross(self, settings: dict[str, Any], tables: dict[str, list[_Row]]) -> dict[str, str]:
+        """Rules between sheets; the lab names as written on the Labs sheet, by name key."""
+        lab_names = self.unique("Labs", "Lab", tables["Labs"])
+        source_names = self.unique("Sources", "Source", tables["Sources"])
 
-        def lab_ref(sheet: str, record: Record, name: str | None, column: str = "Lab") -> str | None:
-            if name is None:
-                return None
-            canonical = lab_names.get(name.casefold())
-            if canonical is None:
-                self.add("error", "unknown-lab", f"{show(name)} is not a lab on the Labs sheet: add it there or "
-                         "fix the spelling", sheet=sheet, cell=self.cell(sheet, column, record.row),
-                         column=column, row=record.row, value=name)
-            return canonical
-
-        out: dict[str, list[Record]] = {}
         for sheet in ("Events", "Signals"):
-            fixed: list[Record] = []
-            for record in tables[sheet]:
-                canonical = lab_ref(sheet, record, getattr(record, "lab"))
-                fixed.append(_replace(record, lab=canonical) if canonical else record)
-            out[sheet] = fixed
-        out["Labs"] = list(labs)
-        out["Sources"] = list(sources)
-        out["Milestones"] = list(tables["Milestones"])
+            for row in tables[sheet]:
+                name = row.values.get("lab")
+                if name is not None and _name_key(name) not in lab_names:
+                    self.add("error", "unknown-lab", f"{show(name)} is not a lab on the Labs sheet: add it there "
+                             "or fix the spelling", sheet=sheet, cell=self.cell(sheet, "Lab", row.number),
+                             column="Lab", row=row.number, value=name)
 
-        if settings is not None and settings.pivot_lab.casefold() not in lab_names:
-            row = self.setting_row("Pivot lab")
-            self.add("error", "unknown-lab", f"the pivot lab {show(settings.pivot_lab)} is not a lab on the Labs "
-                     "sheet: add it there or fix the spelling", sheet="Settings",
-                     cell=self.cell("Settings", "Value", row) if row else None, column="Pivot lab", row=row,
-                     value=settings.pivot_lab)
+        pivot = settings.get("pivot_lab")
+        if pivot is not None and _name_key(pivot) not in lab_names:
+            number = self.setting_row("Pivot lab")
+            self.add("error", "unknown-lab", f"the pivot lab {show(pivot)} is not a lab on the Labs sheet: add it "
+                     "there or fix the spelling", sheet="Settings", cell=self.cell("Settings", "Value", number),
+                     column="Pivot lab", row=number, value=pivot)
 
-        for sheet, records in out.items():
+        for field_spec in schema.SETTINGS_FIELDS:
+            value = settings.get(field_spec.attr)
+            if field_spec.kind == "date" and isinstance(value, dt.date):
+                number = self.setting_row(field_spec.name)
+                self.future(value, "Settings", field_spec.name, number, self.cell("Settings", "Value", number))
+
+        for sheet, rows in tables.items():
             spec = schema.sheet_named(sheet)
-            for record in records:
+            for row in rows:
                 for column in spec.columns:
-                    value = getattr(record, column.attr)
-                    if column.kind == "source" and isinstance(value, str) and not looks_like_url(value):
-                        if value.casefold() not in source_names:
-                            self.add("warning", "unknown-source", f"{show(value)} names no row on the Sources "
-                                     "sheet: add it there, or give a link", sheet=sheet,
-                                     cell=self.cell(sheet, column.name, record.row), column=column.name,
-                                     row=record.row, value=value)
+                    value = row.values.get(column.attr)
+                    if (column.kind == "source" and isinstance(value, str) and not looks_like_url(value)
+                            and _name_key(value) not in source_names):
+                        self.add("warning", "unknown-source", f"{show(value)} names no row on the Sources "
+                                 "sheet: add it there, or give a link", sheet=sheet,
+                                 cell=self.cell(sheet, column.name, row.number), column=column.name,
+                                 row=row.number, value=value)
                     if column.kind == "date" and isinstance(value, dt.date):
-                        if value > self.today + dt.timedelta(days=366 * FUTURE_YEARS):
-                            self.add("warning", "far-future", f"{show(value)} is more than {FUTURE_YEARS} years "
-                                     "ahead: check the year", sheet=sheet,
-                                     cell=self.cell(sheet, column.name, record.row), column=column.name,
-                                     row=record.row, value=value.isoformat())
+                        self.future(value, sheet, column.name, row.number, self.cell(sheet, column.name, row.number))
             if sheet == "Signals":
-                for record in records:
-                    if getattr(record, "source") is None:
+                for row in rows:
+                    if row.values.get("source") is None and "source" not in row.bad:
                         self.add("warning", "no-source", "this signal has no source: name one from the Sources "
-                                 "sheet, or give a link", sheet=sheet, cell=self.cell(sheet, "Source", record.row),
-                                 column="Source", row=record.row)
-        return out
+                                 "sheet, or give a link", sheet=sheet, cell=self.cell(sheet, "Source", row.number),
+                                 column="Source", row=row.number)
+        return lab_names
 
-    def unique(self, sheet: str, column: str, names: list[tuple[int, str]]) -> dict[str, str]:
-        """casefolded name -> name as first written; an error for each repeat."""
+    def future(self, value: dt.date, sheet: str, column: str, row: int | None, cell: str | None) -> None:
+        if value > self.today + dt.timedelta(days=366 * FUTURE_YEARS):
+            self.add("warning", "far-future", f"{show(value)} is more than {FUTURE_YEARS} years ahead: check the year",
+                     sheet=sheet, cell=cell, column=column, row=row, value=value.isoformat())
+
+    def unique(self, sheet: str, column: str, rows: list[_Row]) -> dict[str, str]:
+        """Name key -> name as first written; an error for each repeat."""
+        attr = schema.sheet_named(sheet).column(column).attr
         seen: dict[str, tuple[int, str]] = {}
-        for row, name in names:
-            key = " ".join(name.split()).casefold()
+        for row in rows:
+            name = row.values.get(attr)
+            if not isinstance(name, str):
+                continue
+            key = _name_key(name)
             if key in seen:
                 self.add("error", "duplicate", f"{show(name)} is already on row {seen[key][0]}: each {column} "
-                         "must be unique", sheet=sheet, cell=self.cell(sheet, column, row), column=column,
-                         row=row, value=name)
+                         "must be unique", sheet=sheet, cell=self.cell(sheet, column, row.number), column=column,
+                         row=row.number, value=name)
             else:
-                seen[key] = (row, name)
+                seen[key] = (row.number, name)
         return {key: name for key, (_, name) in seen.items()}
 
     def cell(self, sheet: str, column: str, row: int | None) -> str | None:
-        index = self._columns.get(sheet, {}).get(column)
+        index = self.columns.get(sheet, {}).get(column)
         return cell_name(index, row) if index and row else None
 
     def setting_row(self, name: str) -> int | None:
         sheet = self.book.sheets["Settings"]
-        index = self._columns.get("Settings", {}).get("Setting")
+        index = self.columns.get("Settings", {}).get("Setting")
         for raw in sheet.rows:
             cell = raw.cells.get(index) if index else None
-            if cell is not None and schema.header_key(text(cell.value).rstrip("*")) == schema.header_key(name):
+            if cell is not None and schema.header_key(text(cell.value)) == schema.header_key(name):
                 return raw.number
         return None
+
+    def ordered(self) -> list[Finding]:
+        """Findings in the order an editor fixes them: the workbook, then sheet by sheet, row by row, left to
+        right."""
+        ranks = {self.title(spec.name): rank for rank, spec in enumerate(schema.SHEETS, start=1)}
+
+        def key(finding: Finding) -> tuple[int, int, int]:
+            rank = 0 if finding.sheet is None else ranks.get(finding.sheet, len(ranks) + 1)
+            column = column_index(finding.cell) if finding.cell else 0
+            return (rank, finding.row or 0, column)
+
+        return sorted(self.findings, key=key)
 
 
 def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns: dict[str, int]) -> str | None:
@@ -347,38 +382,44 @@ def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns
     return cell_name(index, row) if index else None
 
 
-def _replace(record: Record, **changes: Any) -> Record:
-    from dataclasses import replace
-
-    return replace(record, **changes)
-
-
 def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
     """Check a read workbook: every finding at once, and the records when there is no error."""
     checker = _Checker(book, today or dt.date.today())
-    checker._columns = {}
     if book.macros:
         checker.add("warning", "macros-ignored", "this workbook holds macros; they are ignored and never run")
     for name in book.unknown_sheets:
         checker.add("warning", "unknown-sheet", f"the sheet {show(name)} is not one the tool uses; it is ignored",
                     sheet=name, value=name)
-    settings = checker.settings()
+    settings, settings_ok = checker.settings()
     tables = {spec.name: checker.table(spec) for spec in schema.TABLES}
-    tables = checker.cross(settings, tables)
-    findings = checker.findings
-    if any(f.level == "error" for f in findings) or settings is None:
+    lab_names = checker.cross(settings, tables)
+    findings = checker.ordered()
+    if not settings_ok or any(f.level == "error" for f in findings):
         return CheckResult(None, findings)
-    tracker = Tracker(
-        settings=settings,
-        labs=tuple(tables["Labs"]),  # type: ignore[arg-type]
-        events=tuple(tables["Events"]),  # type: ignore[arg-type]
-        signals=tuple(tables["Signals"]),  # type: ignore[arg-type]
-        milestones=tuple(tables["Milestones"]),  # type: ignore[arg-type]
-        sources=tuple(tables["Sources"]),  # type: ignore[arg-type]
-    )
-    pivot = tracker.lab(settings.pivot_lab)
-    if pivot is not None:
-        from dataclasses import replace
 
-        tracker = replace(tracker, settings=replace(settings, pivot_lab=pivot.lab))
+    def records(sheet: str) -> tuple[Any, ...]:
+        record_type = RECORD_TYPES[sheet]
+        out = []
+        for row in tables[sheet]:
+            values = dict(row.values)
+            if "lab" in values and values["lab"] is not None:
+                # References take the spelling of the Labs sheet.
+                values["lab"] = lab_names[_name_key(values["lab"])]
+            out.append(record_type(row=row.number, **values))
+        return tuple(out)
+
+    settings = dict(settings)
+    settings["pivot_lab"] = lab_names[_name_key(settings["pivot_lab"])]
+    settings["recipients"] = settings.get("recipients") or ()
+    for attr in ("stale_after_days", "call_margin"):
+        settings[attr] = float(settings[attr])
+    tracker = Tracker(
+        settings=Settings(**settings),
+        labs=records("Labs"),
+        events=records("Events"),
+        signals=records("Signals"),
+        milestones=records("Milestones"),
+        sources=records("Sources"),
+    )
     return CheckResult(tracker, findings)
+

@@ -67,8 +67,8 @@ def _readme(book: xlsxwriter.Workbook, styles: dict[str, object]) -> None:
     ws.set_column(3, 3, 80)
     ws.write_string(0, 0, "How to keep this workbook", styles["title"])
     intro = [
-        "One sheet per table: a header row, then one record per row. Required columns are marked * and "
-        "have red headers.",
+        ("One sheet per table: a header row, then one record per row. Required columns are marked * and "
+         "have red headers."),
         "Columns may be moved or added; extra columns and sheets are ignored. Blank rows are skipped.",
         "Dates: type 2026-04-20 or 20 Apr 2026 (never 03/04/2026, which is ambiguous).",
         "Run 'report check' on the workbook: it lists every problem with its cell.",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr
 from urllib.parse import urlsplit
 
 from .model import Quarter, quarter_end
@@ -67,6 +68,7 @@ _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]+)\.?,?
 _MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _FORMS = "a date such as 2026-04-20 or 20 Apr 2026"
+MIN_SERIAL = 18264  # 1950-01-01 in Excel's 1900 date system
 
 
 def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
@@ -87,8 +89,9 @@ def parse_date(value: object, epoch_1904: bool = False) -> dt.date:
     if isinstance(value, dt.time):
         raise Bad("bad-date", f"{show(value)} is a time, not a date; expected {_FORMS}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # Editors paste dates that lose their format and show as serial numbers.
-        if 1 <= value < 2958466:
+        # Editors paste dates that lose their format and show as serial numbers. A small number is more
+        # likely a year or a count typed into the wrong column than a day before 1950.
+        if MIN_SERIAL <= value + (1462 if epoch_1904 else 0) < 2958466:
             return excel_serial_to_date(value, epoch_1904)
         raise Bad("bad-date", f"{show(text(value))} is a number, not a date; expected {_FORMS}")
     raw = str(value).strip()
@@ -98,16 +101,19 @@ def parse_date(value: object, epoch_1904: bool = False) -> dt.date:
         return _make_date(year, month, day, raw)
     if match := _DAY_MONTH_YEAR.match(cleaned):
         day_text, month_name, year_text = match.groups()
-        month = MONTHS.get(month_name.casefold())
-        if month:
-            return _make_date(int(year_text), month, int(day_text), raw)
+        named = MONTHS.get(month_name.casefold())
+        if named:
+            return _make_date(int(year_text), named, int(day_text), raw)
     if match := _MONTH_DAY_YEAR.match(cleaned):
         month_name, day_text, year_text = match.groups()
-        month = MONTHS.get(month_name.casefold())
-        if month:
-            return _make_date(int(year_text), month, int(day_text), raw)
+        named = MONTHS.get(month_name.casefold())
+        if named:
+            return _make_date(int(year_text), named, int(day_text), raw)
     if match := _NUMERIC.match(cleaned):
         first, second, year = (int(g) for g in match.groups())
+        if first > 12 and second > 12:
+            raise Bad("bad-date", f"{show(raw)} is not a date: neither {first} nor {second} is a month; "
+                      f"expected {_FORMS}")
         if first > 12 >= second:
             return _make_date(year, second, first, raw)
         if second > 12 >= first:
@@ -168,7 +174,7 @@ def parse_number(value: object) -> float:
         number = float(raw)
     except ValueError:
         raise Bad("not-a-number", f"{show(text(value))} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise Bad("not-a-number", f"{show(text(value))} is not a number")
     return number
 
@@ -220,13 +226,21 @@ def looks_like_url(raw: str) -> bool:
 _ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
+_NAMED = re.compile(r"^(.*?)\s*<([^<>]*)>$")
+
+
 def parse_email(value: object) -> str:
-    """One address, optionally with a display name: 'Desk <desk@example.com>'."""
+    """One address, optionally with a display name: 'Desk <desk@example.com>'.
+
+    Checked as written: a space inside an address is an error, never silently closed up (parseaddr would
+    turn 'desk@exa mple.com' into another address).
+    """
     raw = text(value)
     if any(ch in raw for ch in "\r\n\x00") or "=?" in raw:
         raise Bad("bad-email", f"{show(raw)} is not an email address: it holds a line break or encoded text")
-    name, address = parseaddr(raw, strict=True) if _has_strict() else parseaddr(raw)
-    if not address or not _ADDRESS.match(address):
+    named = _NAMED.match(raw)
+    name, address = (named.group(1).strip().strip('"').strip(), named.group(2).strip()) if named else ("", raw)
+    if not _ADDRESS.match(address) or any(ch in name for ch in '<>"'):
         raise Bad("bad-email", f"{show(raw)} is not an email address; expected one such as desk@example.com")
     return formataddr((name, address)) if name else address
 
@@ -238,9 +252,3 @@ def parse_emails(value: object) -> tuple[str, ...]:
         raise Bad("bad-email", f"{show(raw)} holds encoded text or a NUL; expected addresses separated by ;")
     parts = [p.strip() for p in re.split(r"[;,\r\n]+", raw) if p.strip()]
     return tuple(parse_email(p) for p in parts)
-
-
-def _has_strict() -> bool:
-    import inspect
-
-    return "strict" in inspect.signature(parseaddr).parameters

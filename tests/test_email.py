@@ -153,7 +153,7 @@ def test_text_part_has_every_section_in_order(message: EmailMessage, sample_brie
     assert "0 of 4 watched labs have followed" in text.replace("\n", " ")
     assert "Followers:           0 of 4 watched labs" in text
     assert "−0.60 (pays 1.20 vs reverts 1.80" in text
-    assert "This is the first edition" in text
+    assert "First edition: no earlier briefing to compare." in text
     assert "Alibaba Cloud's Q3 2026 AI revenue disclosures" in text
     assert "Seed report, 2026-05-27" in text
     assert "<" not in text.replace("<http", "")  # no markup in the text part

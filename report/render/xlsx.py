@@ -591,7 +591,7 @@ def _key_figures(book: Workbook, sheet: _Sheet, briefing: Briefing, heading: str
 def _changes(sheet: _Sheet, changes: Changes, heading: str, row: int) -> int:
     row = _section(sheet, row, heading)
     if changes.first:
-        sheet.text(row, 0, "First edition: no earlier briefing to compare.", "muted", fit=False)
+        sheet.text(row, 0, changes.FIRST_EDITION, "muted", fit=False)
         return row + 1
     assert changes.previous_edition is not None
     since = f"the edition of {changes.previous_edition.isoformat()}"
