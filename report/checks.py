@@ -18,6 +18,7 @@ from .model import Event, Lab, Milestone, Record, Settings, Signal, Source, Trac
 from .values import (
     Bad,
     looks_like_url,
+    one_line,
     parse_choice,
     parse_date,
     parse_due,
@@ -28,6 +29,7 @@ from .values import (
     parse_strength,
     parse_url,
     parse_value,
+    positive,
     show,
     text,
 )
@@ -137,7 +139,12 @@ class _Checker:
             return True, column.default
         assert cell is not None
         try:
-            return True, self.parse(column, value)
+            parsed = self.parse(column, value)
+            if column.one_line and isinstance(parsed, str):
+                one_line(parsed)
+            if column.positive:
+                positive(parsed)
+            return True, parsed
         except Bad as bad:
             self.add("error", bad.code, bad.message, cell=cell.coordinate, value=text(value), **where)
             return False, None

@@ -38,6 +38,8 @@ class Column:
     help: str = ""
     example: str = ""
     width: int = 16
+    one_line: bool = False  # the text reaches the email's Subject line, so no line breaks
+    positive: bool = False  # a number that must be above zero
 
     @property
     def key(self) -> str:
@@ -90,20 +92,20 @@ DIRECTION = {"Pays": 1, "Reverts": -1, "Neutral": 0}
 SOURCE_HELP = "A name from the Sources sheet, or an http(s) link."
 
 SETTINGS_FIELDS: tuple[Column, ...] = (
-    Column("Title", required=True, help="The briefing's title, shown in the masthead and the email subject.",
+    Column("Title", required=True, one_line=True, help="The briefing's title, shown in the masthead and the email subject.",
            example="The bifurcation briefing"),
     Column("Publication", help="Who publishes the briefing.", example="The desk"),
     Column("Editor", help="The editor in charge; shown as the xlsx author.", example="A. Editor"),
-    Column("Pivot lab", kind="lab", required=True, help="The lab whose pivot we track; a name on the Labs sheet.",
+    Column("Pivot lab", kind="lab", required=True, one_line=True, help="The lab whose pivot we track; a name on the Labs sheet.",
            example="Alibaba"),
-    Column("Pivot model", required=True, help="The model that moved to closed weights.",
+    Column("Pivot model", required=True, one_line=True, help="The model that moved to closed weights.",
            example="Qwen 3.6 Max-Preview"),
     Column("Pivot date", kind="date", required=True, help="The day of the pivot, e.g. 2026-04-20.",
            example="2026-04-20"),
-    Column("Stale after days", kind="number", default=28,
+    Column("Stale after days", kind="number", default=28, positive=True,
            help="A signal observed longer ago than this many days is flagged as stale (default 28).",
            example="28"),
-    Column("Call margin", kind="number", default=2.0,
+    Column("Call margin", kind="number", default=2.0, positive=True,
            help="The score must reach this size before the verdict leans one way (default 2.0).",
            example="2.0"),
     Column("Recipients", kind="emails", help="Who gets the email: addresses separated by ; or ,",
@@ -127,7 +129,7 @@ LABS = Sheet(
     name="Labs",
     help="One row per lab we watch, the pivot lab included. Lab names must be unique.",
     columns=(
-        Column("Lab", required=True, help="The lab's short name, unique; other sheets refer to it.",
+        Column("Lab", required=True, one_line=True, help="The lab's short name, unique; other sheets refer to it.",
                example="DeepSeek", width=18),
         Column("Country", help="Where the lab is based.", example="China", width=12),
         Column("Flagship model", help="The lab's largest model.", example="Qwen 3.6 Max-Preview", width=24),

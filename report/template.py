@@ -144,6 +144,9 @@ def _table(book: xlsxwriter.Workbook, styles: dict[str, object], spec: schema.Sh
 
 def _write(ws, row: int, col: int, value: object, styles: dict[str, object], column: schema.Column) -> None:  # type: ignore[no-untyped-def]
     if value in ("", None):
+        if column.kind == "date":
+            # A blank date cell keeps the date format, so what the editor types shows as a date.
+            ws.write_blank(row, col, None, styles["date"])
         return
     if isinstance(value, dt.date):
         ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), styles["date"])
@@ -161,8 +164,11 @@ def _validate(ws, col: schema.Column, first: int, last: int, index: int) -> None
                        error_title="Not in the list", error_message=f"Choose one of {', '.join(col.choices)}.")
     elif col.kind == "lab":
         letter = xl_col_to_name(schema.LABS.columns.index(schema.LABS.column("Lab")))
-        options.update(validate="list", source=f"=Labs!${letter}$2:${letter}${MAX_ROWS}", error_type="warning",
+        options.update(validate="list", source=f"=Labs!${letter}$2:${letter}${MAX_ROWS + 1}", error_type="warning",
                        error_title="Unknown lab", error_message="Add the lab to the Labs sheet first.")
+    elif col.kind == "strength":
+        options.update(validate="list", source=["1", "2", "3"], error_type="warning",
+                       error_title="Strength", error_message="Choose 1, 2 or 3.")
     elif col.kind == "quarter":
         quarters = [f"{year}-Q{q}" for year in range(2025, 2029) for q in range(1, 5)]
         options.update(validate="list", source=quarters, error_type="information",

@@ -252,3 +252,23 @@ def parse_emails(value: object) -> tuple[str, ...]:
         raise Bad("bad-email", f"{show(raw)} holds encoded text or a NUL; expected addresses separated by ;")
     parts = [p.strip() for p in re.split(r"[;,\r\n]+", raw) if p.strip()]
     return tuple(parse_email(p) for p in parts)
+
+
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def one_line(value: str) -> str:
+    """Text that may go into an email header: no line breaks, control characters or encoded words."""
+    if any(ch in _LINE_BREAKS or (ord(ch) < 32 and ch != "\t") for ch in value):
+        raise Bad("not-one-line", f"{show(value)} holds a line break or control character; it goes into the "
+                  "email's subject, so keep it on one line")
+    if "=?" in value:
+        raise Bad("not-one-line", f"{show(value)} holds '=?', which mail programs read as encoded text; it goes "
+                  "into the email's subject, so remove it")
+    return value
+
+
+def positive(number: float) -> float:
+    if number <= 0:
+        raise Bad("not-positive", f"{show(text(number))} is not above zero; expected a positive number")
+    return number

@@ -30,8 +30,8 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import sample, schema  # noqa: E402
-from report.template import SAFE, _settings, _styles, _table  # noqa: E402
+from report import sample, schema
+from report.template import SAFE, _settings, _styles, _table
 
 PROBE = r"""
 import json, resource, sys, time

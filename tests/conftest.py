@@ -87,7 +87,7 @@ def soffice_convert(source: Path, to: str, outdir: Path, timeout: int = 180) -> 
         completed = subprocess.run(
             [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
              "--convert-to", to, "--outdir", str(outdir), str(source)],
-            capture_output=True, text=True, timeout=timeout,
+            check=False, capture_output=True, text=True, timeout=timeout,
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -100,7 +100,8 @@ def soffice_convert(source: Path, to: str, outdir: Path, timeout: int = 180) -> 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m report ARGS` in a real subprocess."""
-    return subprocess.run([sys.executable, "-m", "report", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "report", *args], check=False, capture_output=True, text=True,
+                          cwd=cwd,
                           env={**os.environ, **(env or {})}, input=input, timeout=300)
 
 

@@ -413,3 +413,26 @@ def test_an_error_value_pasted_into_a_cell(sample_copy: Path) -> None:
     finding = only(checked(sample_copy, cells(Signals_D2="#N/A", Signals_K3="#1 priority")))
     assert (finding.cell, finding.code, finding.column) == ("D2", "error-value", "Value")
     assert finding.message == "this cell holds the error '#N/A': replace it with a value"
+
+
+# -- text that reaches the email's subject, and settings that must be positive ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("Settings_B2", "Briefing\r\nBcc: evil@example.com"), ("Settings_B6", "Qwen=?utf-8?q?x?="),
+     ("Labs_A3", "Deep=?utf-8?q?Seek?=")],
+    ids=["title with a line break", "pivot model with an encoded word", "lab with an encoded word"],
+)
+def test_text_bound_for_the_subject_line_must_stay_on_one_line(sample_copy: Path, where: str, value: str) -> None:
+    result = checked(sample_copy, cells(**{where: value}))
+    sheet, cell = where.split("_")
+    assert (result.errors[0].sheet, result.errors[0].cell, result.errors[0].code) == (sheet, cell, "not-one-line")
+    assert "subject" in result.errors[0].message
+
+
+@pytest.mark.parametrize("where", ["Settings_B8", "Settings_B9"], ids=["stale after days", "call margin"])
+def test_stale_after_days_and_call_margin_must_be_above_zero(sample_copy: Path, where: str) -> None:
+    finding = only(checked(sample_copy, cells(**{where: -2})))
+    assert (finding.cell, finding.code) == (where.split("_")[1], "not-positive")
+    assert finding.message == "'-2' is not above zero; expected a positive number"

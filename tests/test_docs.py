@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from report.cli import cli
-
-from conftest import ROOT
 
 COMMANDS = sorted(cli.commands)
 

@@ -114,10 +114,12 @@ def test_dropdowns_and_input_messages_on_every_column(blank: openpyxl.Workbook, 
         if column.choices:
             assert dv.type == "list" and dv.formula1 == '"' + ",".join(column.choices) + '"', column.name
         elif column.kind == "lab":
-            assert dv.type == "list" and dv.formula1 == f"Labs!${lab_letter}$2:${lab_letter}${MAX_ROWS}"
+            assert dv.type == "list" and dv.formula1 == f"Labs!${lab_letter}$2:${lab_letter}${MAX_ROWS + 1}"
         elif column.kind == "quarter":
             assert dv.type == "list" and "2026-Q2" in dv.formula1 and "2026-Q3" in dv.formula1
             assert dv.errorStyle == "information"  # other quarters, and the other spellings, stay allowed
+        elif column.kind == "strength":
+            assert dv.type == "list" and dv.formula1 == '"1,2,3"'
         else:
             assert dv.type is None  # "any value": there only for its input message
 
