@@ -72,8 +72,7 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
 
 def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, bytes], list[str]]:
     """Every requested format as bytes, all from the same Briefing, and the renderers' warnings."""
-    from .render.email import render_eml
-    from .render.html import render_html
+    # Each renderer is imported only when asked for: matplotlib alone costs the email half a second.
     from .render.xlsx import render_xlsx_report
 
     out: dict[str, bytes] = {}
@@ -86,8 +85,12 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
         assert xlsx is not None
         out["xlsx"] = xlsx
     if "html" in formats:
+        from .render.html import render_html
+
         out["html"] = render_html(briefing).encode("utf-8")
     if "eml" in formats:
+        from .render.email import render_eml
+
         assert xlsx is not None
         out["eml"] = render_eml(briefing, xlsx)
     return out, warnings

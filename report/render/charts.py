@@ -179,15 +179,17 @@ def timeline_chart(timeline: tuple[TimelineItem, ...], pivot: dt.date, edition: 
     figure = _figure(height)
     axes = _axes(figure, height, left=140, top=24, bottom=62, right=16)
     lane_of = {lab: i for i, lab in enumerate(lanes)}
-    kinds: list[str] = []
+    # One scatter per kind, not per event: a busy year of events stays one draw call each.
+    groups: dict[str, tuple[list[float], list[int], list[int]]] = {}
     for item in timeline:
-        y = lane_of.get(item.lab, len(lanes) - 1)
-        marker, colour = KIND_STYLE.get(item.kind, KIND_STYLE["Other"])
-        size = 110 if item.is_pivot else 55
-        axes.scatter([date2num(item.date)], [y], marker=marker, s=size, color=colour, edgecolors="white",
-                     linewidths=1, zorder=3)
-        if item.kind not in kinds:
-            kinds.append(item.kind)
+        xs, ys, sizes = groups.setdefault(item.kind, ([], [], []))
+        xs.append(date2num(item.date))
+        ys.append(lane_of.get(item.lab, len(lanes) - 1))
+        sizes.append(110 if item.is_pivot else 55)
+    for kind, (xs, ys, sizes) in groups.items():
+        marker, colour = KIND_STYLE.get(kind, KIND_STYLE["Other"])
+        axes.scatter(xs, ys, marker=marker, s=sizes, color=colour, edgecolors="white", linewidths=1, zorder=3)
+    kinds = list(groups)
     first = min(pivot, *(item.date for item in timeline))
     last = max(edition, *(item.date for item in timeline))
     span = max((last - first).days, 14)

@@ -8,6 +8,7 @@ a formula after an edit, and is cut with a visible marker when it is longer than
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -102,7 +103,7 @@ def _units(char: str) -> int:
 
 def excel_length(text: str) -> int:
     """Length as Excel counts it: UTF-16 code units (an emoji is two)."""
-    return sum(_units(ch) for ch in text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def cut_marker(count: int) -> str:
@@ -315,6 +316,7 @@ ARIAL_WIDTHS = (
 )
 
 
+@functools.cache
 def _em(char: str) -> float:
     code = ord(char)
     if 32 <= code < 127:
@@ -325,7 +327,13 @@ def _em(char: str) -> float:
 def text_px(text: str, props: dict[str, object]) -> float:
     """Estimated width in pixels of one line of `text` in the cell format `props` (Arial)."""
     size = float(props.get("font_size", 10))  # type: ignore[arg-type]
-    return sum(_em(ch) for ch in text) * size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
+    return _ems(text) * size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ems(text: str) -> float:
+    # Words and labels repeat down a long sheet; measuring each once keeps big briefings quick.
+    return sum(_em(ch) for ch in text)
 
 
 def _line_count(text: str, width: int, props: dict[str, object]) -> int:
