@@ -77,6 +77,23 @@ def set_cell(book: openpyxl.Workbook, sheet: str, key_column: str, key: str, col
     raise KeyError(key)
 
 
+def checked_tracker(path: Path, today: dt.date | None = None):  # type: ignore[no-untyped-def]
+    """The records of a workbook that must check without errors."""
+    from report.checks import check_file
+
+    result = check_file(path, today=today)
+    assert result.tracker is not None, [f.line() for f in result.findings]
+    return result.tracker
+
+
+def records(tracker) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Everything a tracker holds, row numbers left out: for comparing two workbooks' records."""
+    out: dict[str, object] = {"Settings": tracker.settings.snapshot()}
+    for sheet, rows in tracker.tables().items():
+        out[sheet] = [r.snapshot() for r in rows]
+    return out
+
+
 def soffice_convert(source: Path, to: str, outdir: Path, timeout: int = 180) -> Path:
     """Convert with headless LibreOffice (its own profile, so conversions can run side by side)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

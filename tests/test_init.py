@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE, run_cli, soffice_convert
+from conftest import SAMPLE, checked_tracker, records, run_cli, soffice_convert
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
@@ -30,16 +30,7 @@ def init(tmp_path: Path, *args: str, name: str = "w.xlsx") -> Path:
 
 
 def tracker(path: Path) -> Tracker:
-    result = check_file(path)
-    assert result.tracker is not None, [f.line() for f in result.findings]
-    return result.tracker
-
-
-def records(t: Tracker) -> dict[str, object]:
-    out: dict[str, object] = {"Settings": t.settings.snapshot()}
-    for sheet, rows in t.tables().items():
-        out[sheet] = [r.snapshot() for r in rows]
-    return out
+    return checked_tracker(path)  # type: ignore[no-any-return]
 
 
 def column_dimension(ws: openpyxl.worksheet.worksheet.Worksheet, index: int) -> ColumnDimension:

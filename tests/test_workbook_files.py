@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import FILES, SAMPLE, run_cli
+from conftest import FILES, SAMPLE, checked_tracker, records, run_cli
 
 from report.checks import CheckResult, check_file
 from report.cli import cli
@@ -85,17 +85,7 @@ def checked(name: str) -> CheckResult:
 
 
 def tracker(path: Path) -> Tracker:
-    result = check_file(path, today=TODAY)
-    assert result.tracker is not None, [f.line() for f in result.findings]
-    return result.tracker
-
-
-def records(t: Tracker) -> dict[str, object]:
-    """Everything a tracker holds, row numbers left out."""
-    out: dict[str, object] = {"Settings": t.settings.snapshot()}
-    for sheet, rows in t.tables().items():
-        out[sheet] = [r.snapshot() for r in rows]
-    return out
+    return checked_tracker(path, TODAY)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
