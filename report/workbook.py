@@ -130,8 +130,9 @@ def sniff(path: Path, data: bytes) -> bool:
             raise UnreadableWorkbook(
                 f"{path} is not an Excel workbook: give the path of an .xlsx file saved by Excel or LibreOffice."
             )
+        named = " named like a workbook" if path.suffix.lower() in (".xlsx", ".xlsm") else ", not a workbook"
         raise UnreadableWorkbook(
-            f"{path} is {what} named like a workbook: open it in Excel or LibreOffice and save it as .xlsx."
+            f"{path} is {what}{named}: open it in Excel or LibreOffice and save it as .xlsx."
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

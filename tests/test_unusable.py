@@ -156,6 +156,9 @@ CASES: dict[str, tuple[str, Callable[[Path], None] | None, str]] = {
                     CSV),
     "csv-unicode-text": ("unicode.xlsx", lambda p: p.write_bytes("Lab\tCountry\nAlibaba\tChina\n".encode("utf-16")),
                          CSV),
+    "csv-named-csv": ("export.csv", text_file("Lab,Country\nAlibaba,China\n"),
+                      ("{path} is a text (CSV) file, not a workbook: open it in Excel or LibreOffice and save it as "
+                       ".xlsx.")),
     "html": ("page.xlsx", text_file("<!DOCTYPE html>\n<html><body><table><tr><td>Alibaba</td></tr></table>"
                                     "</body></html>\n"),
              ("{path} is an HTML or XML page named like a workbook: open it in Excel or LibreOffice and save it as "
