@@ -25,7 +25,7 @@ from .briefing import (
 )
 from .findings import Finding
 from .formatting import signed
-from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
+from .model import Event, Lab, Quarter, Signal, Source, Tracker, quarter_label, quarter_of
 from .values import text
 
 SOON_DAYS = 14
@@ -66,17 +66,17 @@ def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
     """Watched labs other than the pivot lab that followed it into closed weights, with the fact why."""
     settings = tracker.settings
     pivot = settings.pivot_lab.casefold()
+    # Each lab's first Closed flagship event after the pivot, found in one pass over the events.
+    first_closing: dict[str, Event] = {}
+    for e in sorted(tracker.events, key=lambda e: e.date):
+        if e.kind == "Closed flagship" and e.date > settings.pivot_date:
+            first_closing.setdefault(e.lab.casefold(), e)
     out: list[tuple[Lab, str]] = []
     for lab in tracker.labs:
         if not lab.watched or lab.lab.casefold() == pivot:
             continue
-        closing = sorted(
-            (e for e in tracker.events
-             if e.lab.casefold() == lab.lab.casefold() and e.kind == "Closed flagship" and e.date > settings.pivot_date),
-            key=lambda e: e.date,
-        )
-        if closing:
-            event = closing[0]
+        event = first_closing.get(lab.lab.casefold())
+        if event is not None:
             out.append((lab, f"{lab.lab} closed its flagship on {event.date.isoformat()}: {event.headline}"))
         elif lab.flagship_weights == "Closed" and lab.status_since is not None and lab.status_since > settings.pivot_date:
             out.append((lab, f"{lab.lab}'s flagship weights are Closed since {lab.status_since.isoformat()}"))
@@ -157,12 +157,18 @@ def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], wa
             f"into closed weights in the {_days(days)} since the pivot{lean}.")
 
 
-def _source(tracker: Tracker, value: str | None) -> Link | None:
+def _source_index(tracker: Tracker) -> dict[str, Source]:
+    """Sources rows by their name as matched (case-insensitive), built once per briefing."""
+    return {source.source.casefold(): source for source in tracker.sources}  # names are unique (checked)
+
+
+def _source(sources: dict[str, Source], value: str | None) -> Link | None:
+    """A Source cell as a link: the Sources row it names (linked by its URL), or a link given directly."""
     if not value:
         return None
-    for source in tracker.sources:
-        if source.source.casefold() == value.casefold():
-            return Link(source.source, safe_url(source.url))
+    source = sources.get(value.casefold())
+    if source is not None:
+        return Link(source.source, safe_url(source.url))
     return Link(value, safe_url(value))
 
 
@@ -173,7 +179,7 @@ def _value_text(signal: Signal) -> str | None:
     return f"{shown} {signal.unit}".strip() if signal.unit else shown
 
 
-def _signal_row(tracker: Tracker, signal: Signal, pivot_quarter: Quarter) -> SignalRow:
+def _signal_row(sources: dict[str, Source], signal: Signal, pivot_quarter: Quarter) -> SignalRow:
     counted = counts(signal, pivot_quarter)
     return SignalRow(
         quarter=quarter_label(signal.quarter),
@@ -186,7 +192,7 @@ def _signal_row(tracker: Tracker, signal: Signal, pivot_quarter: Quarter) -> Sig
         weight=_tidy(signal_weight(signal)) if counted else 0.0,
         counted=counted,
         observed=signal.observed,
-        source=_source(tracker, signal.source),
+        source=_source(sources, signal.source),
     )
 
 
@@ -203,6 +209,7 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
             changes: Changes | None = None) -> Briefing:
     """The briefing for `edition` (SPEC §4, §6). `changes` comes from the history of earlier editions."""
     s = tracker.settings
+    sources = _source_index(tracker)
     pivot_quarter = quarter_of(s.pivot_date)
     days = (edition - s.pivot_date).days
     iso = edition.isocalendar()
@@ -231,14 +238,14 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     for sig in moving:
         reasons.append(Reason("signal", sig.signal, _tidy(signal_weight(sig)),
                               f"{sig.points_to}, {sig.confidence}, strength {sig.strength}, {quarter_label(sig.quarter)}",
-                              _source(tracker, sig.source)))
+                              _source(sources, sig.source)))
     verdict = Verdict(verdict_state, headline(verdict_state, tracker, [lab.lab for lab, _ in follow], watched,
                                               days, total),
                       tuple(reasons), tuple(lab.lab for lab, _ in follow), watched, reverted_fact is not None,
                       total, pays, reverts, s.call_margin)
 
     # Evidence by quarter.
-    all_rows = [_signal_row(tracker, sig, pivot_quarter) for sig in tracker.signals]
+    all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]
     counted = [sig for sig in tracker.signals if counts(sig, pivot_quarter)]
     quarters: list[QuarterWeight] = []
     if counted:
@@ -272,11 +279,11 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     labs = tuple(
         LabRow(lab.lab, lab.country, lab.flagship_model, lab.flagship_scale, lab.flagship_weights,
                lab.flagship_licence, lab.status_since, lab.mid_scale_model, lab.mid_scale_licence, lab.watched,
-               lab.lab.casefold() == pivot_name, lab.lab in follower_labs, _source(tracker, lab.source))
+               lab.lab.casefold() == pivot_name, lab.lab in follower_labs, _source(sources, lab.source))
         for lab in tracker.labs
     )
     timeline = tuple(
-        TimelineItem(e.date, e.lab, e.kind, e.headline, e.model, _source(tracker, e.source),
+        TimelineItem(e.date, e.lab, e.kind, e.headline, e.model, _source(sources, e.source),
                      e.date == s.pivot_date)
         for e in sorted(tracker.events, key=lambda e: (e.date, e.row)) if e.date >= s.pivot_date
     )

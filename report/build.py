@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +49,6 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     tracker = result.tracker
     edition = edition or tracker.settings.edition_date or today
     history_path = history_path or outdir / "history.sqlite"
-    digest = hashlib.sha256(Path(workbook).read_bytes()).hexdigest()
 
     # An existing history is opened (and checked) before anything is written; a new one is only
     # created once the outputs are, so a build that fails leaves no database behind.
@@ -66,7 +64,7 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     # Outputs first, then the record: a build that fails to write records nothing.
     atomic_write_all(paths)
     with History(history_path) as history:
-        history.record(briefing, current, digest, __version__)
+        history.record(briefing, current, result.sha256, __version__)
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 

@@ -52,6 +52,7 @@ class CheckResult:
 
     tracker: Tracker | None
     findings: list[Finding] = field(default_factory=list)
+    sha256: str = ""  # of the workbook as read
 
     @property
     def errors(self) -> list[Finding]:
@@ -402,7 +403,7 @@ def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
     lab_names = checker.cross(settings, tables)
     findings = checker.ordered()
     if not settings_ok or any(f.level == "error" for f in findings):
-        return CheckResult(None, findings)
+        return CheckResult(None, findings, book.sha256)
 
     def records(sheet: str) -> tuple[Any, ...]:
         record_type = RECORD_TYPES[sheet]
@@ -428,5 +429,5 @@ def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
         milestones=records("Milestones"),
         sources=records("Sources"),
     )
-    return CheckResult(tracker, findings)
+    return CheckResult(tracker, findings, book.sha256)
 

@@ -35,8 +35,6 @@ class Finding:
             parts.append(self.where)
         if self.column:
             parts.append(f"({self.column}):")
-        elif self.where:
-            parts[-1] += ":"
         else:
             parts[-1] += ":"
         parts.append(self.message)

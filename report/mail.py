@@ -25,14 +25,13 @@ from email.utils import getaddresses
 from pathlib import Path
 
 from .errors import MailError, UsageError
+from .values import LINE_BREAKS, header_problem
 
 TIMEOUT = 30.0  # seconds: a server that says nothing for this long is not going to
 SECURITIES = ("none", "starttls", "ssl")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 PASSWORD_VARIABLE = "REPORT_SMTP_PASSWORD"
 
-# Unicode line separators count too: str.splitlines() breaks on them, and so do some mail tools.
-_LINE_BREAKS = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _ADDR_SPEC = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
@@ -40,16 +39,17 @@ _ADDR_SPEC = re.compile(
 
 def _show(text: str, limit: int = 60) -> str:
     """A value quoted for a message, with its line breaks made visible rather than obeyed."""
-    shown = text.encode("unicode_escape").decode("ascii") if any(ch in _LINE_BREAKS for ch in text) else text
+    shown = text.encode("unicode_escape").decode("ascii") if any(ch in LINE_BREAKS for ch in text) else text
     return "'" + (shown if len(shown) <= limit else shown[: limit - 3] + "...") + "'"
 
 
 def check_header_text(value: str, what: str) -> str:
     """`value` unchanged if it is safe in a header; MailError naming `what` if it could forge one."""
-    if any(ch in _LINE_BREAKS for ch in value) or any(ord(ch) < 32 and ch != "\t" for ch in value):
+    problem = header_problem(value)
+    if problem == "line break":
         raise MailError(f"{what} {_show(value)} holds a line break or control character, which could forge email "
                         "headers: remove it and build again.")
-    if "=?" in value:
+    if problem == "encoded word":
         raise MailError(f"{what} {_show(value)} holds '=?', the start of an encoded email header word, which mail "
                         "programs may decode into forged headers: remove it and build again.")
     return value

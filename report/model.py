@@ -25,6 +25,21 @@ def quarter_end(quarter: Quarter) -> dt.date:
     return dt.date(year, number * 3 + 1, 1) - dt.timedelta(days=1)
 
 
+def _plain(value: object) -> object:
+    """A field as JSON would hold it: dates in ISO form, a quarter as 2026-Q2, other tuples as lists."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        if len(value) == 2 and all(isinstance(part, int) for part in value):
+            return quarter_label(value)  # type: ignore[arg-type]
+        return list(value)
+    return value
+
+
+def _plain_fields(item: object, skip: str | None = None) -> dict[str, object]:
+    return {f.name: _plain(getattr(item, f.name)) for f in fields(item) if f.name != skip}  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Record:
     """Fields shared by every table row: where it came from."""
@@ -33,17 +48,7 @@ class Record:
 
     def snapshot(self) -> dict[str, object]:
         """The record's fields as plain JSON-able values (the row number left out)."""
-        out: dict[str, object] = {}
-        for f in fields(self):
-            if f.name == "row":
-                continue
-            value = getattr(self, f.name)
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = quarter_label(value)  # type: ignore[arg-type]
-            out[f.name] = value
-        return out
+        return _plain_fields(self, skip="row")
 
 
 @dataclass(frozen=True)
@@ -124,15 +129,8 @@ class Settings:
     edition_date: dt.date | None
 
     def snapshot(self) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        """The settings as plain JSON-able values."""
+        return _plain_fields(self)
 
 
 @dataclass(frozen=True)

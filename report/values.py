@@ -254,15 +254,26 @@ def parse_emails(value: object) -> tuple[str, ...]:
     return tuple(parse_email(p) for p in parts)
 
 
-_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# Unicode line separators count too: str.splitlines() breaks on them, and so do some mail tools.
+LINE_BREAKS = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def header_problem(value: str) -> str | None:
+    """Why `value` could forge an email header ("line break" or "encoded word"), or None if it is safe."""
+    if any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") for ch in value):
+        return "line break"
+    if "=?" in value:
+        return "encoded word"
+    return None
 
 
 def one_line(value: str) -> str:
     """Text that may go into an email header: no line breaks, control characters or encoded words."""
-    if any(ch in _LINE_BREAKS or (ord(ch) < 32 and ch != "\t") for ch in value):
+    problem = header_problem(value)
+    if problem == "line break":
         raise Bad("not-one-line", f"{show(value)} holds a line break or control character; it goes into the "
                   "email's subject, so keep it on one line")
-    if "=?" in value:
+    if problem == "encoded word":
         raise Bad("not-one-line", f"{show(value)} holds '=?', which mail programs read as encoded text; it goes "
                   "into the email's subject, so remove it")
     return value

@@ -9,6 +9,7 @@ range it claims.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import zipfile
 import zlib
@@ -52,7 +53,6 @@ class RawCell:
     coordinate: str
     column: int
     formula: bool = False  # the cell holds a formula; `value` is its saved result
-    date_formatted: bool = False
     error: bool = False  # the saved value is an error such as #DIV/0! or #N/A
 
 
@@ -83,6 +83,7 @@ class RawWorkbook:
     unknown_sheets: list[str]
     macros: bool  # saved as .xlsm: macros are ignored
     epoch_1904: bool = False  # the workbook counts days from 1904 (old Mac Excel)
+    sha256: str = ""  # of the bytes that were read: the edition records exactly what it was built from
 
 
 def _blank(value: object) -> bool:
@@ -237,7 +238,8 @@ def read_workbook(path: Path | str) -> RawWorkbook:
         epoch_1904 = book.epoch == CALENDAR_MAC_1904
     finally:
         book.close()
-    return RawWorkbook(path=path, sheets=sheets, unknown_sheets=unknown, macros=macros, epoch_1904=epoch_1904)
+    return RawWorkbook(path=path, sheets=sheets, unknown_sheets=unknown, macros=macros, epoch_1904=epoch_1904,
+                       sha256=hashlib.sha256(data).hexdigest())
 
 
 @contextmanager
@@ -304,7 +306,7 @@ def _read_sheet(book, ws) -> RawSheet:  # type: ignore[no-untyped-def]
                     continue  # a styled empty cell
                 column = cell["column"]
                 cells[column] = RawCell(value, cell_name(column, number), column, formula=formula,
-                                        date_formatted=cell["data_type"] == "d", error=cell["data_type"] == "e")
+                                        error=cell["data_type"] == "e")
             if cells:
                 by_row[number] = cells
         merged = [m.ref for m in parser.merged_cells.mergeCell] if parser.merged_cells else []

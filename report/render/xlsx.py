@@ -17,7 +17,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
-from urllib.parse import urlsplit
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -26,6 +25,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .. import schema
+from ..analysis import safe_url
 from ..briefing import Briefing, Changes, Link, Masthead
 from .templating import days, plural, signed
 
@@ -34,7 +34,6 @@ MAX_URL_CHARS = 2_079  # Excel ignores longer hyperlinks
 MAX_LINKS_PER_SHEET = 65_530
 # Excel reads a cell typed (or re-entered after F2) with these first characters as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-LINK_SCHEMES = ("http", "https", "mailto")
 SAFE_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                 "strings_to_numbers": False}
 # Arial 10 as the workbook's own font: Excel has it everywhere and LibreOffice has a metric twin (Liberation
@@ -162,14 +161,8 @@ def sheet_name(name: str, taken: Collection[str] = ()) -> str:
 
 def link_url(link: Link | None) -> str | None:
     """The address to link to: only http, https or mailto, and only what Excel can hold."""
-    if link is None or not link.url:
-        return None
-    url = link.url.strip()
-    if urlsplit(url).scheme.lower() not in LINK_SCHEMES or excel_length(url) > MAX_URL_CHARS:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    return url
+    url = safe_url(link.url) if link is not None else None
+    return url if url is not None and excel_length(url) <= MAX_URL_CHARS else None
 
 
 # --- Writing cells -----------------------------------------------------------------------------------------
@@ -387,11 +380,6 @@ class XlsxReport:
 def render_xlsx(briefing: Briefing) -> bytes:
     """The briefing as an .xlsx file, in memory."""
     return render_xlsx_report(briefing).data
-
-
-def truncations(briefing: Briefing) -> list[str]:
-    """Warnings for every text cut to fit a cell ('Signals!B5: 7,300 characters cut ...'); empty when none."""
-    return list(render_xlsx_report(briefing).warnings)
 
 
 def render_xlsx_report(briefing: Briefing) -> XlsxReport:
