@@ -76,6 +76,9 @@ class Verdict:
     pays: float  # weight pointing to pays (positive)
     reverts: float  # weight pointing to reverts (positive)
     margin: float
+    newest_evidence: dt.date | None = None  # the newest Observed date among the counted signals
+    evidence_age: int | None = None  # days from newest_evidence to the edition
+    stale: bool = False  # the newest counted evidence is older than Stale after days
 
     @property
     def css(self) -> str:
@@ -230,6 +233,32 @@ class HealthItem:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """What an edition leaves out because it is dated after the edition (SPEC §4 "As of the edition date")."""
+
+    events: int = 0  # Events rows dated after the edition
+    signals: int = 0  # Signals rows whose quarter begins, or whose Observed is, after the edition
+    labs_as_before: tuple[str, ...] = ()  # labs counted with the weights they had before their Status since
+
+    @property
+    def records(self) -> int:
+        """How many rows were left out."""
+        return self.events + self.signals
+
+
+@dataclass(frozen=True)
+class HealthSummary:
+    """The data-health figures a reader can use; the itemised list is `Briefing.health`."""
+
+    counted_signals: int  # signals that count towards the score in this edition
+    stale_signals: int  # of those, observed more than stale_after_days before the edition
+    stale_after_days: float
+    newest_observed: dt.date | None  # the newest Observed date among the counted signals
+    missing_sources: int  # Labs, Events and Signals rows with no source
+    other_warnings: int  # every other warning the check found
+
+
+@dataclass(frozen=True)
 class SourceRow:
     name: str
     publisher: str | None
@@ -258,6 +287,8 @@ class Briefing:
     sources: tuple[SourceRow, ...]
     recipients: tuple[str, ...] = ()
     sender: str | None = None
+    left_out: LeftOut = field(default_factory=LeftOut)
+    health_summary: HealthSummary | None = None
     sections: tuple[tuple[str, str], ...] = field(default=SECTIONS)
 
     @property
