@@ -10,7 +10,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..formatting import signed
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+def _templates() -> Path:
+    """report/templates inside an installed wheel (pyproject's package-dir); templates/ in a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+TEMPLATES = _templates()
 
 
 def date(value: dt.date | None) -> str:

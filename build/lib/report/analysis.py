@@ -1,0 +1,348 @@
+"""Pure analysis: checked records + an edition date -> one Briefing (SPEC §4 and §6). No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from urllib.parse import urlsplit
+
+from . import schema
+from .briefing import (
+    Briefing,
+    Changes,
+    HealthItem,
+    KeyFigures,
+    LabRow,
+    Link,
+    Masthead,
+    QuarterWeight,
+    Reason,
+    SignalRow,
+    SourceRow,
+    TimelineItem,
+    Verdict,
+    WatchItem,
+)
+from .findings import Finding
+from .formatting import signed
+from .model import Event, Lab, Quarter, Signal, Source, Tracker, quarter_label, quarter_of
+from .values import text
+
+SOON_DAYS = 14
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http, https (with a host) or mailto; None for anything else."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") and parts.hostname:
+        return url
+    if scheme == "mailto" and parts.path and "@" in parts.path:
+        return url
+    return None
+
+
+def signal_weight(signal: Signal) -> float:
+    """sign × Strength × confidence factor."""
+    return schema.DIRECTION[signal.points_to] * signal.strength * schema.CONFIDENCE_FACTOR[signal.confidence]
+
+
+def _tidy(number: float) -> float:
+    # Sums of 0.6 and 0.3 drift in binary; the verdict compares against the margin exactly.
+    return round(number, 9) + 0.0
+
+
+def counts(signal: Signal, pivot_quarter: Quarter) -> bool:
+    """A signal counts when its Quarter is the pivot's quarter or later."""
+    return signal.quarter >= pivot_quarter
+
+
+def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
+    """Watched labs other than the pivot lab that followed it into closed weights, with the fact why."""
+    settings = tracker.settings
+    pivot = settings.pivot_lab.casefold()
+    # Each lab's first Closed flagship event after the pivot, found in one pass over the events.
+    first_closing: dict[str, Event] = {}
+    for e in sorted(tracker.events, key=lambda e: e.date):
+        if e.kind == "Closed flagship" and e.date > settings.pivot_date:
+            first_closing.setdefault(e.lab.casefold(), e)
+    out: list[tuple[Lab, str]] = []
+    for lab in tracker.labs:
+        if not lab.watched or lab.lab.casefold() == pivot:
+            continue
+        event = first_closing.get(lab.lab.casefold())
+        if event is not None:
+            out.append((lab, f"{lab.lab} closed its flagship on {event.date.isoformat()}: {event.headline}"))
+        elif lab.flagship_weights == "Closed" and lab.status_since is not None and lab.status_since > settings.pivot_date:
+            out.append((lab, f"{lab.lab}'s flagship weights are Closed since {lab.status_since.isoformat()}"))
+    return out
+
+
+def reversion(tracker: Tracker) -> str | None:
+    """The fact that shows the pivot lab reverted, or None."""
+    settings = tracker.settings
+    pivot = settings.pivot_lab.casefold()
+    reopened = sorted(
+        (e for e in tracker.events
+         if e.lab.casefold() == pivot and e.kind == "Reopened flagship" and e.date > settings.pivot_date),
+        key=lambda e: e.date,
+    )
+    if reopened:
+        return f"{settings.pivot_lab} reopened its flagship on {reopened[0].date.isoformat()}: {reopened[0].headline}"
+    lab = tracker.lab(settings.pivot_lab)
+    if lab is not None and lab.flagship_weights == "Open":
+        return f"{lab.lab}'s flagship weights are Open on the Labs sheet"
+    return None
+
+
+def watched_count(tracker: Tracker) -> int:
+    pivot = tracker.settings.pivot_lab.casefold()
+    return sum(1 for lab in tracker.labs if lab.watched and lab.lab.casefold() != pivot)
+
+
+def score(tracker: Tracker) -> tuple[float, float, float]:
+    """(score, pays weight, reverts weight) over the signals that count."""
+    pivot_quarter = quarter_of(tracker.settings.pivot_date)
+    weights = [signal_weight(s) for s in tracker.signals if counts(s, pivot_quarter)]
+    pays = _tidy(sum(w for w in weights if w > 0))
+    reverts = _tidy(-sum(w for w in weights if w < 0))
+    return _tidy(pays - reverts), pays, reverts
+
+
+def state(reverted: bool, follower_count: int, total: float, margin: float) -> str:
+    """SPEC §4: the first state that holds."""
+    if reverted:
+        return "REVERTED"
+    if follower_count >= 1:
+        return "SPREADING"
+    if total >= margin:
+        return "LEANING PAYS"
+    if total <= -margin:
+        return "LEANING REVERTS"
+    return "TOO EARLY"
+
+
+def _names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], watched: int, days: int,
+             total: float) -> str:
+    s = tracker.settings
+    if verdict_state == "REVERTED":
+        return (f"{s.pivot_lab} has reverted: the closed-weight experiment with {s.pivot_model} is over, "
+                f"{_days(days)} after the pivot ({len(follower_names)} of {watched} watched labs had followed).")
+    if verdict_state == "SPREADING":
+        verb = "has" if len(follower_names) == 1 else "have"
+        return (f"The pivot is spreading: {_names(follower_names)} {verb} followed {s.pivot_lab} into closed "
+                f"weights at flagship scale ({len(follower_names)} of {watched} watched labs), "
+                f"{_days(days)} after the pivot.")
+    lean = {
+        "LEANING PAYS": f"; the evidence leans towards closed weights paying (score {signed(total, 1)})",
+        "LEANING REVERTS": f"; the evidence leans towards the open-weight default reasserting (score {signed(total, 1)})",
+        "TOO EARLY": f"; the evidence is too mixed to call (score {signed(total, 1)})",
+    }[verdict_state]
+    return (f"The pivot is being watched, not imitated: 0 of {watched} watched labs have followed {s.pivot_lab} "
+            f"into closed weights in the {_days(days)} since the pivot{lean}.")
+
+
+def _source_index(tracker: Tracker) -> dict[str, Source]:
+    """Sources rows by their name as matched (case-insensitive), built once per briefing."""
+    return {source.source.casefold(): source for source in tracker.sources}  # names are unique (checked)
+
+
+def _source(sources: dict[str, Source], value: str | None) -> Link | None:
+    """A Source cell as a link: the Sources row it names (linked by its URL), or a link given directly."""
+    if not value:
+        return None
+    source = sources.get(value.casefold())
+    if source is not None:
+        return Link(source.source, safe_url(source.url))
+    return Link(value, safe_url(value))
+
+
+def _value_text(signal: Signal) -> str | None:
+    if signal.value is None:
+        return None
+    shown = text(signal.value) if isinstance(signal.value, float) else str(signal.value)
+    return f"{shown} {signal.unit}".strip() if signal.unit else shown
+
+
+def _signal_row(sources: dict[str, Source], signal: Signal, pivot_quarter: Quarter) -> SignalRow:
+    counted = counts(signal, pivot_quarter)
+    return SignalRow(
+        quarter=quarter_label(signal.quarter),
+        signal=signal.signal,
+        lab=signal.lab,
+        value=_value_text(signal),
+        points_to=signal.points_to,
+        strength=signal.strength,
+        confidence=signal.confidence,
+        weight=_tidy(signal_weight(signal)) if counted else 0.0,
+        counted=counted,
+        observed=signal.observed,
+        source=_source(sources, signal.source),
+    )
+
+
+def _quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
+    out = []
+    year, number = first
+    while (year, number) <= last:
+        out.append((year, number))
+        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
+    return out
+
+
+def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None = None,
+            changes: Changes | None = None) -> Briefing:
+    """The briefing for `edition` (SPEC §4, §6). `changes` comes from the history of earlier editions."""
+    s = tracker.settings
+    sources = _source_index(tracker)
+    pivot_quarter = quarter_of(s.pivot_date)
+    days = (edition - s.pivot_date).days
+    iso = edition.isocalendar()
+    masthead = Masthead(s.title, s.publication, s.editor, edition, iso[0], iso[1], s.pivot_lab, s.pivot_model,
+                        s.pivot_date, days)
+
+    follow = followers(tracker)
+    follower_labs = {lab.lab for lab, _ in follow}
+    reverted_fact = reversion(tracker)
+    watched = watched_count(tracker)
+    total, pays, reverts = score(tracker)
+    verdict_state = state(reverted_fact is not None, len(follow), total, s.call_margin)
+
+    reasons: list[Reason] = []
+    if reverted_fact:
+        reasons.append(Reason("fact", reverted_fact))
+    for _, fact in follow:
+        reasons.append(Reason("fact", fact))
+    if not follow:
+        reasons.append(Reason("fact", f"No watched lab has closed its flagship since the pivot on "
+                                      f"{s.pivot_date.isoformat()} (0 of {watched})."))
+    reasons.append(Reason("fact", f"Score {signed(total)}: pays {pays:.2f} against reverts {reverts:.2f}; "
+                                  f"the call needs ±{s.call_margin:.1f}."))
+    moving = [sig for sig in tracker.signals if counts(sig, pivot_quarter) and signal_weight(sig) != 0]
+    moving.sort(key=lambda sig: (-abs(signal_weight(sig)), -signal_weight(sig), sig.row))
+    for sig in moving:
+        reasons.append(Reason("signal", sig.signal, _tidy(signal_weight(sig)),
+                              f"{sig.points_to}, {sig.confidence}, strength {sig.strength}, {quarter_label(sig.quarter)}",
+                              _source(sources, sig.source)))
+    verdict = Verdict(verdict_state, headline(verdict_state, tracker, [lab.lab for lab, _ in follow], watched,
+                                              days, total),
+                      tuple(reasons), tuple(lab.lab for lab, _ in follow), watched, reverted_fact is not None,
+                      total, pays, reverts, s.call_margin)
+
+    # Evidence by quarter.
+    all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]
+    counted = [sig for sig in tracker.signals if counts(sig, pivot_quarter)]
+    quarters: list[QuarterWeight] = []
+    if counted:
+        # Quarters since the pivot with no signal show as empty, up to the edition's own.
+        last = max(max(sig.quarter for sig in counted), quarter_of(edition))
+        for q in _quarters_between(pivot_quarter, last):
+            weights = [signal_weight(sig) for sig in counted if sig.quarter == q]
+            q_pays = _tidy(sum(w for w in weights if w > 0))
+            q_reverts = _tidy(-sum(w for w in weights if w < 0))
+            quarters.append(QuarterWeight(quarter_label(q), q_pays, q_reverts, _tidy(q_pays - q_reverts),
+                                          sum(1 for sig in counted if sig.quarter == q)))
+    latest = max((sig.quarter for sig in tracker.signals), default=None)
+    latest_label = quarter_label(latest) if latest else None
+    by_weight = sorted(all_rows, key=lambda r: (r.quarter, abs(r.weight)), reverse=True)
+    latest_rows = tuple(r for r in by_weight if r.quarter == latest_label)
+
+    # Key figures.
+    this_quarter = quarter_of(edition)
+    upcoming = sorted((m for m in tracker.milestones if m.status == "Upcoming" and m.due >= edition),
+                      key=lambda m: m.due)
+    nxt = upcoming[0] if upcoming else None
+    figures = KeyFigures(
+        followers=len(follow), watched=watched, score=total, pays=pays, reverts=reverts,
+        this_quarter=quarter_label(this_quarter),
+        signals_this_quarter=sum(1 for sig in tracker.signals if sig.quarter == this_quarter),
+        next_milestone=nxt.milestone if nxt else None, next_milestone_due=nxt.due if nxt else None,
+        days_to_next_milestone=(nxt.due - edition).days if nxt else None,
+    )
+
+    pivot_name = s.pivot_lab.casefold()
+    labs = tuple(
+        LabRow(lab.lab, lab.country, lab.flagship_model, lab.flagship_scale, lab.flagship_weights,
+               lab.flagship_licence, lab.status_since, lab.mid_scale_model, lab.mid_scale_licence, lab.watched,
+               lab.lab.casefold() == pivot_name, lab.lab in follower_labs, _source(sources, lab.source))
+        for lab in tracker.labs
+    )
+    timeline = tuple(
+        TimelineItem(e.date, e.lab, e.kind, e.headline, e.model, _source(sources, e.source),
+                     e.date == s.pivot_date)
+        for e in sorted(tracker.events, key=lambda e: (e.date, e.row)) if e.date >= s.pivot_date
+    )
+    watchlist = tuple(
+        WatchItem(m.due, m.milestone, m.why_it_matters, m.status, m.outcome, (m.due - edition).days,
+                  m.status == "Upcoming" and m.due < edition,
+                  m.status == "Upcoming" and 0 <= (m.due - edition).days <= SOON_DAYS)
+        for m in sorted(tracker.milestones, key=lambda m: (m.due, m.row))
+    )
+    return Briefing(
+        masthead=masthead,
+        verdict=verdict,
+        figures=figures,
+        changes=changes or Changes(previous_edition=None),
+        labs=labs,
+        quarters=tuple(quarters),
+        latest_quarter=latest_label,
+        latest_signals=latest_rows,
+        signals=tuple(by_weight),
+        timeline=timeline,
+        watchlist=watchlist,
+        health=tuple(_health(tracker, edition, findings or [])),
+        sources=tuple(_sources(tracker)),
+        recipients=s.recipients,
+        sender=s.sender,
+    )
+
+
+def _health(tracker: Tracker, edition: dt.date, findings: list[Finding]) -> list[HealthItem]:
+    s = tracker.settings
+    out: list[HealthItem] = []
+    for sig in sorted(tracker.signals, key=lambda sig: sig.row):
+        if sig.observed is not None and (edition - sig.observed).days > s.stale_after_days:
+            age = (edition - sig.observed).days
+            out.append(HealthItem("stale", f"Signals row {sig.row}",
+                                  f"'{sig.signal}' was observed {age} days ago ({sig.observed.isoformat()}), "
+                                  f"more than {s.stale_after_days:g} days: confirm or update it."))
+    sheets: list[tuple[str, tuple[Lab, ...] | tuple[Event, ...] | tuple[Signal, ...], str]] = [
+        ("Labs", tracker.labs, "lab"), ("Events", tracker.events, "headline"), ("Signals", tracker.signals, "signal")
+    ]
+    for sheet, records, name_attr in sheets:
+        for record in records:
+            if not record.source:
+                out.append(HealthItem("no-source", f"{sheet} row {record.row}",
+                                      f"'{getattr(record, name_attr)}' has no source."))
+    for finding in findings:
+        if finding.level == "warning" and finding.code != "no-source":
+            out.append(HealthItem("warning", finding.where or "workbook", finding.message))
+    return out
+
+
+def _sources(tracker: Tracker) -> list[SourceRow]:
+    cited: Counter[str] = Counter()
+    for records in (tracker.labs, tracker.events, tracker.signals):
+        for record in records:
+            if record.source:
+                cited[record.source.casefold()] += 1
+    return [
+        SourceRow(src.source, src.publisher, Link(src.source, safe_url(src.url)), src.url, src.published,
+                  cited[src.source.casefold()])
+        for src in tracker.sources
+    ]

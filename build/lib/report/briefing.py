@@ -1,0 +1,297 @@
+"""The analysed briefing: everything every renderer shows, in SPEC §6 order.
+
+Renderers take a `Briefing` and only format it; they never compute a figure of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+STATES = ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY")
+
+# The sections, in the order every format shows them: (id, heading).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("masthead", "Masthead"),
+    ("verdict", "Verdict"),
+    ("key-figures", "Key figures"),
+    ("changes", "What changed since the last edition"),
+    ("labs", "Lab board"),
+    ("evidence", "Evidence by quarter"),
+    ("timeline", "Timeline since the pivot"),
+    ("watchlist", "Watchlist"),
+    ("health", "Data health"),
+    ("sources", "Sources"),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Text shown to the reader and, only when it is http, https or mailto, the address it links to."""
+
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Masthead:
+    title: str
+    publication: str | None
+    editor: str | None
+    edition: dt.date
+    iso_year: int
+    iso_week: int
+    pivot_lab: str
+    pivot_model: str
+    pivot_date: dt.date
+    days_since_pivot: int
+
+    @property
+    def week_label(self) -> str:
+        """2026-W23."""
+        return f"{self.iso_year}-W{self.iso_week:02d}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of 'why': a fact, or a signal with its signed weight."""
+
+    kind: str  # "fact" or "signal"
+    text: str
+    weight: float | None = None  # signed: + pays, − reverts
+    detail: str | None = None  # "Reported, strength 2, 2026-Q2"
+    source: Link | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str  # one of STATES
+    headline: str
+    reasons: tuple[Reason, ...]
+    followers: tuple[str, ...]
+    watched: int  # N: watched labs other than the pivot lab
+    reverted: bool
+    score: float
+    pays: float  # weight pointing to pays (positive)
+    reverts: float  # weight pointing to reverts (positive)
+    margin: float
+    newest_evidence: dt.date | None = None  # the newest Observed date among the counted signals
+    evidence_age: int | None = None  # days from newest_evidence to the edition
+    stale: bool = False  # the newest counted evidence is older than Stale after days
+
+    @property
+    def css(self) -> str:
+        """leaning-pays."""
+        return self.state.lower().replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    followers: int
+    watched: int
+    score: float
+    pays: float
+    reverts: float
+    this_quarter: str  # 2026-Q2, the edition's quarter
+    signals_this_quarter: int
+    next_milestone: str | None
+    next_milestone_due: dt.date | None
+    days_to_next_milestone: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "followers": self.followers,
+            "watched": self.watched,
+            "score": self.score,
+            "pays": self.pays,
+            "reverts": self.reverts,
+            "this_quarter": self.this_quarter,
+            "signals_this_quarter": self.signals_this_quarter,
+            "next_milestone": self.next_milestone,
+            "next_milestone_due": self.next_milestone_due.isoformat() if self.next_milestone_due else None,
+            "days_to_next_milestone": self.days_to_next_milestone,
+        }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # the column header, "Flagship weights"
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """A row added, removed or changed on one sheet, named by its natural key."""
+
+    sheet: str
+    key: str  # "DeepSeek"; "2026-06-03 · DeepSeek · Closed flagship · ..."
+    change: str  # "added", "removed" or "changed"
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the latest edition dated before this one."""
+
+    previous_edition: dt.date | None  # None: the first edition
+    rows: tuple[RowChange, ...] = ()
+    verdict_before: str | None = None
+    verdict_after: str | None = None
+    score_before: float | None = None
+    score_after: float | None = None
+    figures: tuple[FieldChange, ...] = ()  # key figures that moved
+
+    FIRST_EDITION: ClassVar[str] = "First edition: no earlier briefing to compare."
+
+    @property
+    def first(self) -> bool:
+        return self.previous_edition is None
+
+    @property
+    def verdict_changed(self) -> bool:
+        return self.verdict_before is not None and self.verdict_before != self.verdict_after
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and not self.verdict_changed and not self.figures
+
+    def by_change(self, change: str) -> tuple[RowChange, ...]:
+        return tuple(r for r in self.rows if r.change == change)
+
+
+@dataclass(frozen=True)
+class LabRow:
+    lab: str
+    country: str | None
+    flagship_model: str | None
+    flagship_scale: str | None
+    weights: str  # Open or Closed
+    licence: str | None
+    since: dt.date | None
+    mid_scale_model: str | None
+    mid_scale_licence: str | None
+    watched: bool
+    is_pivot: bool
+    is_follower: bool
+    source: Link | None
+
+
+@dataclass(frozen=True)
+class QuarterWeight:
+    quarter: str  # 2026-Q2
+    pays: float
+    reverts: float  # positive
+    net: float
+    signals: int
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    quarter: str
+    signal: str
+    lab: str | None  # None: the industry
+    value: str | None  # shown as written, with its unit
+    points_to: str
+    strength: int
+    confidence: str
+    weight: float  # signed contribution to the score (0 when it does not count)
+    counted: bool  # its quarter is the pivot's or later
+    observed: dt.date | None
+    source: Link | None
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    date: dt.date
+    lab: str
+    kind: str
+    headline: str
+    model: str | None
+    source: Link | None
+    is_pivot: bool  # on the pivot date: the pivot itself
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    due: dt.date
+    milestone: str
+    why: str | None
+    status: str
+    outcome: str | None
+    days_left: int
+    overdue: bool  # upcoming and past due
+    soon: bool  # upcoming and due within 14 days
+
+
+@dataclass(frozen=True)
+class HealthItem:
+    kind: str  # "stale", "no-source" or "warning"
+    where: str  # "Signals!A3" or "Signals row 3"
+    message: str
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """What an edition leaves out because it is dated after the edition (SPEC §4 "As of the edition date")."""
+
+    events: int = 0  # Events rows dated after the edition
+    signals: int = 0  # Signals rows whose quarter begins, or whose Observed is, after the edition
+    labs_as_before: tuple[str, ...] = ()  # labs counted with the weights they had before their Status since
+
+    @property
+    def records(self) -> int:
+        """How many rows were left out."""
+        return self.events + self.signals
+
+
+@dataclass(frozen=True)
+class HealthSummary:
+    """The data-health figures a reader can use; the itemised list is `Briefing.health`."""
+
+    counted_signals: int  # signals that count towards the score in this edition
+    stale_signals: int  # of those, observed more than stale_after_days before the edition
+    stale_after_days: float
+    newest_observed: dt.date | None  # the newest Observed date among the counted signals
+    missing_sources: int  # Labs, Events and Signals rows with no source
+    other_warnings: int  # every other warning the check found
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    name: str
+    publisher: str | None
+    link: Link  # the name, linked when the URL is safe
+    url_text: str | None  # the URL as written
+    published: dt.date | None
+    cited: int  # how many rows name it
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One edition, analysed: the single input of every renderer."""
+
+    masthead: Masthead
+    verdict: Verdict
+    figures: KeyFigures
+    changes: Changes
+    labs: tuple[LabRow, ...]
+    quarters: tuple[QuarterWeight, ...]
+    latest_quarter: str | None
+    latest_signals: tuple[SignalRow, ...]
+    signals: tuple[SignalRow, ...]  # all of them, latest quarter first
+    timeline: tuple[TimelineItem, ...]
+    watchlist: tuple[WatchItem, ...]
+    health: tuple[HealthItem, ...]
+    sources: tuple[SourceRow, ...]
+    recipients: tuple[str, ...] = ()
+    sender: str | None = None
+    left_out: LeftOut = field(default_factory=LeftOut)
+    health_summary: HealthSummary | None = None
+    sections: tuple[tuple[str, str], ...] = field(default=SECTIONS)
+
+    @property
+    def stem(self) -> str:
+        """briefing-2026-06-01: the outputs' file name without extension."""
+        return f"briefing-{self.masthead.edition.isoformat()}"

@@ -1,0 +1,433 @@
+"""Raw rows -> checked records and located findings, all in one pass.
+
+Every problem is collected; none stops the others. Records come back only when there are no errors.
+Cross-sheet rules look at every row, even one with a bad cell elsewhere, so that fixing one problem
+never reveals another that could have been reported the first time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .findings import Finding, Level
+from .model import Event, Lab, Milestone, Record, Settings, Signal, Source, Tracker
+from .values import (
+    Bad,
+    looks_like_url,
+    one_line,
+    parse_choice,
+    parse_date,
+    parse_due,
+    parse_email,
+    parse_emails,
+    parse_number,
+    parse_quarter,
+    parse_strength,
+    parse_url,
+    parse_value,
+    positive,
+    show,
+    text,
+)
+from .workbook import RawCell, RawSheet, RawWorkbook, cell_name, column_index, range_start, read_workbook
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    "Labs": Lab,
+    "Events": Event,
+    "Signals": Signal,
+    "Milestones": Milestone,
+    "Sources": Source,
+}
+
+FUTURE_YEARS = 2  # a date this far ahead is likely a typo (except a milestone's due date)
+
+
+@dataclass
+class CheckResult:
+    """The checked records (None when there are errors) and every finding."""
+
+    tracker: Tracker | None
+    findings: list[Finding] = field(default_factory=list)
+    sha256: str = ""  # of the workbook as read
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+
+def check_file(path: Path | str, today: dt.date | None = None) -> CheckResult:
+    """Read and check a workbook. Raises UnreadableWorkbook if the file cannot be used at all."""
+    return check(read_workbook(path), today)
+
+
+@dataclass
+class _Row:
+    """One table row as typed: a value per column (None where the cell was bad), and the bad columns."""
+
+    number: int
+    values: dict[str, Any]
+    bad: set[str]  # attributes whose cell has an error
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad
+
+
+def _name_key(name: str) -> str:
+    """Names compare ignoring case and runs of spaces: 'Moonshot  kimi' is 'Moonshot Kimi'."""
+    return " ".join(name.split()).casefold()
+
+
+class _Checker:
+    def __init__(self, book: RawWorkbook, today: dt.date) -> None:
+        self.book = book
+        self.today = today
+        self.findings: list[Finding] = []
+        self.columns: dict[str, dict[str, int]] = {}  # schema sheet -> column name -> sheet column index
+
+    def title(self, sheet: str) -> str:
+        """The sheet's name as the editor sees it on its tab (it may differ in case from the schema's)."""
+        raw = self.book.sheets.get(sheet)
+        return raw.name if raw is not None else sheet
+
+    def add(
+        self,
+        level: Level,
+        code: str,
+        message: str,
+        sheet: str | None = None,
+        cell: str | None = None,
+        column: str | None = None,
+        row: int | None = None,
+        value: object = None,
+    ) -> None:
+        """Record a finding; `sheet` is the schema's sheet name."""
+        where = self.title(sheet) if sheet is not None else None
+        self.findings.append(Finding(level, code, where, cell, column, row, value, message))
+
+    # -- one cell ---------------------------------------------------------------------------------
+
+    def typed(self, sheet: str, column: schema.Column, cell: RawCell | None, row: int) -> tuple[bool, Any]:
+        """(ok, value) for one cell; a blank gives the column's default."""
+        where: dict[str, Any] = {"sheet": sheet, "column": column.name, "row": row}
+        if cell is not None and cell.formula and cell.value is None:
+            self.add("error", "formula-not-calculated",
+                     "this formula has no saved value: open the workbook in Excel or LibreOffice, save it, "
+                     "and run again", cell=cell.coordinate, **where)
+            return False, None
+        value = None if cell is None else cell.value
+        if cell is not None and cell.error:
+            if cell.formula:
+                self.add("error", "formula-error", f"the formula here shows the error {show(value)}: fix the formula",
+                         cell=cell.coordinate, value=value, **where)
+            else:
+                self.add("error", "error-value", f"this cell holds the error {show(value)}: replace it with a value",
+                         cell=cell.coordinate, value=value, **where)
+            return False, None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if column.required:
+                self.add("error", "required", f"{column.name} is required: fill in this cell",
+                         cell=cell_name_for(cell, column, row, self.columns.get(sheet, {})), **where)
+                return False, None
+            return True, column.default
+        assert cell is not None
+        try:
+            parsed = self.parse(column, value)
+            if column.one_line and isinstance(parsed, str):
+                one_line(parsed)
+            if column.positive:
+                positive(parsed)
+            return True, parsed
+        except Bad as bad:
+            self.add("error", bad.code, bad.message, cell=cell.coordinate, value=text(value), **where)
+            return False, None
+
+    def parse(self, column: schema.Column, value: object) -> Any:
+        kind = column.kind
+        if kind == "date":
+            return parse_date(value, self.book.epoch_1904)
+        if kind == "due":
+            return parse_due(value, self.book.epoch_1904)
+        if kind == "number":
+            return parse_number(value)
+        if kind == "value":
+            return parse_value(value)
+        if kind == "choice":
+            return parse_choice(value, column.choices)
+        if kind == "quarter":
+            return parse_quarter(value)
+        if kind == "strength":
+            return parse_strength(value)
+        if kind == "url":
+            return parse_url(value)
+        if kind == "source":
+            raw = " ".join(text(value).split())
+            if looks_like_url(raw):
+                return parse_url(raw)
+            return raw
+        if kind == "emails":
+            return parse_emails(value)
+        if kind == "email":
+            return parse_email(value)
+        return " ".join(text(value).split()) if kind == "lab" else text(value)
+
+    # -- sheets -----------------------------------------------------------------------------------
+
+    def header_map(self, spec: schema.Sheet, sheet: RawSheet) -> dict[str, int] | None:
+        """Schema column name -> sheet column index; findings for unknown, repeated and missing headers."""
+        by_key = {c.key: c for c in spec.columns}
+        found: dict[str, int] = {}
+        for index, header in sorted(sheet.headers.items()):
+            key = schema.header_key(header)
+            coordinate = cell_name(index, sheet.header_row or 1)
+            column = by_key.get(key)
+            if column is None:
+                self.add("warning", "unknown-column",
+                         f"the column {show(header)} is not one the tool uses; it is ignored",
+                         sheet=spec.name, cell=coordinate, column=header, row=sheet.header_row, value=header)
+            elif column.name in found:
+                self.add("error", "duplicate-column",
+                         f"the column {show(header)} appears twice: keep one of them",
+                         sheet=spec.name, cell=coordinate, column=column.name, row=sheet.header_row, value=header)
+            else:
+                found[column.name] = index
+        missing = [c.name for c in spec.required_columns if c.name not in found]
+        for name in missing:
+            where = "the header row" if sheet.header_row else "row 1 (the sheet is empty)"
+            self.add("error", "missing-column",
+                     f"the required column {show(name)} is missing: add it to {where}",
+                     sheet=spec.name, row=sheet.header_row, column=name)
+        names = {index: name for name, index in found.items()}
+        for rng in sheet.merged:
+            first_column, first_row = range_start(rng)
+            self.add("error", "merged-cells", f"cells {rng} are merged: unmerge them so each value has its own cell",
+                     sheet=spec.name, cell=rng.split(":")[0], column=names.get(first_column), row=first_row,
+                     value=rng)
+        return None if missing else found
+
+    def table(self, spec: schema.Sheet) -> list[_Row]:
+        sheet = self.book.sheets[spec.name]
+        columns = self.header_map(spec, sheet)
+        if columns is None:
+            return []
+        self.columns[spec.name] = columns
+        rows: list[_Row] = []
+        for raw in sheet.rows:
+            if raw.is_blank():
+                continue
+            values: dict[str, Any] = {}
+            bad: set[str] = set()
+            for column in spec.columns:
+                index = columns.get(column.name)
+                cell = raw.cells.get(index) if index is not None else None
+                good, value = self.typed(spec.name, column, cell, raw.number)
+                values[column.attr] = value if good else None
+                if not good:
+                    bad.add(column.attr)
+            rows.append(_Row(raw.number, values, bad))
+        return rows
+
+    def settings(self) -> tuple[dict[str, Any], bool]:
+        """The settings' values by attribute, and whether all of them are good."""
+        spec = schema.SETTINGS
+        sheet = self.book.sheets[spec.name]
+        columns = self.header_map(spec, sheet)
+        if columns is None:
+            return {}, False
+        self.columns[spec.name] = columns
+        fields = {schema.header_key(f.name): f for f in schema.SETTINGS_FIELDS}
+        seen: dict[str, int] = {}
+        values: dict[str, Any] = {}
+        ok = True
+        value_index = columns.get("Value", columns["Setting"] + 1)
+        for raw in sheet.rows:
+            if raw.is_blank():
+                continue
+            name_cell = raw.cells.get(columns["Setting"])
+            value_cell = raw.cells.get(value_index)
+            if name_cell is None or not text(name_cell.value):
+                if value_cell is not None and text(value_cell.value):
+                    self.add("warning", "unnamed-setting", f"the value {show(text(value_cell.value))} has no "
+                             "setting name beside it; it is ignored", sheet=spec.name, cell=value_cell.coordinate,
+                             row=raw.number, value=text(value_cell.value))
+                continue
+            label = text(name_cell.value).rstrip("*").strip()
+            field_spec = fields.get(schema.header_key(label))
+            if field_spec is None:
+                self.add("warning", "unknown-setting", f"the setting {show(label)} is not one the tool uses; "
+                         "it is ignored", sheet=spec.name, cell=name_cell.coordinate, row=raw.number, value=label)
+                continue
+            if field_spec.name in seen:
+                self.add("error", "duplicate-setting", f"the setting {show(label)} is given twice (also row "
+                         f"{seen[field_spec.name]}): keep one", sheet=spec.name, cell=name_cell.coordinate,
+                         row=raw.number, value=label)
+                ok = False
+                continue
+            seen[field_spec.name] = raw.number
+            good, value = self.typed(spec.name, field_spec, value_cell, raw.number)
+            ok = ok and good
+            values[field_spec.attr] = value if good else None
+        for field_spec in schema.SETTINGS_FIELDS:
+            if field_spec.name not in seen:
+                if field_spec.required:
+                    self.add("error", "missing-setting", f"the setting {show(field_spec.name)} is missing: add a "
+                             f"row with {field_spec.name} in the Setting column and its value beside it",
+                             sheet=spec.name, column=field_spec.name)
+                    ok = False
+                values[field_spec.attr] = field_spec.default
+        return values, ok
+
+    # -- across sheets ----------------------------------------------------------------------------
+
+    def cross(self, settings: dict[str, Any], tables: dict[str, list[_Row]]) -> dict[str, str]:
+        """Rules between sheets; the lab names as written on the Labs sheet, by name key."""
+        lab_names = self.unique("Labs", "Lab", tables["Labs"])
+        source_names = self.unique("Sources", "Source", tables["Sources"])
+
+        for sheet in ("Events", "Signals"):
+            for row in tables[sheet]:
+                name = row.values.get("lab")
+                if name is not None and _name_key(name) not in lab_names:
+                    self.add("error", "unknown-lab", f"{show(name)} is not a lab on the Labs sheet: add it there "
+                             "or fix the spelling", sheet=sheet, cell=self.cell(sheet, "Lab", row.number),
+                             column="Lab", row=row.number, value=name)
+
+        pivot = settings.get("pivot_lab")
+        if pivot is not None and _name_key(pivot) not in lab_names:
+            number = self.setting_row("Pivot lab")
+            self.add("error", "unknown-lab", f"the pivot lab {show(pivot)} is not a lab on the Labs sheet: add it "
+                     "there or fix the spelling", sheet="Settings", cell=self.cell("Settings", "Value", number),
+                     column="Pivot lab", row=number, value=pivot)
+
+        for field_spec in schema.SETTINGS_FIELDS:
+            value = settings.get(field_spec.attr)
+            if field_spec.kind == "date" and isinstance(value, dt.date):
+                number = self.setting_row(field_spec.name)
+                self.future(value, "Settings", field_spec.name, number, self.cell("Settings", "Value", number))
+
+        for sheet, rows in tables.items():
+            spec = schema.sheet_named(sheet)
+            for row in rows:
+                for column in spec.columns:
+                    value = row.values.get(column.attr)
+                    if (column.kind == "source" and isinstance(value, str) and not looks_like_url(value)
+                            and _name_key(value) not in source_names):
+                        self.add("warning", "unknown-source", f"{show(value)} names no row on the Sources "
+                                 "sheet: add it there, or give a link", sheet=sheet,
+                                 cell=self.cell(sheet, column.name, row.number), column=column.name,
+                                 row=row.number, value=value)
+                    if column.kind == "date" and isinstance(value, dt.date):
+                        self.future(value, sheet, column.name, row.number, self.cell(sheet, column.name, row.number))
+            if sheet == "Signals":
+                for row in rows:
+                    if row.values.get("source") is None and "source" not in row.bad:
+                        self.add("warning", "no-source", "this signal has no source: name one from the Sources "
+                                 "sheet, or give a link", sheet=sheet, cell=self.cell(sheet, "Source", row.number),
+                                 column="Source", row=row.number)
+        return lab_names
+
+    def future(self, value: dt.date, sheet: str, column: str, row: int | None, cell: str | None) -> None:
+        if value > self.today + dt.timedelta(days=366 * FUTURE_YEARS):
+            self.add("warning", "far-future", f"{show(value)} is more than {FUTURE_YEARS} years ahead: check the year",
+                     sheet=sheet, cell=cell, column=column, row=row, value=value.isoformat())
+
+    def unique(self, sheet: str, column: str, rows: list[_Row]) -> dict[str, str]:
+        """Name key -> name as first written; an error for each repeat."""
+        attr = schema.sheet_named(sheet).column(column).attr
+        seen: dict[str, tuple[int, str]] = {}
+        for row in rows:
+            name = row.values.get(attr)
+            if not isinstance(name, str):
+                continue
+            key = _name_key(name)
+            if key in seen:
+                self.add("error", "duplicate", f"{show(name)} is already on row {seen[key][0]}: each {column} "
+                         "must be unique", sheet=sheet, cell=self.cell(sheet, column, row.number), column=column,
+                         row=row.number, value=name)
+            else:
+                seen[key] = (row.number, name)
+        return {key: name for key, (_, name) in seen.items()}
+
+    def cell(self, sheet: str, column: str, row: int | None) -> str | None:
+        index = self.columns.get(sheet, {}).get(column)
+        return cell_name(index, row) if index and row else None
+
+    def setting_row(self, name: str) -> int | None:
+        sheet = self.book.sheets["Settings"]
+        index = self.columns.get("Settings", {}).get("Setting")
+        for raw in sheet.rows:
+            cell = raw.cells.get(index) if index else None
+            if cell is not None and schema.header_key(text(cell.value)) == schema.header_key(name):
+                return raw.number
+        return None
+
+    def ordered(self) -> list[Finding]:
+        """Findings in the order an editor fixes them: the workbook, then sheet by sheet, row by row, left to
+        right."""
+        ranks = {self.title(spec.name): rank for rank, spec in enumerate(schema.SHEETS, start=1)}
+
+        def key(finding: Finding) -> tuple[int, int, int]:
+            rank = 0 if finding.sheet is None else ranks.get(finding.sheet, len(ranks) + 1)
+            column = column_index(finding.cell) if finding.cell else 0
+            return (rank, finding.row or 0, column)
+
+        return sorted(self.findings, key=key)
+
+
+def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns: dict[str, int]) -> str | None:
+    """The address of a cell that may be blank."""
+    if cell is not None:
+        return cell.coordinate
+    index = columns.get(column.name) or columns.get("Value")
+    return cell_name(index, row) if index else None
+
+
+def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
+    """Check a read workbook: every finding at once, and the records when there is no error."""
+    checker = _Checker(book, today or dt.date.today())
+    if book.macros:
+        checker.add("warning", "macros-ignored", "this workbook holds macros; they are ignored and never run")
+    for name in book.unknown_sheets:
+        checker.add("warning", "unknown-sheet", f"the sheet {show(name)} is not one the tool uses; it is ignored",
+                    sheet=name, value=name)
+    settings, settings_ok = checker.settings()
+    tables = {spec.name: checker.table(spec) for spec in schema.TABLES}
+    lab_names = checker.cross(settings, tables)
+    findings = checker.ordered()
+    if not settings_ok or any(f.level == "error" for f in findings):
+        return CheckResult(None, findings, book.sha256)
+
+    def records(sheet: str) -> tuple[Any, ...]:
+        record_type = RECORD_TYPES[sheet]
+        out = []
+        for row in tables[sheet]:
+            values = dict(row.values)
+            if "lab" in values and values["lab"] is not None:
+                # References take the spelling of the Labs sheet.
+                values["lab"] = lab_names[_name_key(values["lab"])]
+            out.append(record_type(row=row.number, **values))
+        return tuple(out)
+
+    settings = dict(settings)
+    settings["pivot_lab"] = lab_names[_name_key(settings["pivot_lab"])]
+    settings["recipients"] = settings.get("recipients") or ()
+    for attr in ("stale_after_days", "call_margin"):
+        settings[attr] = float(settings[attr])
+    tracker = Tracker(
+        settings=Settings(**settings),
+        labs=records("Labs"),
+        events=records("Events"),
+        signals=records("Signals"),
+        milestones=records("Milestones"),
+        sources=records("Sources"),
+    )
+    return CheckResult(tracker, findings, book.sha256)
+

@@ -1,0 +1,215 @@
+"""The command line (SPEC §5). The only module that prints or exits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from . import __version__
+from .errors import ReportError, UsageError, WorkbookHasErrors
+from .findings import Finding, summary
+
+if TYPE_CHECKING:
+    from .mail import Sent
+
+
+def _fail(error: BaseException, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exc()
+    if isinstance(error, WorkbookHasErrors):
+        result = error.args[0]
+        errors = len(result.errors)
+        click.echo(f"The workbook has {errors} error{'s' if errors != 1 else ''}: nothing was written. "
+                   "Fix them (see below) and build again.", err=True)
+        _print_findings(result.findings, err=True)
+        sys.exit(1)
+    if isinstance(error, ReportError):
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    click.echo(f"Error: an unexpected problem stopped the command ({type(error).__name__}: {error}); "
+               "run it again with --debug and report what it shows.", err=True)
+    sys.exit(2)
+
+
+def _print_findings(findings: list[Finding], err: bool = False) -> None:
+    for finding in findings:
+        click.echo(finding.line(), err=err)
+    click.echo(summary(findings), err=err)
+
+
+class _Group(click.Group):
+    """Turns every ReportError into one line and an exit code; --debug shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            _fail(error, bool(ctx.meta.get("debug")))
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="report")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn the desk's workbook into the weekly bifurcation briefing."""
+    ctx.meta["debug"] = debug
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--sample", is_flag=True, help="Fill the workbook with the sample story.")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def init(path: Path, sample: bool, force: bool) -> None:
+    """Write a new editable workbook at PATH (.xlsx)."""
+    from .template import write_template
+
+    write_template(path, with_sample=sample, force=force)
+    click.echo(f"Wrote {path}{' with the sample story' if sample else ''}. Fill it in, then run: report check {path}")
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
+def check(workbook: Path, as_json: bool) -> None:
+    """Check WORKBOOK and list every problem with its cell."""
+    from .checks import check_file
+
+    result = check_file(workbook)
+    if as_json:
+        click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
+    else:
+        _print_findings(result.findings)
+    sys.exit(1 if result.errors else 0)
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Where to write the briefing.")
+@click.option("--edition", help="The edition date, YYYY-MM-DD (default: Settings' Edition date, or today).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["xlsx", "html", "eml"]),
+              help="Write only these formats (repeat the option; default all three).")
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The history database (default OUTDIR/history.sqlite).")
+def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str, ...],
+          history_path: Path | None) -> None:
+    """Build this week's briefing from WORKBOOK."""
+    from .build import FORMATS, parse_edition
+    from .build import build as run_build
+
+    result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
+                       history_path)
+    for finding in result.check.warnings:
+        click.echo(finding.line(), err=True)
+    for warning in result.warnings:
+        click.echo(f"WARNING {warning}", err=True)
+    verdict = result.briefing.verdict
+    click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}")
+    for path in result.paths:
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("out/history.sqlite"), show_default=True, help="The history database.")
+def history(history_path: Path) -> None:
+    """List the editions built so far, and the emails sent."""
+    from .history import History
+
+    if not history_path.exists():
+        raise UsageError(f"There is no history database at {history_path}: build an edition first, "
+                         "or give --history DB.")
+    with History(history_path, create=False) as db:
+        editions = db.editions()
+        sends = db.sends()
+    if not editions:
+        click.echo("No editions yet.")
+        return
+    click.echo(f"{'Edition':<11} {'Verdict':<16} {'Score':>6} {'Signals':>7}  {'Workbook':<12} Built at")
+    for row in editions:
+        click.echo(f"{row.edition.isoformat():<11} {row.state:<16} {row.score:>+6.2f} {row.signals:>7}  "
+                   f"{row.workbook_sha256[:12]:<12} {row.built_at}")
+    if sends:
+        click.echo("")
+        click.echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  Message-ID")
+        for sent in sends:
+            click.echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.message_id}")
+
+
+@cli.command()
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--to", "to", multiple=True, help="Send to this address instead (repeat for more).")
+@click.option("--smtp", default="localhost:25", show_default=True, help="The SMTP server, HOST:PORT.")
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--ssl", "use_ssl", is_flag=True, help="Connect over TLS from the start (usually port 465).")
+@click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Trust this CA certificate file (PEM) as well as the system's.")
+@click.option("--user", help="Log in as NAME; the password comes from REPORT_SMTP_PASSWORD.")
+@click.option("--dry-run", is_flag=True, help="Show the envelope and the message; do not connect.")
+@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Where to build, when TARGET is a workbook.")
+@click.option("--edition", help="The edition date, when TARGET is a workbook.")
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The history database (default OUTDIR/history.sqlite, or beside the .eml).")
+def send(target: Path, to: tuple[str, ...], smtp: str, starttls: bool, use_ssl: bool, cafile: Path | None,
+         user: str | None, dry_run: bool, outdir: Path, edition: str | None, history_path: Path | None) -> None:
+    """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
+    from . import mail
+    from .build import build as run_build
+    from .build import parse_edition
+
+    if starttls and use_ssl:
+        raise UsageError("Choose one of --starttls and --ssl, not both.")
+    if target.suffix.lower() == ".eml":
+        eml = target
+        history_path = history_path or target.parent / "history.sqlite"
+    else:
+        result = run_build(target, outdir, parse_edition(edition) if edition else None, ("xlsx", "html", "eml"),
+                           history_path)
+        eml = next(p for p in result.paths if p.suffix == ".eml")
+        history_path = result.history
+        click.echo(f"Built {eml}")
+    message = mail.read_eml(eml)
+    if to:
+        mail.replace_recipients(message, to)
+    host, port = mail.parse_server(smtp)
+    if dry_run:
+        click.echo(mail.describe(message, host, port))
+        return
+    password = os.environ.get("REPORT_SMTP_PASSWORD")
+    security = "ssl" if use_ssl else "starttls" if starttls else "none"
+    try:
+        sent = mail.send(message, host, port, security=security, user=user, password=password, cafile=cafile)
+    except mail.PartlyRefused as partly:
+        # Some recipients did get it: that send happened and belongs in the history.
+        _record_send(history_path, message, partly.sent)
+        raise
+    click.echo(f"Sent {sent.message_id} to {len(sent.recipients)} recipient{'s' if len(sent.recipients) != 1 else ''} "
+               f"via {host}:{port}.")
+    _record_send(history_path, message, sent)
+
+
+def _record_send(history_path: Path, message: EmailMessage, sent: Sent) -> None:
+    from . import mail
+    from .history import History
+
+    edition_date = mail.edition_of(message)
+    if edition_date is not None:
+        with History(history_path) as db:
+            db.record_send(edition_date, sent.message_id, len(sent.recipients),
+                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+
+def main() -> None:
+    cli(prog_name="report")

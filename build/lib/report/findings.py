@@ -1,0 +1,61 @@
+"""Problems found in a workbook, as data (after frictionless)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. `code` is stable and tested; `message` quotes the value."""
+
+    level: Level
+    code: str
+    sheet: str | None
+    cell: str | None
+    column: str | None
+    row: int | None
+    value: object
+    message: str
+
+    @property
+    def where(self) -> str:
+        """Signals!E7, Signals, or the empty string."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def line(self) -> str:
+        """ERROR Signals!E7 (Points to): 'maybe' is not one of Pays, Reverts, Neutral"""
+        parts = [self.level.upper()]
+        if self.where:
+            parts.append(self.where)
+        if self.column:
+            parts.append(f"({self.column}):")
+        else:
+            parts[-1] += ":"
+        parts.append(self.message)
+        return " ".join(parts)
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        value = data["value"]
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            data["value"] = str(value)
+        return data
+
+
+def summary(findings: list[Finding]) -> str:
+    """'2 errors, 1 warning in 2 sheets', or 'No problems found.'"""
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
+    if not findings:
+        return "No problems found."
+    sheets = {f.sheet for f in findings if f.sheet}
+    text = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    if sheets:
+        text += f" in {len(sheets)} sheet{'s' if len(sheets) != 1 else ''}"
+    return text

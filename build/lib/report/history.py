@@ -1,0 +1,358 @@
+"""The editions built so far and the emails sent, in a small SQLite database (standard library only).
+
+The database is ours only when it says so (its application id and a meta table). Anything else at the
+path — another program's database, a damaged file, random bytes — is refused and left exactly as it was:
+the file's header is read before SQLite touches it, and it is inspected read-only before any write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+from .briefing import Briefing
+from .errors import HistoryError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+APPLICATION_ID = 0x52505254  # "RPRT", stored in the database header
+APPLICATION_ID_OFFSET = 68  # where the header keeps PRAGMA application_id (big-endian)
+APPLICATION = "report-history"
+DEFAULT_TIMEOUT = 10.0  # seconds to wait for another build to finish with the database
+
+# Each migration brings the database from version i to i + 1 (PRAGMA user_version), inside one transaction.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE editions (
+            edition TEXT PRIMARY KEY,
+            built_at TEXT NOT NULL,
+            workbook_sha256 TEXT NOT NULL,
+            version TEXT NOT NULL,
+            state TEXT NOT NULL,
+            score REAL NOT NULL,
+            figures TEXT NOT NULL,
+            signals INTEGER NOT NULL,
+            snapshot TEXT NOT NULL
+        )""",
+        """CREATE TABLE sends (
+            id INTEGER PRIMARY KEY,
+            edition TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            recipients INTEGER NOT NULL,
+            message_id TEXT NOT NULL
+        )""",
+        "CREATE INDEX sends_edition ON sends (edition)",
+    ),
+)
+VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class PreviousEdition:
+    """What an earlier edition recorded: enough to say what changed since."""
+
+    edition: dt.date
+    state: str
+    score: float
+    figures: dict[str, Any]
+    snapshot: dict[str, Any]
+    signals: int
+    built_at: str
+
+
+@dataclass(frozen=True)
+class EditionRow:
+    edition: dt.date
+    state: str
+    score: float
+    signals: int
+    workbook_sha256: str
+    built_at: str
+    version: str
+
+
+@dataclass(frozen=True)
+class SendRow:
+    edition: dt.date
+    sent_at: str
+    recipients: int
+    message_id: str
+
+
+def _not_ours(path: Path) -> HistoryError:
+    return HistoryError(f"{path} is not a report history database: move it away or give --history another path.")
+
+
+def _damaged(path: Path, error: object) -> HistoryError:
+    return HistoryError(f"{path} is a damaged history database ({error}): move it away or give --history another "
+                        "path.")
+
+
+def _locked(path: Path) -> HistoryError:
+    return HistoryError(f"{path} is locked by another build: wait for it to finish and try again.")
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+class History:
+    """The history database at `path`; use it as a context manager.
+
+    `create=False` refuses a missing file instead of starting a new history. `timeout` is how long to wait
+    for another build that holds the database before giving up.
+    """
+
+    def __init__(self, path: Path | str, create: bool = True, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._connection: sqlite3.Connection | None = None
+        self._open(create)
+
+    # -- opening -------------------------------------------------------------------------------------------
+
+    def _open(self, create: bool) -> None:
+        version = self._probe(create)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise HistoryError(f"Cannot create the folder for {self.path} ({error.strerror}): give --history a "
+                               "path you can write to.") from error
+        with self._errors():
+            self._connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        if version == VERSION:
+            return
+        try:
+            with self._transaction() as db:
+                # Look again inside the write lock: another build may have created the file meanwhile.
+                for number in range(self._inspect(db, allow_empty=True), VERSION):
+                    self._migrate(db, number)
+        except BaseException:
+            self.close()
+            raise
+
+    def _probe(self, create: bool) -> int | None:
+        """Check an existing file without changing it: our schema version, or None for a new database."""
+        path = self.path
+        if not path.exists():
+            if not create:
+                raise HistoryError(f"There is no history database at {path}: build an edition first, or give "
+                                   "--history DB.")
+            return None
+        if path.is_dir():
+            raise HistoryError(f"{path} is a folder, not a history database: give --history a file path.")
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(HEADER_SIZE)
+        except OSError as error:
+            raise HistoryError(f"Cannot read {path} ({error.strerror}): check its permissions.") from error
+        if not header:
+            # An empty file holds nothing to lose; SQLite treats it as a new database.
+            if not create:
+                raise HistoryError(f"{path} is empty: build an edition first, or give --history another path.")
+            return None
+        # Judge by the header before SQLite opens the file: opening another program's database could
+        # still leave files beside it (a WAL index, a recovered journal).
+        if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_SIZE:
+            raise _not_ours(path)
+        if int.from_bytes(header[APPLICATION_ID_OFFSET:APPLICATION_ID_OFFSET + 4], "big") != APPLICATION_ID:
+            raise _not_ours(path)
+        try:
+            return self._check(f"file:{quote(str(path.resolve()))}?mode=ro", allow_empty=False)
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorname", "") != "SQLITE_READONLY_ROLLBACK":
+                raise
+        # A write was interrupted (a hot journal lies beside the file). Recovering rewrites the file, so
+        # recover a copy first and only let SQLite recover the real file once the copy proves it ours.
+        with tempfile.TemporaryDirectory(prefix="report-history-") as folder:
+            copy = Path(folder) / "history.sqlite"
+            shutil.copyfile(path, copy)
+            journal = path.with_name(path.name + "-journal")
+            if journal.exists():
+                shutil.copyfile(journal, copy.with_name(copy.name + "-journal"))
+            # Rolled back to nothing, it was a history being created: nothing to lose, so start it again.
+            return self._check(str(copy), allow_empty=True)
+
+    def _check(self, target: str, allow_empty: bool) -> int:
+        """Inspect the database at `target` (a path or a read-only URI): our version, after a quick check."""
+        with self._errors(passing=("SQLITE_READONLY_ROLLBACK",)):
+            probe = sqlite3.connect(target, uri=target.startswith("file:"), timeout=self.timeout,
+                                    isolation_level=None)
+            try:
+                version = self._inspect(probe, allow_empty)
+                problems = [row[0] for row in probe.execute("PRAGMA quick_check")]
+            finally:
+                probe.close()
+        if problems != ["ok"]:
+            raise _damaged(self.path, "; ".join(problems[:3]))
+        return version
+
+    def _inspect(self, db: sqlite3.Connection, allow_empty: bool) -> int:
+        """Our schema version in `db`; raise if the database is not ours or newer than this tool."""
+        application = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        if application == 0 and version == 0 and not tables and allow_empty:
+            return 0
+        if application != APPLICATION_ID or "meta" not in tables:
+            raise _not_ours(self.path)
+        marker = db.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
+        if marker is None or marker[0] != APPLICATION:
+            raise _not_ours(self.path)
+        if version > VERSION:
+            raise HistoryError(f"{self.path} was written by a newer version of report (history version {version}): "
+                               "upgrade report, or give --history another path.")
+        return int(version)
+
+    def _migrate(self, db: sqlite3.Connection, number: int) -> None:
+        for statement in MIGRATIONS[number]:
+            db.execute(statement)
+        if number == 0:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute("INSERT INTO meta (key, value) VALUES ('application', ?), ('created_at', ?)",
+                       (APPLICATION, _now()))
+        db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, passing: tuple[str, ...] = ()) -> Iterator[None]:
+        """Turn SQLite's errors into one plain sentence about this file; errors named in `passing` go through."""
+        try:
+            yield
+        except HistoryError:
+            raise
+        except sqlite3.Error as error:
+            if getattr(error, "sqlite_errorname", "") in passing:
+                raise
+            raise self._explain(error) from error
+
+    def _explain(self, error: sqlite3.Error) -> HistoryError:
+        if isinstance(error, sqlite3.OperationalError):
+            if _is_busy(error):
+                return _locked(self.path)
+            if "unable to open" in str(error).lower() or "readonly" in str(error).lower():
+                return HistoryError(f"Cannot write {self.path} ({error}): give --history a path you can write to.")
+        return _damaged(self.path, error)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so a second build waits instead of failing half-way."""
+        db = self._db
+        with self._errors():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise HistoryError(f"The history database {self.path} is closed.")
+        return self._connection
+
+    def close(self) -> None:
+        """Close the database; the History cannot be used after."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    # -- editions ------------------------------------------------------------------------------------------
+
+    def previous(self, edition: dt.date) -> PreviousEdition | None:
+        """The latest edition dated strictly before `edition` (by edition date, not by when it was built)."""
+        with self._errors():
+            row = self._db.execute(
+                "SELECT edition, state, score, figures, snapshot, signals, built_at FROM editions "
+                "WHERE edition < ? ORDER BY edition DESC LIMIT 1",
+                (edition.isoformat(),),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            figures, snap = json.loads(row[3]), json.loads(row[4])
+        except ValueError as error:
+            raise _damaged(self.path, f"edition {row[0]} cannot be read: {error}") from error
+        return PreviousEdition(dt.date.fromisoformat(row[0]), row[1], float(row[2]), figures, snap, int(row[5]),
+                               row[6])
+
+    def record(self, briefing: Briefing, snapshot: dict[str, Any], workbook_sha256: str, version: str) -> None:
+        """Record an edition in one transaction; rebuilding an edition replaces it (its sends are kept)."""
+        values = (
+            briefing.masthead.edition.isoformat(),
+            _now(),
+            workbook_sha256,
+            version,
+            briefing.verdict.state,
+            float(briefing.verdict.score),
+            _json(briefing.figures.as_dict()),
+            len(briefing.signals),
+            _json(snapshot),
+        )
+        with self._transaction() as db:
+            # An upsert, not delete + insert: the edition keeps its place and its sends stay attached.
+            db.execute(
+                "INSERT INTO editions (edition, built_at, workbook_sha256, version, state, score, figures, signals, "
+                "snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (edition) DO UPDATE SET "
+                "built_at = excluded.built_at, workbook_sha256 = excluded.workbook_sha256, "
+                "version = excluded.version, state = excluded.state, score = excluded.score, "
+                "figures = excluded.figures, signals = excluded.signals, snapshot = excluded.snapshot",
+                values,
+            )
+
+    def editions(self) -> list[EditionRow]:
+        """Every edition recorded, oldest edition date first."""
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT edition, state, score, signals, workbook_sha256, built_at, version FROM editions "
+                "ORDER BY edition"
+            ).fetchall()
+        return [EditionRow(dt.date.fromisoformat(r[0]), r[1], float(r[2]), int(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    # -- sends ---------------------------------------------------------------------------------------------
+
+    def record_send(self, edition: dt.date, message_id: str, recipients: int, sent_at: str) -> None:
+        """Record that the email of `edition` was sent."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO sends (edition, sent_at, recipients, message_id) VALUES (?, ?, ?, ?)",
+                       (edition.isoformat(), sent_at, int(recipients), message_id))
+
+    def sends(self) -> list[SendRow]:
+        """Every email sent, in the order they were sent."""
+        with self._errors():
+            rows = self._db.execute("SELECT edition, sent_at, recipients, message_id FROM sends "
+                                    "ORDER BY sent_at, id").fetchall()
+        return [SendRow(dt.date.fromisoformat(r[0]), r[1], int(r[2]), r[3]) for r in rows]
+
+
+def _now() -> str:
+    """Now, in UTC, as an ISO timestamp."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _json(value: object) -> str:
+    # Sorted keys and fixed separators: the same snapshot is always stored as the same text.
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

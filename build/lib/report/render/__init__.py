@@ -1,0 +1,1 @@
+"""One module per output; each takes a Briefing."""

@@ -1,0 +1,285 @@
+"""Typing one cell's value by its column kind. Each parser returns the value or raises `Bad`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from email.utils import formataddr
+from urllib.parse import urlsplit
+
+from .model import Quarter, quarter_end
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+
+class Bad(Exception):
+    """A value that does not fit its column: a stable code and a message quoting the value."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def show(value: object) -> str:
+    """A value quoted for a message: 'maybe'."""
+    text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return "'" + text.replace("\n", " ") + "'"
+
+
+def text(value: object) -> str:
+    """A cell as text: numbers without a spurious .0, dates as ISO."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]+)\.?,?[\s\-]+(\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_FORMS = "a date such as 2026-04-20 or 20 Apr 2026"
+MIN_SERIAL = 18264  # 1950-01-01 in Excel's 1900 date system
+
+
+def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError as error:
+        raise Bad("bad-date", f"{show(raw)} is not a real date ({error}); expected {_FORMS}") from error
+
+
+def parse_date(value: object, epoch_1904: bool = False) -> dt.date:
+    """A date from a date cell, an Excel serial number, or an unambiguous text date."""
+    from .workbook import excel_serial_to_date
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, dt.time):
+        raise Bad("bad-date", f"{show(value)} is a time, not a date; expected {_FORMS}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Editors paste dates that lose their format and show as serial numbers. A small number is more
+        # likely a year or a count typed into the wrong column than a day before 1950.
+        if MIN_SERIAL <= value + (1462 if epoch_1904 else 0) < 2958466:
+            return excel_serial_to_date(value, epoch_1904)
+        raise Bad("bad-date", f"{show(text(value))} is a number, not a date; expected {_FORMS}")
+    raw = str(value).strip()
+    cleaned = " ".join(raw.split())
+    if match := _ISO.match(cleaned):
+        year, month, day = (int(g) for g in match.groups())
+        return _make_date(year, month, day, raw)
+    if match := _DAY_MONTH_YEAR.match(cleaned):
+        day_text, month_name, year_text = match.groups()
+        named = MONTHS.get(month_name.casefold())
+        if named:
+            return _make_date(int(year_text), named, int(day_text), raw)
+    if match := _MONTH_DAY_YEAR.match(cleaned):
+        month_name, day_text, year_text = match.groups()
+        named = MONTHS.get(month_name.casefold())
+        if named:
+            return _make_date(int(year_text), named, int(day_text), raw)
+    if match := _NUMERIC.match(cleaned):
+        first, second, year = (int(g) for g in match.groups())
+        if first > 12 and second > 12:
+            raise Bad("bad-date", f"{show(raw)} is not a date: neither {first} nor {second} is a month; "
+                      f"expected {_FORMS}")
+        if first > 12 >= second:
+            return _make_date(year, second, first, raw)
+        if second > 12 >= first:
+            return _make_date(year, first, second, raw)
+        if first == second:
+            return _make_date(year, first, second, raw)
+        raise Bad(
+            "ambiguous-date",
+            f"{show(raw)} is ambiguous: it could be day/month or month/day; write it as "
+            f"{year}-{second:02d}-{first:02d} or {year}-{first:02d}-{second:02d}",
+        )
+    raise Bad("bad-date", f"{show(raw)} is not a date; expected {_FORMS}")
+
+
+_QUARTER_FIRST = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+_QUARTER_LAST = re.compile(r"^Q([1-4])\s*-?\s*(\d{4})$", re.IGNORECASE)
+
+
+def parse_quarter(value: object) -> Quarter:
+    """2026-Q2, Q2 2026, 2026Q2 or 2026 Q2 -> (2026, 2)."""
+    raw = text(value)
+    if match := _QUARTER_FIRST.match(raw):
+        return int(match.group(1)), int(match.group(2))
+    if match := _QUARTER_LAST.match(raw):
+        return int(match.group(2)), int(match.group(1))
+    raise Bad("bad-quarter", f"{show(raw)} is not a quarter; expected a quarter such as 2026-Q2")
+
+
+def parse_due(value: object, epoch_1904: bool = False) -> dt.date:
+    """A date, or a quarter meaning its last day."""
+    if isinstance(value, str):
+        try:
+            return quarter_end(parse_quarter(value))
+        except Bad:
+            pass
+    try:
+        return parse_date(value, epoch_1904)
+    except Bad as bad:
+        if bad.code == "ambiguous-date":
+            raise
+        raise Bad("bad-due", f"{show(text(value))} is neither a date nor a quarter; expected 2026-10-31 or "
+                  "2026-Q4") from None
+
+
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number(value: object) -> float:
+    """A number, or a number typed as text (1,234.5 allowed)."""
+    if isinstance(value, bool):
+        raise Bad("not-a-number", f"{show(value)} is not a number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    raw = "".join(str(value).split())
+    if _GROUPED.match(raw):
+        raw = raw.replace(",", "")
+    try:
+        number = float(raw)
+    except ValueError:
+        raise Bad("not-a-number", f"{show(text(value))} is not a number") from None
+    if not math.isfinite(number):
+        raise Bad("not-a-number", f"{show(text(value))} is not a number")
+    return number
+
+
+def parse_value(value: object) -> float | str:
+    """A number if it reads as one, else the text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return text(value)
+    try:
+        return parse_number(value)
+    except Bad:
+        return text(value)
+
+
+def parse_strength(value: object) -> int:
+    try:
+        number = parse_number(value)
+    except Bad:
+        number = -1.0
+    if number not in (1.0, 2.0, 3.0):
+        raise Bad("bad-strength", f"{show(text(value))} is not a strength; expected 1, 2 or 3")
+    return int(number)
+
+
+def parse_choice(value: object, choices: tuple[str, ...]) -> str:
+    """One of `choices`, ignoring case and extra spaces."""
+    wanted = " ".join(text(value).split()).casefold()
+    for choice in choices:
+        if choice.casefold() == wanted:
+            return choice
+    raise Bad("not-a-choice", f"{show(text(value))} is not one of {', '.join(choices)}")
+
+
+def parse_url(value: object) -> str:
+    """An http or https URL with a host."""
+    raw = text(value)
+    parts = urlsplit(raw)
+    if any(ch.isspace() or ord(ch) < 32 for ch in raw) or parts.scheme.lower() not in ("http", "https"):
+        raise Bad("bad-url", f"{show(raw)} is not an http or https link; expected a link such as https://example.com/page")
+    if not parts.hostname:
+        raise Bad("bad-url", f"{show(raw)} has no host; expected a link such as https://example.com/page")
+    return raw
+
+
+def looks_like_url(raw: str) -> bool:
+    return "://" in raw or raw.lower().startswith(("www.", "javascript:", "data:", "mailto:", "file:"))
+
+
+_ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+_NAMED = re.compile(r"^(.*?)\s*<([^<>]*)>$")
+
+
+def parse_email(value: object) -> str:
+    """One address, optionally with a display name: 'Desk <desk@example.com>'.
+
+    Checked as written: a space inside an address is an error, never silently closed up (parseaddr would
+    turn 'desk@exa mple.com' into another address).
+    """
+    raw = text(value)
+    if any(ch in raw for ch in "\r\n\x00") or "=?" in raw:
+        raise Bad("bad-email", f"{show(raw)} is not an email address: it holds a line break or encoded text")
+    named = _NAMED.match(raw)
+    name, address = (named.group(1).strip().strip('"').strip(), named.group(2).strip()) if named else ("", raw)
+    if not _ADDRESS.match(address) or any(ch in name for ch in '<>"'):
+        raise Bad("bad-email", f"{show(raw)} is not an email address; expected one such as desk@example.com")
+    return formataddr((name, address)) if name else address
+
+
+def parse_emails(value: object) -> tuple[str, ...]:
+    """Addresses separated by ; or , (or line breaks)."""
+    raw = text(value)
+    if "\x00" in raw or "=?" in raw:
+        raise Bad("bad-email", f"{show(raw)} holds encoded text or a NUL; expected addresses separated by ;")
+    parts = [p.strip() for p in re.split(r"[;,\r\n]+", raw) if p.strip()]
+    return tuple(parse_email(p) for p in parts)
+
+
+# Unicode line separators count too: str.splitlines() breaks on them, and so do some mail tools.
+LINE_BREAKS = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def header_problem(value: str) -> str | None:
+    """Why `value` could forge an email header ("line break" or "encoded word"), or None if it is safe."""
+    if any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") for ch in value):
+        return "line break"
+    if "=?" in value:
+        return "encoded word"
+    return None
+
+
+def one_line(value: str) -> str:
+    """Text that may go into an email header: no line breaks, control characters or encoded words."""
+    problem = header_problem(value)
+    if problem == "line break":
+        raise Bad("not-one-line", f"{show(value)} holds a line break or control character; it goes into the "
+                  "email's subject, so keep it on one line")
+    if problem == "encoded word":
+        raise Bad("not-one-line", f"{show(value)} holds '=?', which mail programs read as encoded text; it goes "
+                  "into the email's subject, so remove it")
+    return value
+
+
+def positive(number: float) -> float:
+    if number <= 0:
+        raise Bad("not-positive", f"{show(text(number))} is not above zero; expected a positive number")
+    return number
