@@ -25,6 +25,23 @@ def quarter_end(quarter: Quarter) -> dt.date:
     return dt.date(year, number * 3 + 1, 1) - dt.timedelta(days=1)
 
 
+class QuarterEnd(dt.date):
+    """The last day of a quarter that the workbook gave as a quarter (a Due of 2026-Q4).
+
+    It is a date everywhere (sorting, arithmetic, snapshots); only the presentation asks, to say
+    "by end of 2026-Q4" rather than a day the editor never wrote.
+    """
+
+    @classmethod
+    def of(cls, quarter: Quarter) -> QuarterEnd:
+        day = quarter_end(quarter)
+        return cls(day.year, day.month, day.day)
+
+    @property
+    def quarter(self) -> Quarter:
+        return quarter_of(self)
+
+
 def _plain(value: object) -> object:
     """A field as JSON would hold it: dates in ISO form, a quarter as 2026-Q2, other tuples as lists."""
     if isinstance(value, dt.date):

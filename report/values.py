@@ -8,7 +8,7 @@ import re
 from email.utils import formataddr
 from urllib.parse import urlsplit
 
-from .model import Quarter, quarter_end
+from .model import Quarter, QuarterEnd
 
 MONTHS = {
     name: number
@@ -146,7 +146,7 @@ def parse_due(value: object, epoch_1904: bool = False) -> dt.date:
     """A date, or a quarter meaning its last day."""
     if isinstance(value, str):
         try:
-            return quarter_end(parse_quarter(value))
+            return QuarterEnd.of(parse_quarter(value))
         except Bad:
             pass
     try:
