@@ -7,7 +7,7 @@ least 4.5:1 against white (WCAG AA for body text), and white text on every verdi
 and XlsxWriter formats all take them as they are.
 
 Where the outputs disagreed before (the xlsx's "#C55A11" and "#2E75B6" against the page's), the page's
-darker shades won: "#C55A11" is 4.0:1 on white, too light for text.
+darker shades won: "#C55A11" is 4.3:1 on white, too light for text.
 """
 
 from __future__ import annotations
