@@ -21,7 +21,7 @@ what a `Presentation` holds; none of them formats a date, a weight or a sentence
   the xlsx's key-figure rows (`FigureCell`: label, defined name, number or date, kind, note).
 - `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lines`
   (`ChangeLine`: label, what, before, after, the rows' field changes); the score move is always a line
-  when the score moved, whether or not the verdict changed. `empty` when there is nothing to list.
+  when the score moved, whether or not the verdict changed.
 - `labs` (`LabsView`): `rows` (`LabLine`), `columns` (the optional columns some row fills: a column empty
   in every row is not shown), `empty`.
 - `evidence` (`EvidenceView`): `quarters` (`QuarterLine`), `margin` (the ±Call margin), `caption`,
@@ -198,6 +198,10 @@ class Rows(Generic[T]):
     def hidden(self) -> int:
         return len(self.all) - len(self.shown)
 
+    def filled(self, *attrs: str) -> bool:
+        """Whether any shown row fills one of these fields: a column empty in every row is not shown."""
+        return any(getattr(row, attr) not in (None, "") for row in self.shown for attr in attrs)
+
 
 def more_note(hidden: int) -> str | None:
     """'3 more in the attached workbook', or None when nothing is hidden."""
@@ -294,9 +298,11 @@ class ChangeLine:
 
 @dataclass(frozen=True)
 class ChangesView:
-    note: str  # "Compared with the edition of 25 May 2026." or the first-edition sentence
+    """The note says what is compared: the first-edition sentence, "Nothing changed since the edition of
+    25 May 2026.", or "Compared with the edition of 25 May 2026." above the lines."""
+
+    note: str
     lines: tuple[ChangeLine, ...]
-    empty: str | None  # the sentence when nothing changed (None when there are lines or this is the first)
     first: bool
 
 
@@ -555,14 +561,14 @@ def score_moved(changes: Changes) -> bool:
 
 def _changes(c: Changes) -> ChangesView:
     if c.first or c.previous_edition is None:
-        return ChangesView(FIRST_EDITION, (), None, True)
+        return ChangesView(FIRST_EDITION, (), True)
     since = f"the edition of {house_date(c.previous_edition)}"
     lines: list[ChangeLine] = []
     if c.verdict_changed:
-        lines.append(ChangeLine("verdict", "Verdict", "The verdict changed", c.verdict_before, c.verdict_after))
+        lines.append(ChangeLine("verdict", "Verdict", "changed", c.verdict_before, c.verdict_after))
     if score_moved(c):
         assert c.score_before is not None and c.score_after is not None
-        lines.append(ChangeLine("score", "Score", f"The score moved {signed(c.score_after - c.score_before)}",
+        lines.append(ChangeLine("score", "Score", f"moved {signed(c.score_after - c.score_before)}",
                                 signed(c.score_before), signed(c.score_after)))
     for figure in c.figures:
         lines.append(ChangeLine("figure", "Key figure", figure.field, figure.before, figure.after))
@@ -571,8 +577,8 @@ def _changes(c: Changes) -> ChangesView:
         lines.append(ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {row.key}", None, None,
                                 tuple((f.field, f.before or "(blank)", f.after or "(blank)") for f in row.fields)))
     if not lines:
-        return ChangesView(f"Compared with {since}.", (), f"Nothing changed since {since}.", False)
-    return ChangesView(f"Compared with {since}.", tuple(lines), None, False)
+        return ChangesView(f"Nothing changed since {since}.", (), False)
+    return ChangesView(f"Compared with {since}.", tuple(lines), False)
 
 
 def _labs(b: Briefing) -> LabsView:
@@ -615,9 +621,9 @@ def _evidence(b: Briefing, limits: Limits) -> EvidenceView:
         quarters=tuple(_quarter(q) for q in b.quarters),
         margin=margin,
         margin_text=f"\u00b1{margin:.1f}",
-        caption=("Weight of the evidence per quarter since the pivot: pays (closed weights pay) above the line, "
-                 "reverts (the open-weight default reasserts) below; the diamond marks the net, the dashed lines "
-                 f"the \u00b1{margin:.1f} the verdict needs."),
+        caption=("Weight of the evidence per quarter since the pivot: pays (closed weights pay) up, reverts "
+                 f"(the open-weight default reasserts) down; the verdict leans one way once the score passes "
+                 f"\u00b1{margin:.1f}."),
         empty=EMPTY["evidence"],
         latest_heading=f"Signals in {b.latest_quarter}" if b.latest_quarter else None,
         latest=_rows(latest, latest[: limits.signals], EMPTY["signals"]),

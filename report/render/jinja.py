@@ -1,4 +1,9 @@
-"""The Jinja2 environment every template renderer shares, and the filters that format figures."""
+"""The Jinja2 environment every template renderer shares (the page, the email HTML, the plain text).
+
+It only finds and loads templates. What a reader sees (dates, signed weights, sentences) is decided in
+report/present.py; the layouts place it. The filters below remain for templates not yet moved onto the
+Presentation, and format the same way it does.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..formatting import signed
+from ..present import days_text, house_date, plural
 
 
 def _templates() -> Path:
@@ -22,13 +28,13 @@ TEMPLATES = _templates()
 
 
 def date(value: dt.date | None) -> str:
-    """2026-06-01, or an en dash for no date."""
+    """2026-06-01, or an en dash for no date (machine-readable attributes)."""
     return value.isoformat() if value else "–"
 
 
 def long_date(value: dt.date | None) -> str:
-    """1 June 2026."""
-    return f"{value.day} {value:%B %Y}" if value else "–"
+    """1 Jun 2026: the house style."""
+    return house_date(value) if value else "–"
 
 
 def number(value: float | None, places: int = 2) -> str:
@@ -37,18 +43,7 @@ def number(value: float | None, places: int = 2) -> str:
 
 def days(value: int | None) -> str:
     """'in 12 days', 'today', '3 days overdue'."""
-    if value is None:
-        return "–"
-    if value == 0:
-        return "today"
-    if value > 0:
-        return f"in {value} day{'s' if value != 1 else ''}"
-    return f"{-value} day{'s' if value != -1 else ''} overdue"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """'1 lab', '4 labs'."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
+    return days_text(value)
 
 
 @cache
