@@ -87,8 +87,9 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
 
         out["html"] = render_html(briefing).encode("utf-8")
     if "eml" in formats:
-        from .render.email import render_eml
+        from .render.email import render_email
 
         assert xlsx is not None
-        out["eml"] = render_eml(briefing, xlsx)
+        out["eml"], email_warnings = render_email(briefing, xlsx)
+        warnings.extend(email_warnings)
     return out, warnings

@@ -58,6 +58,8 @@ DARK_REVERTS = "#6cb6ff"
 # Fonts: system faces only (nothing is fetched); the charts name faces resvg finds on Linux too.
 FONT_STACK = ('system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", '
               '"Liberation Sans", sans-serif')
+# The email's stack names no face MJML would fetch from Google Fonts (Roboto, Open Sans, Lato, Ubuntu...).
+EMAIL_FONT_STACK = '-apple-system, BlinkMacSystemFont, "Segoe UI", "Helvetica Neue", Helvetica, Arial, sans-serif'
 CHART_FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
 
 
