@@ -223,6 +223,7 @@ class MastheadView:
     edition: Day
     week: str  # 2026-W23
     days_since_pivot: str  # 42 days
+    days: int  # 42
     pivot_line: str
     pivot_date: Day
 
@@ -270,8 +271,8 @@ class FigureCell:
 
     label: str
     name: str
-    value: float | dt.date | None
-    kind: str  # int, score, weight or date
+    value: float | Day | None
+    kind: str  # int, score, weight or date (a Day)
     note: str | None
 
 
@@ -488,7 +489,7 @@ def _masthead(b: Briefing) -> MastheadView:
     assert edition is not None and pivot is not None
     return MastheadView(
         title=m.title, publication=m.publication, editor=m.editor, edition=edition, week=m.week_label,
-        days_since_pivot=plural(m.days_since_pivot, "day"),
+        days_since_pivot=plural(m.days_since_pivot, "day"), days=m.days_since_pivot,
         pivot_line=f"The pivot: {m.pivot_lab} took {m.pivot_model} to closed weights on {pivot.text}.",
         pivot_date=pivot,
     )
@@ -544,9 +545,7 @@ def _figures(b: Briefing) -> tuple[tuple[FigureView, ...], tuple[FigureCell, ...
         FigureCell("Reverts weight", "RevertsWeight", f.reverts, "weight",
                    "evidence that the open-weight default reasserts"),
         FigureCell("Signals this quarter", "SignalsThisQuarter", f.signals_this_quarter, "int", f.this_quarter),
-        FigureCell("Next milestone", "NextMilestoneDue", f.next_milestone_due, "date",
-                   (f"{f.next_milestone}" + (f", {due.text}" if due is not None and due.text.startswith("by ") else ""))
-                   if f.next_milestone else "none upcoming"),
+        FigureCell("Next milestone", "NextMilestoneDue", due, "date", f.next_milestone or "none upcoming"),
         FigureCell("Days to next milestone", "DaysToNextMilestone", f.days_to_next_milestone, "int",
                    days_text(f.days_to_next_milestone) if f.days_to_next_milestone is not None else None),
     )

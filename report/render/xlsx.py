@@ -1,6 +1,8 @@
 """The briefing as an Excel report (SPEC §6): a Briefing sheet that reads like the page, then one sheet per table.
 
-Only formats what the `Briefing` holds. Text from the workbook is data (SPEC §7): every text goes through
+Places what report/present.py decided (labels, sentences, what changed, colours from report/palette.py), with
+every row: the page and the email cut long lists, the xlsx keeps them all. Figures stay real numbers and dates
+(with the house number and date formats), so an editor can sort, filter and compute. Text from the workbook is data (SPEC §7): every text goes through
 `cell_text`, is written with `write_string` (never `write`), keeps a quote prefix when Excel would read it as
 a formula after an edit, and is cut with a visible marker when it is longer than a cell can hold.
 """
@@ -24,10 +26,12 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import schema
+from .. import palette, schema
 from ..analysis import safe_url
-from ..briefing import Briefing, Changes, Link, Masthead
-from .templating import days, plural, signed
+from ..briefing import Briefing, Link
+from ..formatting import signed
+from ..present import EMPTY, ChangesView, Day, MastheadView, Presentation, present
+from .xlsx_chart import QuarterTable, add_evidence_chart
 
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell, in UTF-16 code units
 MAX_URL_CHARS = 2_079  # Excel ignores longer hyperlinks
@@ -45,16 +49,13 @@ FONT_OPTIONS = {"default_format_properties": {"font_name": "Arial", "font_size":
 BRIEFING, LABS, EVIDENCE, SIGNALS = "Briefing", "Labs", "Evidence", "Signals"
 TIMELINE, WATCHLIST, HEALTH, SOURCES = "Timeline", "Watchlist", "Data health", "Sources"
 
-# Colours: closed weights / pays are warm, open weights / reverts are cool.
-INK, MUTED, NAVY, GRID = "#1F2937", "#6B7280", "#1F3A5F", "#D9D9D9"
-WARM, WARM_FILL, COOL, COOL_FILL = "#C55A11", "#FCE4D6", "#2E75B6", "#DDEBF7"
-STATE_COLOURS: dict[str, tuple[str, str]] = {  # state -> (fill, font)
-    "REVERTED": ("#1F4E79", "#FFFFFF"),
-    "SPREADING": ("#C00000", "#FFFFFF"),
-    "LEANING PAYS": ("#F8CBAD", INK),
-    "LEANING REVERTS": ("#BDD7EE", INK),
-    "TOO EARLY": ("#E7E6E6", INK),
-}
+# Colours, from the one palette: closed weights / pays warm, open weights / reverts cool.
+INK, MUTED, NAVY, GRID = palette.INK, palette.MUTED, palette.HEADER, palette.RULE
+WARM, WARM_FILL, COOL, COOL_FILL = palette.PAYS, palette.PAYS_TINT, palette.REVERTS, palette.REVERTS_TINT
+# Number and date formats as every format writes them: a real minus sign, dates in the house style.
+SIGNED_FORMAT = '+0.00;"\u2212"0.00;0.00'
+DATE_FORMAT = "d mmm yyyy"
+SCORE_LABEL_FORMAT = '"Score "+0.00;"Score \u2212"0.00;"Score "0.00'  # the number beside the verdict, labelled
 
 STYLES: dict[str, dict[str, object]] = {
     "base": {"valign": "top", "font_color": INK, "font_name": "Arial", "font_size": 10},
@@ -70,9 +71,9 @@ STYLES: dict[str, dict[str, object]] = {
     "muted": {"font_color": MUTED},
     "bold": {"bold": True},
     "big": {"bold": True, "font_size": 13},
-    "link": {"font_color": "#0563C1", "underline": 1},
-    "date": {"num_format": "yyyy-mm-dd", "align": "left"},
-    "score": {"num_format": "+0.00;-0.00;0.00", "align": "right"},
+    "link": {"font_color": palette.LINK, "underline": 1},
+    "date": {"num_format": DATE_FORMAT, "align": "left"},
+    "score": {"num_format": SIGNED_FORMAT, "align": "right"},
     "weight": {"num_format": "0.00", "align": "right"},
     "int": {"num_format": "0", "align": "right"},
     "state": {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter", "border": 1},
@@ -244,13 +245,19 @@ class _Sheet:
         shown = {"score": signed(value), "weight": f"{value:.2f}"}.get(kind, f"{value:g}")
         self._seen(row, col, shown, self.styles.props(*style, **extra))
 
-    def date(self, row: int, col: int, value: dt.date | None, *style: str, **extra: Any) -> None:
-        """A real date, shown as yyyy-mm-dd."""
+    def date(self, row: int, col: int, value: dt.date | None, *style: str, shown: str | None = None,
+             **extra: Any) -> None:
+        """A real date in the house style; `shown` replaces what the cell shows (e.g. "by end of 2026-Q4")
+        while the value stays the date, so the column still sorts and filters by date."""
         if value is None:
             self.text(row, col, "–", *style, "muted", **extra)
             return
+        if shown is not None:
+            # The year as a date code keeps the cell a date to Excel, LibreOffice and openpyxl alike.
+            literal = shown.replace('"', "").replace(str(value.year), '"yyyy"')
+            extra = {**extra, "num_format": f'"{literal}"'.replace('""', "")}
         self.ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), self.styles(*style, "date", **extra))
-        self._seen(row, col, "2026-06-01", self.styles.props(*style, **extra))
+        self._seen(row, col, shown or "30 Sep 2026", self.styles.props(*style, **extra))
 
     def link(self, row: int, col: int, value: Link | None, *style: str, **extra: Any) -> None:
         """The link's text, as a hyperlink only when its address is http, https or mailto."""
@@ -268,8 +275,13 @@ class _Sheet:
         self._seen(row, col, safe.text, self.styles.props(*style, "link", **extra))
 
     def put(self, row: int, col: int, kind: str, value: object, *style: str, **extra: Any) -> None:
-        """Any table value by its column kind."""
-        if kind in NUMBER_KINDS:
+        """Any table value by its column kind; "" leaves the cell blank (not even a dash)."""
+        if value == "":
+            self.text(row, col, None, *style, **extra)
+        elif isinstance(value, Day):
+            # A quarter due ("by end of 2026-Q4") shows as written; the value stays its date.
+            self.date(row, col, value.value, *style, shown=None if value.text[:1].isdigit() else value.text, **extra)
+        elif kind in NUMBER_KINDS:
             self.number(row, col, value if isinstance(value, (int, float)) else None, kind, *style, **extra)
         elif kind == "date":
             self.date(row, col, value if isinstance(value, dt.date) else None, *style, **extra)
@@ -377,16 +389,17 @@ class XlsxReport:
     warnings: tuple[str, ...]
 
 
-def render_xlsx(briefing: Briefing) -> bytes:
+def render_xlsx(briefing: Briefing, presentation: Presentation | None = None) -> bytes:
     """The briefing as an .xlsx file, in memory."""
-    return render_xlsx_report(briefing).data
+    return render_xlsx_report(briefing, presentation).data
 
 
-def render_xlsx_report(briefing: Briefing) -> XlsxReport:
+def render_xlsx_report(briefing: Briefing, presentation: Presentation | None = None) -> XlsxReport:
     """The .xlsx bytes with the warnings met while writing them."""
+    p = presentation or present(briefing)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {**SAFE_OPTIONS, **FONT_OPTIONS})
-    _properties(book, briefing.masthead, briefing.verdict.headline)
+    _properties(book, p.masthead, briefing.masthead.edition, p.verdict.headline)
     styles = _Styles(book)
     cuts: list[str] = []
     taken: list[str] = []
@@ -396,34 +409,34 @@ def render_xlsx_report(briefing: Briefing) -> XlsxReport:
         taken.append(name)
         return _Sheet(book.add_worksheet(name), name, styles, cuts)
 
-    headings = dict(briefing.sections)
-    _briefing_sheet(book, sheet(BRIEFING), briefing, headings)
-    _labs_sheet(sheet(LABS), briefing, headings["labs"])
-    _evidence_sheet(book, sheet(EVIDENCE), briefing, headings["evidence"])
-    _signals_sheet(sheet(SIGNALS), briefing)
-    _timeline_sheet(sheet(TIMELINE), briefing, headings["timeline"])
-    _watchlist_sheet(sheet(WATCHLIST), briefing, headings["watchlist"])
-    _health_sheet(sheet(HEALTH), briefing, headings["health"])
-    _sources_sheet(sheet(SOURCES), briefing, headings["sources"])
+    _briefing_sheet(book, sheet(BRIEFING), p)
+    _labs_sheet(sheet(LABS), p)
+    _evidence_sheet(book, sheet(EVIDENCE), p)
+    _signals_sheet(sheet(SIGNALS), p)
+    _timeline_sheet(sheet(TIMELINE), p)
+    _watchlist_sheet(sheet(WATCHLIST), p)
+    _health_sheet(sheet(HEALTH), p)
+    _sources_sheet(sheet(SOURCES), p)
     book.close()
     return XlsxReport(buffer.getvalue(), tuple(cuts))
 
 
-def _properties(book: Workbook, masthead: Masthead, headline: str) -> None:
+def _properties(book: Workbook, masthead: MastheadView, edition: dt.date, headline: str) -> None:
     book.set_properties({
         "title": plain(masthead.title),
-        "subject": f"Weekly briefing, edition {masthead.edition.isoformat()} ({masthead.week_label})",
+        "subject": f"Weekly briefing, edition {edition.isoformat()} ({masthead.week})",
         "author": plain(masthead.editor or masthead.publication or ""),
         "company": plain(masthead.publication or ""),
         "category": "Briefing",
-        "keywords": plain(f"{masthead.pivot_lab}, {masthead.pivot_model}, open weights, closed weights"),
+        "keywords": "open weights, closed weights",
         "comments": plain(headline, 1000),
         # Fixed to the edition so the same briefing gives the same file.
-        "created": dt.datetime.combine(masthead.edition, dt.time()),
+        "created": dt.datetime.combine(edition, dt.time()),
     })
 
 
-def _page(sheet: _Sheet, masthead: Masthead, header_rows: tuple[int, int] | None, freeze: tuple[int, int]) -> None:
+def _page(sheet: _Sheet, masthead: MastheadView, header_rows: tuple[int, int] | None,
+          freeze: tuple[int, int]) -> None:
     """Print setup (landscape, one page wide, repeated header rows, header and footer) and frozen panes."""
     ws = sheet.ws
     ws.set_landscape()
@@ -434,7 +447,8 @@ def _page(sheet: _Sheet, masthead: Masthead, header_rows: tuple[int, int] | None
     # '&' starts a control code in page headers; the title and publication are text.
     title = plain(masthead.title, 80).replace("&", "&&")
     publication = plain(masthead.publication or "", 60).replace("&", "&&")
-    ws.set_header(f'&L{publication}&C&"-,Bold"{title}&R{masthead.edition.isoformat()} ({masthead.week_label})')
+    edition = plain(masthead.edition.text).replace("&", "&&")
+    ws.set_header(f'&L{publication}&C&"-,Bold"{title}&R{edition} ({masthead.week})')
     ws.set_footer("&L&A&RPage &P of &N")
     ws.freeze_panes(*freeze)
 
@@ -475,20 +489,34 @@ def _words(sheet: _Sheet, first: int, last: int, col: int, colours: dict[str, tu
         })
 
 
+def _filtered_table(sheet: _Sheet, columns: Sequence[Column], rows: Sequence[Sequence[object]],
+                    empty: str, bold_rows: Collection[int] = (), top: int = 2) -> tuple[int, int]:
+    """A table with a filter, its columns fitted and the sheet's print setup: the shape of every table sheet."""
+    first, last = _table(sheet, top, columns, rows, bold_rows, empty)
+    if last >= first:
+        sheet.ws.autofilter(top, 0, last, len(columns) - 1)
+    return first, last
+
+
+def _finish(sheet: _Sheet, p: Presentation, columns: Sequence[Column], top: int = 2) -> None:
+    sheet.fit([(c.least, c.most) for c in columns])
+    _page(sheet, p.masthead, (top, top), (top + 1, 0 if columns[0].kind == "date" else 1))
+
+
 # --- Briefing sheet ----------------------------------------------------------------------------------------
 
-BRIEFING_CAPS = ((14, 24), (11, 13), (50, 78), (20, 40), (16, 34))
+BRIEFING_CAPS = ((14, 24), (13, 15), (50, 78), (20, 40), (16, 34))
 
 
-def _briefing_sheet(book: Workbook, sheet: _Sheet, briefing: Briefing, headings: dict[str, str]) -> None:
+def _briefing_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
     sheet.ws.hide_gridlines(2)
-    row = _masthead(book, sheet, briefing.masthead)
-    row = _verdict(book, sheet, briefing, headings["verdict"], row + 1)
-    row = _key_figures(book, sheet, briefing, headings["key-figures"], row + 1)
-    row = _changes(sheet, briefing.changes, headings["changes"], row + 1)
-    _contents(sheet, headings, row + 1)
+    row = _masthead(book, sheet, p)
+    row = _verdict(book, sheet, p, row + 1)
+    row = _key_figures(book, sheet, p, row + 1)
+    row = _changes(sheet, p.changes, p.heading("changes"), row + 1)
+    _contents(sheet, p, row + 1)
     sheet.fit(BRIEFING_CAPS)
-    _page(sheet, briefing.masthead, None, (2, 0))
+    _page(sheet, p.masthead, None, (2, 0))
     # Print the briefing, not the links to the other sheets: on paper they lead nowhere.
     sheet.ws.print_area(0, 0, row - 1, len(BRIEFING_CAPS) - 1)
     sheet.ws.activate()
@@ -498,20 +526,19 @@ def _name(book: Workbook, sheet: _Sheet, name: str, row: int, col: int) -> None:
     book.define_name(name, f"={quote_sheetname(sheet.name)}!{xl_rowcol_to_cell(row, col, True, True)}")
 
 
-def _masthead(book: Workbook, sheet: _Sheet, m: Masthead) -> int:
+def _masthead(book: Workbook, sheet: _Sheet, p: Presentation) -> int:
+    m = p.masthead
     sheet.text(0, 0, m.title, "title", fit=False)
     sheet.height(0, 30)
-    byline = " · ".join(p for p in (m.publication, f"edited by {m.editor}" if m.editor else None) if p)
+    byline = " · ".join(part for part in (m.publication, f"edited by {m.editor}" if m.editor else None) if part)
     sheet.text(1, 0, byline or "Weekly briefing", "subtitle", fit=False)
     sheet.text(3, 0, "Edition", "label")
-    sheet.date(3, 1, m.edition, "bold")
-    sheet.text(3, 2, f"{m.edition.day} {m.edition:%B %Y}", "muted")
+    sheet.date(3, 1, m.edition.value, "bold")
     sheet.text(4, 0, "ISO week", "label")
-    sheet.text(4, 1, m.week_label, "bold", align="left")
+    sheet.text(4, 1, m.week, "bold", align="left")
     sheet.text(5, 0, "Days since pivot", "label")
-    sheet.number(5, 1, m.days_since_pivot, "int", "bold", align="left")
-    sheet.text(5, 2, f"Pivot: {m.pivot_lab} took {m.pivot_model} to closed weights on {m.pivot_date.isoformat()}",
-               "muted")
+    sheet.number(5, 1, m.days, "int", "bold", align="left")
+    sheet.text(5, 2, m.pivot_line, "muted")
     _name(book, sheet, "EditionDate", 3, 1)
     _name(book, sheet, "DaysSincePivot", 5, 1)
     return 6
@@ -524,15 +551,16 @@ def _section(sheet: _Sheet, row: int, heading: str) -> int:
     return row + 1
 
 
-def _verdict(book: Workbook, sheet: _Sheet, briefing: Briefing, heading: str, row: int) -> int:
-    verdict = briefing.verdict
-    row = _section(sheet, row, heading)
-    fill, font = STATE_COLOURS.get(verdict.state, ("#FFFFFF", INK))
-    sheet.text(row, 0, verdict.state, "state", bg_color=fill, font_color=font, border_color=fill)
-    sheet.number(row, 1, verdict.score, "score", "big")
-    sheet.text(row, 2, verdict.headline, "wrap", "bold", font_size=12)
-    sheet.text(row, 3, f"State from followers, reversion and the score; the call needs ±{verdict.margin:.1f}.",
-               "wrap", "muted")
+def _verdict(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
+    v = p.verdict
+    row = _section(sheet, row, p.heading("verdict"))
+    sheet.text(row, 0, v.state, "state", bg_color=v.fill, font_color=v.ink, border_color=v.fill)
+    # The score beside the verdict says what it is: a number shown as "Score −0.60".
+    score = p.figure_cells[2].value
+    sheet.number(row, 1, score if isinstance(score, (int, float)) else None, "score", "big",
+                 num_format=SCORE_LABEL_FORMAT, align="left")
+    sheet.text(row, 2, v.headline, "wrap", "bold", font_size=12)
+    sheet.text(row, 3, v.score_note, "wrap", "muted")
     sheet.height(row, 36)
     _name(book, sheet, "Verdict", row, 0)
     row += 2
@@ -540,95 +568,60 @@ def _verdict(book: Workbook, sheet: _Sheet, briefing: Briefing, heading: str, ro
     row += 1
     for col, header in enumerate(("Kind", "Weight", "Reason", "Detail", "Source")):
         sheet.text(row, col, header, "header")
-    for reason in verdict.reasons:
+    for fact in v.facts:
         row += 1
-        sheet.text(row, 0, "Fact" if reason.kind == "fact" else "Signal", "cell", "bold")
-        if reason.weight is None:
-            sheet.text(row, 1, None, "cell")
-        else:
-            sheet.number(row, 1, reason.weight, "score", "cell")
+        sheet.text(row, 0, "Fact", "cell", "bold")
+        sheet.text(row, 1, None, "cell")
+        sheet.text(row, 2, fact, "cell", "wrap")
+        sheet.text(row, 3, None, "cell")
+        sheet.text(row, 4, None, "cell")
+    for reason in v.signals:
+        row += 1
+        sheet.text(row, 0, "Signal", "cell", "bold")
+        sheet.number(row, 1, reason.weight, "score", "cell")
         sheet.text(row, 2, reason.text, "cell", "wrap")
         sheet.text(row, 3, reason.detail, "cell", "wrap", "muted")
         sheet.link(row, 4, reason.source, "cell", "wrap")
+    if not v.signals:
+        row += 1
+        sheet.text(row, 0, v.no_signals, "muted", fit=False)
     return row + 1
 
 
-def _key_figures(book: Workbook, sheet: _Sheet, briefing: Briefing, heading: str, row: int) -> int:
-    f, v = briefing.figures, briefing.verdict
-    followers = f"of {plural(f.watched, 'watched lab')}" + (f": {', '.join(v.followers)}" if v.followers else "")
-    lines: list[tuple[str, str | None, float | dt.date | None, str, str | None]] = [
-        ("Followers", "Followers", f.followers, "int", followers),
-        ("Watched labs", "WatchedLabs", f.watched, "int",
-         f"labs other than {briefing.masthead.pivot_lab} that could follow"),
-        ("Score", "Score", f.score, "score", f"pays {f.pays:.2f} against reverts {f.reverts:.2f}"),
-        ("Pays weight", "PaysWeight", f.pays, "weight", "evidence that closed weights pay at the flagship tier"),
-        ("Reverts weight", "RevertsWeight", f.reverts, "weight",
-         "evidence that the open-weight default reasserts"),
-        ("Signals this quarter", "SignalsThisQuarter", f.signals_this_quarter, "int", f.this_quarter),
-        ("Next milestone", "NextMilestoneDue", f.next_milestone_due, "date", f.next_milestone or "none upcoming"),
-        ("Days to next milestone", "DaysToNextMilestone", f.days_to_next_milestone, "int",
-         days(f.days_to_next_milestone) if f.days_to_next_milestone is not None else None),
-    ]
-    row = _section(sheet, row, heading)
-    for label, name, value, kind, detail in lines:
-        sheet.text(row, 0, label, "label", valign="vcenter")
-        if kind == "date":
-            sheet.date(row, 1, value if isinstance(value, dt.date) else None, "big", align="left", valign="vcenter")
-        else:
-            sheet.number(row, 1, value if isinstance(value, (int, float)) else None, kind, "big", align="left",
-                         valign="vcenter")
-        sheet.text(row, 2, detail, "wrap", valign="vcenter")
-        if name:
-            _name(book, sheet, name, row, 1)
+def _key_figures(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
+    row = _section(sheet, row, p.heading("key-figures"))
+    for figure in p.figure_cells:
+        sheet.text(row, 0, figure.label, "label", valign="vcenter")
+        sheet.put(row, 1, figure.kind, figure.value, "big", align="left", valign="vcenter")
+        sheet.text(row, 2, figure.note, "wrap", valign="vcenter")
+        _name(book, sheet, figure.name, row, 1)
         row += 1
     return row
 
 
-def _changes(sheet: _Sheet, changes: Changes, heading: str, row: int) -> int:
+def _changes(sheet: _Sheet, changes: ChangesView, heading: str, row: int) -> int:
     row = _section(sheet, row, heading)
-    if changes.first:
-        sheet.text(row, 0, changes.FIRST_EDITION, "muted", fit=False)
+    sheet.text(row, 0, changes.note, "muted", fit=False)
+    if not changes.lines:
         return row + 1
-    assert changes.previous_edition is not None
-    since = f"the edition of {changes.previous_edition.isoformat()}"
-    if changes.empty:
-        sheet.text(row, 0, f"Nothing changed since {since}.", "muted", fit=False)
-        return row + 1
-    sheet.text(row, 0, f"Compared with {since}.", "muted", fit=False)
     row += 1
     for col, header in enumerate(("Change", "", "What", "Before → after", "")):
         sheet.text(row, col, header, "header")
-    for label, what, detail in _change_lines(changes):
+    for line in changes.lines:
         row += 1
-        sheet.text(row, 0, label, "cell", "bold")
+        sheet.text(row, 0, line.label, "cell", "bold")
         sheet.text(row, 1, None, "cell")
-        sheet.text(row, 2, what, "cell", "wrap")
-        sheet.text(row, 3, detail, "cell", "wrap")
+        sheet.text(row, 2, line.what, "cell", "wrap")
+        sheet.text(row, 3, line.before_after, "cell", "wrap")
         sheet.text(row, 4, None, "cell")
     return row + 1
 
 
-def _change_lines(changes: Changes) -> list[tuple[str, str, str | None]]:
-    """(label, what, before → after) for the verdict, the score, the key figures and each row."""
-    lines: list[tuple[str, str, str | None]] = []
-    if changes.verdict_changed:
-        lines.append(("Verdict", "The verdict changed", f"{changes.verdict_before} → {changes.verdict_after}"))
-    if changes.score_before is not None and changes.score_after is not None \
-            and signed(changes.score_before) != signed(changes.score_after):
-        lines.append(("Score", "The score moved", f"{signed(changes.score_before)} → {signed(changes.score_after)}"))
-    for figure in changes.figures:
-        lines.append(("Key figure", figure.field, f"{figure.before} → {figure.after}"))
-    for row in changes.rows:
-        detail = "\n".join(f"{f.field}: {f.before} → {f.after}" for f in row.fields) or None
-        lines.append((row.change.capitalize(), f"{row.sheet}: {row.key}", detail))
-    return lines
-
-
-def _contents(sheet: _Sheet, headings: dict[str, str], row: int) -> None:
+def _contents(sheet: _Sheet, p: Presentation, row: int) -> None:
     row = _section(sheet, row, "In this workbook")
-    pages = ((LABS, headings["labs"]), (EVIDENCE, f"{headings['evidence']}, with a chart"),
-             (SIGNALS, "The latest quarter's signals, then every signal"), (TIMELINE, headings["timeline"]),
-             (WATCHLIST, headings["watchlist"]), (HEALTH, headings["health"]), (SOURCES, headings["sources"]))
+    pages = ((LABS, p.heading("labs")), (EVIDENCE, f"{p.heading('evidence')}, with a chart"),
+             (SIGNALS, "Every signal, latest quarter first"), (TIMELINE, p.heading("timeline")),
+             (WATCHLIST, p.heading("watchlist")), (HEALTH, p.heading("health")), (SOURCES, p.heading("sources")))
     for name, what in pages:
         # Internal links to our own sheet names: no workbook text goes into them.
         sheet.ws.write_url(row, 0, f"internal:{quote_sheetname(name)}!A1", sheet.styles("link"), name)
@@ -638,160 +631,128 @@ def _contents(sheet: _Sheet, headings: dict[str, str], row: int) -> None:
 
 # --- Table sheets ------------------------------------------------------------------------------------------
 
-def _labs_sheet(sheet: _Sheet, briefing: Briefing, heading: str) -> None:
+# The lab board's optional columns, by present.LAB_COLUMNS key: shown only when some lab fills them.
+LAB_OPTIONAL: dict[str, tuple[tuple[Column, str], ...]] = {
+    "since": ((Column("Since", "date", 11, 12), "since"),),
+    "flagship": ((Column("Flagship model", most=28), "flagship"), (Column("Scale", most=20), "scale")),
+    "licence": ((Column("Licence", most=18), "licence"),),
+    "mid_scale": ((Column("Mid-scale model", most=24), "mid_scale"),
+                  (Column("Mid-scale licence", most=18), "mid_scale_licence")),
+    "source": ((Column("Source", "link", 12, 32), "source"),),
+}
+
+
+def _labs_sheet(sheet: _Sheet, p: Presentation) -> None:
+    labs = p.labs
+    optional = [pair for key in ("since", "flagship", "licence", "mid_scale") if labs.shows(key)
+                for pair in LAB_OPTIONAL[key]]
+    country = any(lab.country for lab in labs.rows)
+    tail = [pair for pair in LAB_OPTIONAL["source"] if labs.shows("source")]
     columns = (Column("Lab", least=10, most=24), Column("Role", least=10, most=14),
-               Column("Flagship weights", least=10, most=12), Column("Since", "date", 11, 11),
-               Column("Flagship model", most=28), Column("Scale", most=20), Column("Licence", most=18),
-               Column("Mid-scale model", most=24), Column("Mid-scale licence", most=18),
-               Column("Country", most=16), Column("Source", "link", 12, 32))
-    rows, marked = [], []
-    for index, lab in enumerate(briefing.labs):
-        role = ("Pivot lab" if lab.is_pivot else "Follower" if lab.is_follower
-                else "Watched" if lab.watched else "Not watched")
-        if lab.is_pivot or lab.is_follower:
-            marked.append(index)
-        rows.append((lab.lab, role, lab.weights, lab.since, lab.flagship_model, lab.flagship_scale, lab.licence,
-                     lab.mid_scale_model, lab.mid_scale_licence, lab.country, lab.source))
-    _title(sheet, len(columns), heading, "Closed: the flagship's weights are not published. Open: they are. "
-                           "The pivot lab and any followers are in bold.")
-    first, last = _table(sheet, 2, columns, rows, marked, "No labs on the Labs sheet.")
+               Column("Flagship weights", least=10, most=12), *(c for c, _ in optional),
+               *((Column("Country", most=16),) if country else ()), *(c for c, _ in tail))
+    rows = [(lab.lab, lab.role, lab.weights, *(getattr(lab, attr) for _, attr in optional),
+             *((lab.country,) if country else ()), *(getattr(lab, attr) for _, attr in tail))
+            for lab in labs.rows]
+    marked = [index for index, lab in enumerate(labs.rows) if lab.marked]
+    _title(sheet, len(columns), p.heading("labs"), "Closed: the flagship's weights are not published. Open: they "
+                                                   "are. The pivot lab and any followers are in bold.")
+    first, last = _filtered_table(sheet, columns, rows, labs.empty, marked)
     _words(sheet, first, last, 2, {"Closed": (WARM_FILL, WARM), "Open": (COOL_FILL, COOL)})
     _words(sheet, first, last, 1, {"Pivot lab": (WARM_FILL, WARM), "Follower": (WARM_FILL, WARM)})
-    if last >= first:
-        sheet.ws.autofilter(2, 0, last, len(columns) - 1)
-    sheet.fit([(c.least, c.most) for c in columns])
-    _page(sheet, briefing.masthead, (2, 2), (3, 1))
+    _finish(sheet, p, columns)
 
 
 QUARTER_COLUMNS = (Column("Quarter", least=10, most=10), Column("Pays", "weight", 9, 9),
-                   Column("Reverts", "weight", 9, 9), Column("Net", "score", 9, 9), Column("Signals", "int", 9, 9, "center"))
+                   Column("Reverts", "weight", 9, 9), Column("Net", "score", 9, 9),
+                   Column("Signals", "int", 9, 9, "center"))
 
 
-def _evidence_sheet(book: Workbook, sheet: _Sheet, briefing: Briefing, heading: str) -> None:
+def _evidence_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
+    e = p.evidence
     factors = ", ".join(f"{name} {factor:g}" for name, factor in schema.CONFIDENCE_FACTOR.items())
-    _title(sheet, len(QUARTER_COLUMNS), heading, f"Weight per quarter since the pivot: strength × confidence ({factors}). "
-                           f"Net = pays − reverts.")
-    rows = [(q.quarter, q.pays, q.reverts, q.net, q.signals) for q in briefing.quarters]
-    first, last = _table(sheet, 2, QUARTER_COLUMNS, rows, (), "No signals since the pivot's quarter yet.")
+    _title(sheet, len(QUARTER_COLUMNS), p.heading("evidence"),
+           f"Weight per quarter since the pivot: strength × confidence ({factors}). Net = pays − reverts. "
+           f"The verdict leans one way once the score passes {e.margin_text}.")
+    rows = [(q.quarter, q.pays, q.reverts, q.net, q.signals) for q in e.quarters]
+    first, last = _table(sheet, 2, QUARTER_COLUMNS, rows, (), e.empty)
     if last >= first:
-        sheet.ws.insert_chart(2, len(QUARTER_COLUMNS) + 1, _chart(book, sheet.name, first, last),
-                              {"x_offset": 10, "y_offset": 0})
+        add_evidence_chart(book, sheet.ws, QuarterTable(first, last, 0, 1, 2, 3), [q.reverts for q in e.quarters],
+                           e.margin, (2, len(QUARTER_COLUMNS) + 1))
     sheet.fit([(c.least, c.most) for c in QUARTER_COLUMNS])
-    _page(sheet, briefing.masthead, (2, 2), (3, 0))
-
-
-def _chart(book: Workbook, name: str, first: int, last: int) -> object:
-    """Columns for pays and reverts weight per quarter (labelled), the net as a line over them (in the table)."""
-    categories = [name, first, 0, last, 0]
-    bars = book.add_chart({"type": "column"})
-    for col, colour in ((1, WARM), (2, COOL)):
-        bars.add_series({"name": [name, first - 1, col], "categories": categories,
-                         "values": [name, first, col, last, col], "fill": {"color": colour},
-                         "border": {"none": True}, "gap": 80,
-                         "data_labels": {"value": True, "num_format": "0.00"}})
-    line = book.add_chart({"type": "line"})
-    line.add_series({"name": [name, first - 1, 3], "categories": categories,
-                     "values": [name, first, 3, last, 3], "line": {"color": INK, "width": 2.25},
-                     "marker": {"type": "circle", "size": 7, "fill": {"color": INK}, "border": {"color": INK}}})
-    bars.combine(line)
-    bars.set_title({"name": "Pays vs reverts weight per quarter", "name_font": {"size": 12, "bold": True}})
-    bars.set_x_axis({"name": "Quarter", "label_position": "low"})
-    bars.set_y_axis({"name": "Weight", "num_format": "0.0", "major_gridlines": {"visible": True,
-                                                                              "line": {"color": GRID}}})
-    bars.set_legend({"position": "bottom"})
-    bars.set_size({"width": 620, "height": 330})
-    return bars
+    _page(sheet, p.masthead, (2, 2), (3, 0))
 
 
 SIGNAL_COLUMNS = (Column("Quarter", least=9, most=9), Column("Signal", least=24, most=52),
                   Column("Lab", least=8, most=18), Column("Value", most=18), Column("Points to", least=9, most=9),
                   Column("Strength", "int", 8, 8, "center"), Column("Confidence", least=10, most=11),
                   Column("Weight", "score", 8, 8), Column("Counts", least=7, most=7, align="center"),
-                  Column("Observed", "date", 11, 11), Column("Source", "link", 12, 30))
+                  Column("Observed", "date", 11, 12), Column("Source", "link", 12, 30))
 
 
-def _signal_rows(briefing: Briefing, latest: bool) -> list[tuple[object, ...]]:
-    return [(s.quarter, s.signal, s.lab or "Industry", s.value, s.points_to, s.strength, s.confidence, s.weight,
-             "Yes" if s.counted else "No", s.observed, s.source)
-            for s in (briefing.latest_signals if latest else briefing.signals)]
+def _signals_sheet(sheet: _Sheet, p: Presentation) -> None:
+    signals = p.evidence.all_signals
+    rows = [(s.quarter, s.signal, s.lab, s.value, s.points_to, s.strength, s.confidence, s.weight,
+             "Yes" if s.counted else "No", s.observed, s.source) for s in signals]
+    latest = p.evidence.latest_heading
+    _title(sheet, len(SIGNAL_COLUMNS), "Signals",
+           "Every signal, latest quarter first" + (f" ({latest[len('Signals in '):]} is the latest)" if latest else "")
+           + ". Weight is the signed contribution to the score; signals before the pivot's quarter do not count.")
+    first, last = _filtered_table(sheet, SIGNAL_COLUMNS, rows, p.evidence.latest.empty)
+    _words(sheet, first, last, 4, {"Pays": (WARM_FILL, WARM), "Reverts": (COOL_FILL, COOL)})
+    _finish(sheet, p, SIGNAL_COLUMNS)
 
 
-def _signals_sheet(sheet: _Sheet, briefing: Briefing) -> None:
-    label = briefing.latest_quarter or "none yet"
-    _title(sheet, len(SIGNAL_COLUMNS), f"The latest quarter's signals: {label}")
-    first, last = _table(sheet, 1, SIGNAL_COLUMNS, _signal_rows(briefing, True), (), "No signals yet.")
-    colours = {"Pays": (WARM_FILL, WARM), "Reverts": (COOL_FILL, COOL)}
-    _words(sheet, first, last, 4, colours)
-    top = max(last, first) + 2
-    sheet.text(top, 0, "All signals, latest quarter first (use the filter arrows)", "block", fit=False)
-    sheet.text(top + 1, 0, "Weight is the signed contribution to the score; signals before the pivot's quarter "
-                           "do not count (weight 0).", "muted", fit=False)
-    first, last = _table(sheet, top + 2, SIGNAL_COLUMNS, _signal_rows(briefing, False), (), "No signals yet.")
-    _words(sheet, first, last, 4, colours)
-    sheet.ws.autofilter(top + 2, 0, max(last, first), len(SIGNAL_COLUMNS) - 1)
-    sheet.fit([(c.least, c.most) for c in SIGNAL_COLUMNS])
-    _page(sheet, briefing.masthead, (1, 1), (2, 0))
-
-
-def _timeline_sheet(sheet: _Sheet, briefing: Briefing, heading: str) -> None:
-    columns = (Column("Date", "date", 11, 11), Column("Lab", least=8, most=18), Column("Kind", least=10, most=20),
+def _timeline_sheet(sheet: _Sheet, p: Presentation) -> None:
+    events = p.timeline.all
+    columns = (Column("Date", "date", 11, 12), Column("Lab", least=8, most=18), Column("Kind", least=10, most=20),
                Column("Headline", least=30, most=70), Column("Model", most=24), Column("Source", "link", 12, 30),
                Column("Note", least=8, most=10))
-    rows = [(t.date, t.lab, t.kind, t.headline, t.model, t.source, "The pivot" if t.is_pivot else None)
-            for t in briefing.timeline]
-    pivots = [index for index, t in enumerate(briefing.timeline) if t.is_pivot]
-    _title(sheet, len(columns), heading, f"Events on or after the pivot ({briefing.masthead.pivot_date.isoformat()}), oldest first.")
-    first, last = _table(sheet, 2, columns, rows, pivots, "No events since the pivot.")
-    if last >= first:
-        sheet.ws.autofilter(2, 0, last, len(columns) - 1)
-    sheet.fit([(c.least, c.most) for c in columns])
-    _page(sheet, briefing.masthead, (2, 2), (3, 0))
+    rows = [(e.date, e.lab, e.kind, e.headline, e.model, e.source, "The pivot" if e.is_pivot else None)
+            for e in events]
+    pivots = [index for index, e in enumerate(events) if e.is_pivot]
+    _title(sheet, len(columns), p.heading("timeline"),
+           f"Events on or after the pivot ({p.masthead.pivot_date.text}), oldest first.")
+    _filtered_table(sheet, columns, rows, p.timeline.empty, pivots)
+    _finish(sheet, p, columns)
 
 
-def _watchlist_sheet(sheet: _Sheet, briefing: Briefing, heading: str) -> None:
-    columns = (Column("Due", "date", 11, 11), Column("Days left", "int", 9, 9), Column("Attention", least=10, most=10),
+def _watchlist_sheet(sheet: _Sheet, p: Presentation) -> None:
+    columns = (Column("Due", "date", 11, 17), Column("Days left", "int", 9, 9), Column("Attention", least=10, most=10),
                Column("Status", least=9, most=10), Column("Milestone", least=24, most=50),
                Column("Why it matters", least=24, most=50), Column("Outcome", least=10, most=30))
-    rows = [(w.due, w.days_left, "Overdue" if w.overdue else "Due soon" if w.soon else None, w.status, w.milestone,
-             w.why, w.outcome) for w in briefing.watchlist]
-    _title(sheet, len(columns), heading, "Days left from the edition date; negative means past due. Overdue and due within "
-                           "14 days stand out.")
-    first, last = _table(sheet, 2, columns, rows, (), "No milestones on the watchlist.")
+    rows = [(w.due, w.days_left, w.attention, w.status, w.milestone, w.why, w.outcome) for w in p.watchlist.all]
+    _title(sheet, len(columns), p.heading("watchlist"), "Days left from the edition date; negative means past due. "
+                                                        "Overdue and due within 14 days stand out.")
+    first, last = _filtered_table(sheet, columns, rows, p.watchlist.empty)
     if last >= first:
-        for word, fill, font in (("Overdue", "#F8CBAD", "#9C0006"), ("Due soon", "#FFF2CC", "#7F6000")):
+        for word, fill, font in (("Overdue", palette.ALERT_TINT, palette.ALERT),
+                                 ("Due soon", palette.SOON_TINT, palette.SOON)):
             sheet.ws.conditional_format(first, 0, last, len(columns) - 1, {
                 "type": "formula", "criteria": f'=$C{first + 1}="{word}"',
                 "format": sheet.styles.book.add_format({"bg_color": fill, "font_color": font, "bold": True}),
             })
-        sheet.ws.autofilter(2, 0, last, len(columns) - 1)
-    sheet.fit([(c.least, c.most) for c in columns])
-    _page(sheet, briefing.masthead, (2, 2), (3, 0))
+    _finish(sheet, p, columns)
 
 
-HEALTH_KINDS = {"stale": "Stale signal", "no-source": "No source", "warning": "Check warning"}
-
-
-def _health_sheet(sheet: _Sheet, briefing: Briefing, heading: str) -> None:
+def _health_sheet(sheet: _Sheet, p: Presentation) -> None:
+    h = p.health
     columns = (Column("Kind", least=12, most=14), Column("Where", least=10, most=22),
                Column("Message", least=40, most=100))
-    rows = [(HEALTH_KINDS.get(h.kind, h.kind), h.where, h.message) for h in briefing.health]
-    _title(sheet, len(columns), heading, "Stale signals, rows without a source and the checker's warnings.")
-    first, last = _table(sheet, 2, columns, rows, (),
-                         "Nothing to report: no stale signals, no missing sources, no check warnings.")
-    if last >= first:
-        sheet.ws.autofilter(2, 0, last, len(columns) - 1)
-    sheet.fit([(c.least, c.most) for c in columns])
-    _page(sheet, briefing.masthead, (2, 2), (3, 0))
+    rows = [(item.label, item.where, item.message) for item in h.items.all]
+    note = " ".join((*((h.left_out,) if h.left_out else ()), *h.sentences)) or \
+        "Stale signals, rows without a source and the checker's warnings."
+    _title(sheet, len(columns), p.heading("health"), note)
+    _filtered_table(sheet, columns, rows, h.empty)
+    _finish(sheet, p, columns)
 
 
-def _sources_sheet(sheet: _Sheet, briefing: Briefing, heading: str) -> None:
+def _sources_sheet(sheet: _Sheet, p: Presentation) -> None:
     columns = (Column("Source", "link", 16, 50), Column("Publisher", least=10, most=30),
-               Column("Published", "date", 11, 11), Column("Cited by", "int", 9, 9, "center"), Column("URL", least=8, most=50))
-    rows = [(s.link, s.publisher, s.published, s.cited, s.url_text) for s in briefing.sources]
-    _title(sheet, len(columns), heading, "Cited by: how many rows of the workbook name the source. Only http, https and mailto "
-                           "addresses are links.")
-    first, last = _table(sheet, 2, columns, rows, (), "No sources on the Sources sheet.")
-    if last >= first:
-        sheet.ws.autofilter(2, 0, last, len(columns) - 1)
-    sheet.fit([(c.least, c.most) for c in columns])
-    _page(sheet, briefing.masthead, (2, 2), (3, 0))
+               Column("Published", "date", 11, 12), Column("Cited by", "int", 9, 9, "center"),
+               Column("URL", least=8, most=50))
+    rows = [(s.link, s.publisher, s.published, s.cited or "", s.url_text) for s in p.sources.all]
+    _title(sheet, len(columns), p.heading("sources"), "Cited by: how many rows of the workbook name the source. "
+                                                      "Only http, https and mailto addresses are links.")
+    _filtered_table(sheet, columns, rows, EMPTY["sources"])
+    _finish(sheet, p, columns)
