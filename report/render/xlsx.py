@@ -169,11 +169,14 @@ def link_url(link: Link | None) -> str | None:
 # --- Writing cells -----------------------------------------------------------------------------------------
 
 class _Styles:
-    """Formats made on demand from named parts, one Format per combination."""
+    """Formats made on demand from named parts, each combination built once and looked up by its parts after."""
 
     def __init__(self, book: Workbook) -> None:
         self.book = book
         self.cache: dict[tuple[tuple[str, object], ...], Format] = {}
+        # The same few combinations recur on every row: look them up by their parts, not their properties.
+        self.by_parts: dict[tuple[object, ...], Format] = {}
+        self.props_by_parts: dict[tuple[object, ...], dict[str, object]] = {}
 
     @staticmethod
     def props(*names: str, **extra: Any) -> dict[str, object]:
@@ -184,13 +187,26 @@ class _Styles:
         props.update(extra)
         return props
 
+    def cached_props(self, *names: str, **extra: Any) -> dict[str, object]:
+        """`props`, computed once per combination (callers must not change the dict)."""
+        key = (names, *sorted(extra.items()))
+        found = self.props_by_parts.get(key)
+        if found is None:
+            found = self.props_by_parts[key] = self.props(*names, **extra)
+        return found
+
     def __call__(self, *names: str, quote: bool = False, **extra: Any) -> Format:
+        parts = (names, quote, *sorted(extra.items()))
+        found = self.by_parts.get(parts)
+        if found is not None:
+            return found
         props = self.props(*names, **extra)
         if quote:
             props["quote_prefix"] = True
         key = tuple(sorted(props.items()))
         if key not in self.cache:
             self.cache[key] = self.book.add_format(props)
+        self.by_parts[parts] = self.cache[key]
         return self.cache[key]
 
 
@@ -206,9 +222,15 @@ class _Sheet:
     heights: dict[int, float] = field(default_factory=dict)  # rows that need more than the default
     wrapped: list[tuple[int, int, str, dict[str, object]]] = field(default_factory=list)
     links: int = 0
+    measured: dict[int, int] = field(default_factory=dict)  # texts measured per column
+    longest: dict[int, int] = field(default_factory=dict)  # the most characters measured per column
 
     def _seen(self, row: int, col: int, text: str, props: dict[str, object], fit: bool = True) -> None:
-        if fit:
+        # Widths from a bounded sample: the first WIDTH_SAMPLE texts of a column, then only a text with more
+        # characters than any measured, so a long table costs a length check per cell, not a measurement.
+        if fit and (self.measured.get(col, 0) < WIDTH_SAMPLE or len(text) > self.longest.get(col, 0)):
+            self.measured[col] = self.measured.get(col, 0) + 1
+            self.longest[col] = max(self.longest.get(col, 0), len(text))
             longest = max((text_px(line, props) for line in text.splitlines()), default=0.0)
             self.widths[col] = max(self.widths.get(col, 0.0), longest)
         if props.get("text_wrap"):
@@ -234,7 +256,7 @@ class _Sheet:
         safe = cell_text(value)
         self._cut(row, col, safe)
         self.ws.write_string(row, col, safe.text, self.styles(*style, quote=safe.quote, **extra))
-        self._seen(row, col, safe.text, self.styles.props(*style, **extra), fit)
+        self._seen(row, col, safe.text, self.styles.cached_props(*style, **extra), fit)
 
     def number(self, row: int, col: int, value: float | None, kind: str, *style: str, **extra: Any) -> None:
         """A real number with the number format of `kind` (score, weight, int)."""
@@ -242,8 +264,9 @@ class _Sheet:
             self.text(row, col, "–", *style, "muted", **{"align": "right", **extra})
             return
         self.ws.write_number(row, col, value, self.styles(*style, kind, **extra))
-        shown = {"score": signed(value), "weight": f"{value:.2f}"}.get(kind, f"{value:g}")
-        self._seen(row, col, shown, self.styles.props(*style, **extra))
+        if self.measured.get(col, 0) < WIDTH_SAMPLE:  # a number's width varies little: a sample will do
+            shown = signed(value) if kind == "score" else f"{value:.2f}" if kind == "weight" else f"{value:g}"
+            self._seen(row, col, shown, self.styles.cached_props(*style, **extra))
 
     def date(self, row: int, col: int, value: dt.date | None, *style: str, shown: str | None = None,
              **extra: Any) -> None:
@@ -257,7 +280,8 @@ class _Sheet:
             literal = shown.replace('"', "").replace(str(value.year), '"yyyy"')
             extra = {**extra, "num_format": f'"{literal}"'.replace('""', "")}
         self.ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), self.styles(*style, "date", **extra))
-        self._seen(row, col, shown or "30 Sep 2026", self.styles.props(*style, **extra))
+        if self.measured.get(col, 0) < WIDTH_SAMPLE:
+            self._seen(row, col, shown or "30 Sep 2026", self.styles.cached_props(*style, **extra))
 
     def link(self, row: int, col: int, value: Link | None, *style: str, **extra: Any) -> None:
         """The link's text, as a hyperlink only when its address is http, https or mailto."""
@@ -272,7 +296,7 @@ class _Sheet:
         self._cut(row, col, safe)
         self.ws.write_url(row, col, url, self.styles(*style, "link", quote=safe.quote, **extra), safe.text)
         self.links += 1
-        self._seen(row, col, safe.text, self.styles.props(*style, "link", **extra))
+        self._seen(row, col, safe.text, self.styles.cached_props(*style, "link", **extra))
 
     def put(self, row: int, col: int, kind: str, value: object, *style: str, **extra: Any) -> None:
         """Any table value by its column kind; "" leaves the cell blank (not even a dash)."""
@@ -303,6 +327,9 @@ class _Sheet:
             self.ws.set_column(col, col, widths[col])
         for row, col, text, props in self.wrapped:
             if col in widths:
+                # No character is wider than its em: a text that fits by its length is one line, unmeasured.
+                if "\n" not in text and len(text) * _widest_px(props) <= widths[col] * DIGIT_PX:
+                    continue
                 self.height(row, _text_height(text, widths[col], props))
         for row, points in sorted(self.heights.items()):
             self.ws.set_row(row, points)
@@ -327,6 +354,15 @@ def _em(char: str) -> float:
     if 32 <= code < 127:
         return ARIAL_WIDTHS[code - 32] / 1000
     return 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6
+
+
+WIDTH_SAMPLE = 200  # texts measured per column before only longer ones are
+
+
+def _widest_px(props: dict[str, object]) -> float:
+    """The widest a single character can be in this format (Arial's widest ASCII, '@', or a full em)."""
+    size = float(props.get("font_size", 10))  # type: ignore[arg-type]
+    return 1.015 * size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
 
 
 def text_px(text: str, props: dict[str, object]) -> float:
