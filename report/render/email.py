@@ -215,7 +215,7 @@ def plan_limit(p: Presentation, images: dict[str, InlineImage], budget: int = HT
     return ROW_LIMITS[-1]
 
 
-def _limits(limit: int) -> Limits:
+def limits_for(limit: int) -> Limits:
     """The page's limits, capped at `limit`: the email never shows more rows than the page."""
     page = Limits()
     return Limits(**{f.name: min(getattr(page, f.name), limit) for f in dataclasses.fields(Limits)})
@@ -228,7 +228,7 @@ def _summary(p: Presentation, section: str) -> str:
 
 # --- Rendering -----------------------------------------------------------------------------------------------
 
-def _mjml(p: Presentation, images: dict[str, InlineImage], limit: int, summarised: dict[str, str]) -> str:
+def render_mjml(p: Presentation, images: dict[str, InlineImage], limit: int, summarised: dict[str, str]) -> str:
     template = environment(autoescape=True).get_template("email.mjml.j2")
     return template.render(p=p, c=palette, images=images, limit=limit, summarised=summarised,
                            safe_url=safe_url, more_note=more_note)
@@ -254,7 +254,7 @@ def render_text(briefing: Briefing, p: Presentation, limit: int) -> str:
 
 def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int = HTML_BUDGET) -> EmailParts:
     """The HTML and text parts within the budget (see the module docstring for the steps)."""
-    full = present(briefing, _limits(ROW_LIMITS[0]))
+    full = present(briefing, limits_for(ROW_LIMITS[0]))
     planned = plan_limit(full, images, budget)
     warnings: list[str] = []
     summarised: dict[str, str] = {}
@@ -262,8 +262,8 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
     limits = [limit for limit in ROW_LIMITS if limit <= planned]
     p = full
     for limit in limits:
-        p = present(briefing, _limits(limit))
-        html = compile_mjml(_mjml(p, images, limit, summarised))
+        p = present(briefing, limits_for(limit))
+        html = compile_mjml(render_mjml(p, images, limit, summarised))
         if len(html.encode("utf-8")) <= budget:
             break
     else:
@@ -274,7 +274,7 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
             if not _shown(p, section, limit):
                 continue
             summarised[section] = _summary(p, section)
-            html = compile_mjml(_mjml(p, images, limit, summarised))
+            html = compile_mjml(render_mjml(p, images, limit, summarised))
             if len(html.encode("utf-8")) <= budget:
                 break
         names = ", ".join(heading for sid, heading in p.sections if sid in summarised)
