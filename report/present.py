@@ -43,6 +43,7 @@ machine-readable attributes, and `value` (the date) for the xlsx.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -133,6 +134,20 @@ def due_day(day: dt.date) -> Day:
     if isinstance(day, QuarterEnd):
         return Day(day, f"by end of {quarter_label(day.quarter)}", day.isoformat())
     return Day(day, house_date(day), day.isoformat())
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def dates_in_words(sentence: str) -> str:
+    """The analysis's sentences name dates as 2026-04-20; readers see the house style (20 Apr 2026)."""
+    def house(match: re.Match[str]) -> str:
+        try:
+            return house_date(dt.date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]
+
+    return _ISO_DATE.sub(house, sentence)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -507,7 +522,7 @@ def _verdict(b: Briefing) -> VerdictView:
         state=v.state, key=_key(v.state), fill=fill, ink=ink, headline=v.headline,
         score_label=f"Score {signed(v.score)}",
         score_note=f"pays {number(v.pays)} vs reverts {number(v.reverts)}; the call needs \u00b1{v.margin:.1f}",
-        facts=tuple(r.text for r in v.reasons if r.kind == "fact"),
+        facts=tuple(dates_in_words(r.text) for r in v.reasons if r.kind == "fact"),
         signals=signals,
         signals_lead="The signals that moved the score, largest first:",
         no_signals=EMPTY["reasons"],

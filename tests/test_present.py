@@ -27,6 +27,7 @@ from report.present import (
     FIRST_EDITION,
     Limits,
     as_day,
+    dates_in_words,
     days_text,
     due_day,
     house_date,
@@ -75,6 +76,12 @@ def test_sample_quarter_dues_on_every_surface(sample_briefing: Briefing) -> None
     assert [w.due.text for w in p.watchlist.all] == ["by end of 2026-Q4"] * 2
     assert p.figures[3].note == "Alibaba Cloud's Q3 2026 AI revenue disclosures, by end of 2026-Q4"
     assert p.figures[3].value == "in 213 days"
+
+
+def test_the_analysis_sentences_get_house_dates(sample_briefing: Briefing) -> None:
+    facts = present(sample_briefing).verdict.facts
+    assert facts[0] == f"No watched lab has closed its flagship since the pivot on 20{NBSP}Apr{NBSP}2026 (0 of 4)."
+    assert dates_in_words("on 2026-02-30 and 2026-06-01") == f"on 2026-02-30 and 1{NBSP}Jun{NBSP}2026"
 
 
 def test_days_and_weights_in_words() -> None:

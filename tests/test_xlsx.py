@@ -33,7 +33,7 @@ from report.briefing import (
     SourceRow,
     WatchItem,
 )
-from report.present import EMPTY
+from report.present import EMPTY, dates_in_words
 from report.render.xlsx import (
     DATE_FORMAT,
     FORMULA_STARTS,
@@ -209,7 +209,8 @@ def test_reasons_facts_then_signals_with_signed_weights(book: openpyxl.Workbook,
     header = find(ws, "Kind").row
     rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value)
             for r in range(header + 1, header + 1 + len(sample_briefing.verdict.reasons))]
-    assert [r[2] for r in rows] == [r.text for r in sample_briefing.verdict.reasons]
+    assert [r[2] for r in rows] == [dates_in_words(r.text) for r in sample_briefing.verdict.reasons]
+    assert rows[0][2] == "No watched lab has closed its flagship since the pivot on 20\u00a0Apr\u00a02026 (0 of 4)."
     assert [r[0] for r in rows] == ["Fact", "Fact", "Signal", "Signal", "Signal", "Signal"]
     assert [r[1] for r in rows[2:]] == pytest.approx([1.2, -0.6, -0.6, -0.6])
     assert ws.cell(header + 3, 2).number_format == SIGNED_FORMAT
