@@ -205,6 +205,22 @@ def test_lab_board_marks_pivot_and_weights(open_page: Any, sample_html: str) -> 
     assert [r[3] for r in rows[1:]] == ["Watched"] * 4
 
 
+def test_no_empty_columns_or_zero_counts(open_page: Any, sample_html: str) -> None:
+    """A column no row fills is left out, and a source no row cites says nothing (no "Cited 0 rows")."""
+    page = open_page(sample_html)
+    headers = page.js("Array.from(document.querySelectorAll('#labs thead th')).map(h => h.textContent)")
+    assert headers == ["Lab", "Flagship weights", "Role", "Flagship", "Since", "Mid-scale model", "Source"]
+    assert "Licence" not in headers  # no lab in the sample names its flagship's licence
+    cited = page.js("Array.from(document.querySelectorAll('#sources tbody td[data-label=\"Cited by\"]'))"
+                    ".map(td => td.textContent.trim())")
+    assert cited == ["12 rows", "", "", ""]
+    assert "0 rows" not in page.text()
+    # On a phone card, a blank cell shows nothing at all.
+    phone = open_page(sample_html, width=390)
+    assert phone.js("getComputedStyle(document.querySelectorAll('#sources tbody td[data-label=\"Cited by\"]')[1])"
+                    ".display") == "none"
+
+
 def test_tables_have_scoped_headers(sample_html: str) -> None:
     tags = parse(sample_html).tags
     ths = [attrs for tag, attrs in tags if tag == "th"]
