@@ -12,13 +12,15 @@ what a `Presentation` holds; none of them formats a date, a weight or a sentence
 - `subject`, `preheader`: the email's Subject (verdict first, under 80 characters) and the preheader
   (what the subject does not say).
 - `masthead` (`MastheadView`): title, publication, editor, `edition` (a `Day`), `week` ("2026-W23"),
-  `days_since_pivot` ("42 days"), `pivot_line` (one sentence: who closed what, when).
+  `days_since_pivot` ("42 days") and `days` (42), `pivot_line` (one sentence: who closed what, when),
+  `pivot_date` (a `Day`).
 - `verdict` (`VerdictView`): `state` ("TOO EARLY"), `key` ("too-early", for CSS classes), `fill`/`ink`
   (the state's colours, from report/palette.py), `headline`, `score_label`
-  ("Score −0.60"), `score_note` ("pays 1.20 vs reverts 1.80; the call needs ±2.0"), `facts` (sentences),
+  ("Score −0.60"), `score_note` ("pays 1.20 vs reverts 1.80; the call needs ±2.0"), `facts` (sentences,
+  their dates in the house style),
   `signals` (`ReasonLine`s: weight text, direction, text, detail, source), `signals_lead`, `no_signals`.
 - `figures`: four `FigureView` cards (label, value, note) for the page and the email; `figure_cells`:
-  the xlsx's key-figure rows (`FigureCell`: label, defined name, number or date, kind, note).
+  the xlsx's key-figure rows (`FigureCell`: label, defined name, number or `Day`, kind, note).
 - `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lines`
   (`ChangeLine`: label, what, before, after, the rows' field changes); the score move is always a line
   when the score moved, whether or not the verdict changed.
@@ -35,7 +37,9 @@ what a `Presentation` holds; none of them formats a date, a weight or a sentence
   when no row cites it.
 
 `Rows` holds `all` (every row, for the xlsx), `shown` (up to the limit, for the page and the email),
-`more` ("3 more in the attached workbook", or None) and `empty` (the sentence when there are none).
+`more` ("3 more in the attached workbook", or None) and `empty` (the sentence when there are none);
+`filled(field)` says whether any shown row fills a field (a column empty in every row is not shown).
+`Limits` sets how many rows are shown; the email asks for fewer to fit its budget.
 Dates are `Day`s: `text` in the house style with non-breaking spaces ("1 Jun 2026"), `iso` for
 machine-readable attributes, and `value` (the date) for the xlsx.
 """
