@@ -74,8 +74,11 @@ def test_an_edition_that_cannot_fit_is_summarised_and_the_build_says_so(huge: tu
     data, said = huge
     html, text = parts(data)
     assert len(html.encode("utf-8")) <= HTML_BUDGET
-    assert f"over its {HTML_BUDGET // 1000} KB budget" in said and "show only a count" in said
-    assert "in this section: see the attached workbook." in html
+    assert f"over its {HTML_BUDGET // 1000} KB budget" in said and "show only how many rows" in said
+    assert "in this list: see the attached workbook." in html
+    # A summarised section keeps its heading and what it says; only its rows give way.
+    assert "TOO EARLY" in html or "LEANING" in html
+    assert html.count("data-section=") == 10
     # The text part keeps the HTML's row limits: bounded, with the notes saying where the rest is.
     assert len(text.encode("utf-8")) < 200_000
     assert "more in the attached workbook" in text

@@ -223,7 +223,8 @@ def limits_for(limit: int) -> Limits:
 
 def _summary(p: Presentation, section: str) -> str:
     rows = len(_get(p, LISTS[section][0]))
-    return f"{rows:,} row{'s' if rows != 1 else ''} in this section: see the attached workbook."
+    # The `more` macro adds the full stop.
+    return f"{rows:,} row{'s' if rows != 1 else ''} in this list: see the attached workbook"
 
 
 # --- Rendering -----------------------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
                 break
         names = ", ".join(heading for sid, heading in p.sections if sid in summarised)
         warnings.append(f"The email was over its {budget // 1000} KB budget with {limit} rows a list, so these "
-                        f"sections show only a count and point to the attached workbook: {names}.")
+                        f"sections show only how many rows they have and point to the attached workbook: {names}.")
         size = len(html.encode("utf-8"))
         if size > budget:
             warnings.append(f"The email's HTML is still {size:,} bytes, over its {budget:,}-byte budget: "
