@@ -191,17 +191,6 @@ def test_watchlist_days_left_overdue_and_soon() -> None:
     assert briefing.figures.days_to_next_milestone == 10
 
 
-def test_stale_signals_and_missing_sources_show_in_data_health() -> None:
-    fresh = signal("Pays", observed=EDITION - dt.timedelta(days=28), name="Fresh")
-    stale = signal("Pays", observed=EDITION - dt.timedelta(days=29), name="Stale", row=3)
-    unsourced = dataclasses.replace(signal("Reverts", name="Unsourced", row=4), source=None)
-    briefing = analyse(tracker(signals=[fresh, stale, unsourced]), EDITION)
-    kinds = [(h.kind, h.where) for h in briefing.health]
-    assert ("stale", "Signals row 3") in kinds
-    assert ("stale", "Signals row 2") not in kinds
-    assert ("no-source", "Signals row 4") in kinds
-
-
 @pytest.mark.parametrize(
     ("url", "safe"),
     [("https://example.com/a", True), ("http://example.com", True), ("mailto:desk@example.com", True),
@@ -216,7 +205,7 @@ def test_only_http_https_and_mailto_become_links(url: str, safe: bool) -> None:
 weights = st.sampled_from(["Pays", "Reverts", "Neutral"])
 signals_strategy = st.lists(
     st.builds(signal, weights, st.integers(1, 3), st.sampled_from(["Confirmed", "Reported", "Rumoured"]),
-              st.sampled_from([(2026, 1), (2026, 2), (2026, 3), (2027, 1)])),
+              st.sampled_from([(2026, 1), (2026, 2)])),  # quarters begun by the edition
     max_size=30,
 )
 
