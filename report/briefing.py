@@ -6,8 +6,8 @@ Renderers take a `Briefing` and only format it; they never compute a figure of t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 STATES = ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY")

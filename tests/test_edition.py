@@ -216,7 +216,7 @@ def test_an_old_edition_rebuilt_from_a_later_workbook_is_the_same(sample_copy: P
 
 
 def _changes_section(page: str) -> str:
-    match = re.search(r'<section[^>]*id="changes".*?</section>', page, re.S)
+    match = re.search(r'<section[^>]*id="changes".*?</section>', page, re.DOTALL)
     assert match, "the page has a What changed section"
     return match.group(0)
 
