@@ -83,7 +83,7 @@ def init(path: Path, sample: bool, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
 @click.option("--edition", help="Check for this edition, YYYY-MM-DD (default: Settings' Edition date, or today).")
 def check(workbook: Path, as_json: bool, edition: str | None) -> None:
-    """Check WORKBOOK and list every problem with its cell, for the edition build would make."""
+    """Check WORKBOOK for an edition and list every problem with its cell."""
     from .build import parse_edition
     from .checks import check_file
 
