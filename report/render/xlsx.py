@@ -118,7 +118,8 @@ def cell_text(value: str, limit: int = MAX_CELL_CHARS) -> CellText:
     """
     text = _NOT_XML.sub("\ufffd", value)
     cut = 0
-    if excel_length(text) > limit:
+    # A character is at most two UTF-16 units: most texts are short enough not to need counting.
+    if len(text) * 2 > limit and excel_length(text) > limit:
         text, cut = _cut(text, limit)
     return CellText(text, text.startswith(FORMULA_STARTS), cut)
 
