@@ -92,7 +92,7 @@ def test_a_failed_render_leaves_the_previous_outputs_and_history_untouched(
     def broken(*args: object) -> bytes:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("report.render.email.render_eml", broken)
+    monkeypatch.setattr("report.render.email.render_email", broken)
     result = CliRunner().invoke(cli, ["build", str(sample_copy), "-o", str(out), "--edition", "2026-06-01"])
     assert result.exit_code == 2
     assert "unexpected problem" in result.output
