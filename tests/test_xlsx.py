@@ -519,6 +519,7 @@ def test_pdf_reads_like_the_briefing(pdf_text: str, artifacts: Path) -> None:
                  "of 4 watched labs", "Score \u22120.60", "1.20", "1.80", "1 Jun 2026", "2026-W23", "Lab board",
                  "Evidence by quarter", "by end of 2026-Q4", "Page 1 of 8"):
         assert text in pdf_text, text
+    assert "###" not in pdf_text  # no value too wide for its column
     pages = sorted(artifacts.glob("xlsx-briefing-page-*.png"))
     assert len(pages) == len(SHEETS)  # one page per sheet: nothing spills onto a second page
 

@@ -542,7 +542,7 @@ def _finish(sheet: _Sheet, p: Presentation, columns: Sequence[Column], top: int 
 
 # --- Briefing sheet ----------------------------------------------------------------------------------------
 
-BRIEFING_CAPS = ((14, 24), (13, 15), (50, 78), (20, 40), (16, 34))
+BRIEFING_CAPS = ((14, 24), (13, 22), (50, 78), (20, 40), (16, 34))
 
 
 def _briefing_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
