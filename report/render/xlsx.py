@@ -75,7 +75,7 @@ STYLES: dict[str, dict[str, object]] = {
     "date": {"num_format": DATE_FORMAT, "align": "left"},
     "score": {"num_format": SIGNED_FORMAT, "align": "right"},
     "weight": {"num_format": "0.00", "align": "right"},
-    "int": {"num_format": "0", "align": "right"},
+    "int": {"num_format": '0;"\u2212"0', "align": "right"},  # a real minus, as everywhere
     "state": {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter", "border": 1},
 }
 NUMBER_KINDS = ("score", "weight", "int")
