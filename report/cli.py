@@ -72,7 +72,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def init(path: Path, sample: bool, force: bool) -> None:
     """Write a new editable workbook at PATH (.xlsx)."""
-    from .template import write_template
+    from .new_workbook import write_template
 
     write_template(path, with_sample=sample, force=force)
     click.echo(f"Wrote {path}{' with the sample story' if sample else ''}. Fill it in, then run: report check {path}")
