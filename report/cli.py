@@ -81,11 +81,20 @@ def init(path: Path, sample: bool, force: bool) -> None:
 @cli.command()
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
-def check(workbook: Path, as_json: bool) -> None:
+@click.option("--annotate", "annotate_path", type=click.Path(path_type=Path),
+              help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
+def check(workbook: Path, as_json: bool, annotate_path: Path | None = None) -> None:
     """Check WORKBOOK and list every problem with its cell."""
     from .checks import check_file
 
     result = check_file(workbook)
+    if annotate_path is not None:
+        from .annotate import annotate
+
+        marked = annotate(workbook, annotate_path, result.findings, result.sha256)
+        # On stderr, so that --json stays one JSON document on stdout.
+        click.echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
+                   "Fix list, lists every finding.", err=True)
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
     else:
