@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -25,23 +24,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import schema
 from .errors import ReportError, UsageError
 from .findings import Finding, summary
-from .output import atomic_write
+from .output import atomic_write, same_file
 from .workbook import read_bytes
 
 # Okabe-Ito orange and sky blue, lightened so black text stays readable on them.
 FILLS = {"error": "FFF9C784", "warning": "FFC6E2F5"}
 AUTHOR = "report check"
 HEADER_FILL = "FF1F3A5F"
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """True if the two paths name one file, however spelled (relative, via a symlink, a hard link)."""
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str) -> int:
@@ -72,7 +61,7 @@ def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str) ->
 
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
-        if finding.sheet in book.sheetnames and finding.cell:
+        if finding.sheet is not None and finding.sheet in book.sheetnames and finding.cell:
             by_cell[(finding.sheet, finding.cell)].append(finding)
     for (sheet, coordinate), here in by_cell.items():
         _mark(book[sheet], coordinate, here)
@@ -154,7 +143,7 @@ def _fix_list(book, workbook: Path, findings: list[Finding]) -> None:  # type: i
             level = ws.cell(row=row, column=1, value=finding.level.upper())
             level.fill = PatternFill("solid", fgColor=FILLS[finding.level])
             level.alignment = top
-            if finding.sheet in book.sheetnames:
+            if finding.sheet is not None and finding.sheet in book.sheetnames:
                 target = _link(finding.sheet, finding.cell or "A1")
                 where = _put(ws, row, 2, f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet)
                 where.hyperlink = Hyperlink(ref=where.coordinate, location=target, display=str(where.value))

@@ -423,9 +423,10 @@ def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
     if checker.missing_optional:
         missing = checker.missing_optional
         listed = " and ".join(", ".join(missing).rsplit(", ", 1))
-        checker.add("warning", "older-template", f"this workbook comes from an older template: it has no {listed} "
-                    "(defaults are used); run 'report upgrade OLD.xlsx NEW.xlsx' to bring it up to date",
-                    value="; ".join(missing))
+        name = book.path.name
+        checker.add("warning", "older-template", f"this workbook comes from an older template: it lacks {listed} "
+                    f"(defaults are used); run 'report upgrade {name} {book.path.stem}-upgraded.xlsx' to bring it up "
+                    "to date", value="; ".join(missing))
     findings = _start_here(checker.ordered(), tables)
     if not settings_ok or any(f.level == "error" for f in findings):
         return CheckResult(None, findings, book.sha256)

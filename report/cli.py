@@ -130,6 +130,25 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
 
 
 @cli.command()
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--force", is_flag=True, help="Replace NEW if it exists.")
+def upgrade(old: Path, new: Path, force: bool) -> None:
+    """Write NEW from the current template, carrying every record of OLD across (OLD is only read)."""
+    from .upgrade import upgrade as run_upgrade
+
+    done = run_upgrade(old, new, force=force)
+    counts = ", ".join(f"{sheet} {count}" for sheet, count in done.carried.items())
+    click.echo(f"Wrote {new} from {old}, carrying across every record ({counts}).")
+    if done.added:
+        click.echo(f"Added from the current template: {'; '.join(done.added)}.")
+    if done.not_placed:
+        click.echo(f"WARNING not carried across, having no place in the template: {'; '.join(done.not_placed)}.",
+                   err=True)
+    click.echo(f"Next: report check {new}")
+
+
+@cli.command()
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("out/history.sqlite"), show_default=True, help="The history database.")
 def history(history_path: Path) -> None:

@@ -158,7 +158,7 @@ def test_checking_the_copy_gives_the_same_findings(checked: tuple[Path, Path, li
 
 def test_annotating_an_annotated_copy_replaces_its_fix_list(
         checked: tuple[Path, Path, list[dict[str, object]]], tmp_path: Path) -> None:
-    _, out, findings = checked
+    _, out, _findings = checked
     again = tmp_path / "again.xlsx"
     done = run_cli("check", str(out), "--annotate", str(again))
     assert done.returncode == 1
