@@ -130,6 +130,39 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
 
 
 @cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Where to write the page.")
+def watch(workbook: Path, outdir: Path) -> None:
+    """Check WORKBOOK and rebuild its page each time it is saved, until Ctrl-C."""
+    from .errors import UnreadableWorkbook
+    from .watch import watch as run_watch
+
+    if not workbook.is_file():
+        raise UnreadableWorkbook(f"There is no workbook at {workbook}: check the path and try again.")
+    click.echo(f"Watching {workbook}: each save is checked and the page rebuilt in {outdir}. Ctrl-C stops.")
+    try:
+        for outcome in run_watch(workbook, outdir):
+            when = outcome.when.strftime("%H:%M:%S")
+            if outcome.unusable:
+                click.echo(f"{when} {outcome.unusable} Waiting for the next save.")
+                continue
+            for finding in outcome.findings:
+                click.echo(finding.line())
+            if not outcome.built:
+                click.echo(f"{when} {summary(outcome.findings)}: not rebuilt. Fix the errors and save again.")
+                continue
+            for warning in outcome.warnings:
+                click.echo(f"WARNING {warning}")
+            click.echo(f"{when} {outcome.verdict}")
+            for path in outcome.paths:
+                click.echo(str(path))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the editor says they are done: not an error
+    click.echo("Stopped watching.")
+
+
+@cli.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=True))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--force", is_flag=True, help="Replace NEW if it exists.")
