@@ -167,7 +167,7 @@ def watch(workbook: Path, outdir: Path) -> None:
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--force", is_flag=True, help="Replace NEW if it exists.")
 def upgrade(old: Path, new: Path, force: bool) -> None:
-    """Write NEW from the current template, carrying every record of OLD across (OLD is only read)."""
+    """Write NEW from the current template with every record of OLD."""
     from .upgrade import upgrade as run_upgrade
 
     done = run_upgrade(old, new, force=force)
