@@ -112,20 +112,20 @@ def _fix_list(book, workbook: Path, findings: list[Finding]) -> None:  # type: i
     book.active = 0
     ws.sheet_view.tabSelected = True
     # Named fonts: a Font without a name renders in LibreOffice's default serif, not the workbook's Calibri.
-    bold = Font(name="Calibri", bold=True)
-    white = Font(name="Calibri", bold=True, color="FFFFFFFF")
-    link_font = Font(name="Calibri", color="FF0563C1", underline="single")
+    bold = Font(name="Calibri", family=2, bold=True)
+    white = Font(name="Calibri", family=2, bold=True, color="FFFFFFFF")
+    link_font = Font(name="Calibri", family=2, color="FF0563C1", underline="single")
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     _put(ws, 1, 1, f"Fix list for {workbook.name}: {summary(findings)}")
-    ws["A1"].font = Font(name="Calibri", bold=True, size=14)
+    ws["A1"].font = Font(name="Calibri", family=2, bold=True, size=14)
     ws["A2"] = ("Each row links to its cell, which is filled (orange: error, blue: warning) and carries a note. "
                 "This sheet is never read as data; delete it whenever you like.")
     ws.merge_cells("A2:E2")
     ws["A2"].alignment = wrap
     ws.row_dimensions[2].height = 32
     headers = ("Level", "Cell", "Column", "What is wrong, and how to fix it", "Code")
-    widths = (10, 18, 18, 90, 20)
+    widths = (10, 18, 18, 100, 20)
     for index, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=4, column=index, value=header)
         cell.font = white
@@ -152,7 +152,7 @@ def _fix_list(book, workbook: Path, findings: list[Finding]) -> None:  # type: i
             _put(ws, row, 3, finding.column).alignment = top
             _put(ws, row, 4, finding.message).alignment = wrap
             ws.cell(row=row, column=5, value=finding.code).alignment = top
-            ws.row_dimensions[row].height = 15 * max(1, -(-len(finding.message) // 85)) + 3
+            ws.row_dimensions[row].height = 15 * max(1, -(-len(finding.message) // 110)) + 3
             row += 1
     if not findings:
         ws.cell(row=row, column=4, value="No problems found.")
