@@ -12,7 +12,7 @@ from conftest import EDITION, SAMPLE, checked_tracker, edit_workbook, records, r
 from report import schema
 from report.analysis import analyse
 
-DROPPED_SETTINGS = ("Call margin", "Edition date")
+DROPPED_SETTINGS = ("Editor", "Call margin")
 DROPPED_COLUMN = ("Signals", "Notes")
 
 
@@ -51,11 +51,11 @@ def test_an_older_workbook_still_checks_and_check_suggests_upgrade(old: Path) ->
     older = [f for f in findings if f["code"] == "older-template"]
     assert len(older) == 1 and older[0]["level"] == "warning"
     assert older[0]["message"] == (
-        "this workbook comes from an older template: it lacks the Call margin setting, the Edition date setting "
+        "this workbook comes from an older template: it lacks the Editor setting, the Call margin setting "
         "and the Notes column on Signals (defaults are used); run 'report upgrade tracker.xlsx "
         "tracker-upgraded.xlsx' to bring it up to date")
     t = checked_tracker(old)
-    assert t.settings.call_margin == 2.0 and t.settings.edition_date is None  # the defaults
+    assert t.settings.call_margin == 2.0 and t.settings.editor is None  # the defaults
 
 
 def test_upgrade_carries_every_record_and_says_what_it_added_and_left(old: Path, tmp_path: Path) -> None:
@@ -65,9 +65,9 @@ def test_upgrade_carries_every_record_and_says_what_it_added_and_left(old: Path,
     assert done.returncode == 0, done.stderr
     assert old.read_bytes() == before  # OLD is only read
     assert done.stdout.splitlines() == [
-        (f"Wrote {new} from {old}, carrying across every record (Settings 8, Labs 5, Events 2, Signals 5, "
+        (f"Wrote {new} from {old}, carrying across every record (Settings 9, Labs 5, Events 2, Signals 5, "
         "Milestones 2, Sources 4)."),
-        ("Added from the current template: the Call margin setting; the Edition date setting; the Notes column on "
+        ("Added from the current template: the Editor setting; the Call margin setting; the Notes column on "
         "Signals."),
         f"Next: report check {new}",
     ]
