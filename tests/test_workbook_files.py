@@ -170,7 +170,7 @@ def test_formulas_read_their_saved_values() -> None:
     book = read_workbook(FILES / "formulas.xlsx")
     events = {c.coordinate: c for row in book.sheets["Events"].rows for c in row.cells.values()}
     signals = {c.coordinate: c for row in book.sheets["Signals"].rows for c in row.cells.values()}
-    assert events["A2"].formula and events["A2"].value == dt.datetime(2026, 4, 20)
+    assert events["A2"].formula and events["A2"].value == dt.date(2026, 4, 20)
     assert events["D3"].value == "Six weeks on, no other major Chinese lab has followed the closed-weight move"
     assert signals["G2"].formula and signals["G2"].value == 2
     assert signals["G3"].formula and signals["G3"].value is None  # never calculated
