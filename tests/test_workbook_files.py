@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -278,7 +277,7 @@ def test_a_stray_cell_at_the_last_row_costs_nothing(tmp_path: Path) -> None:
     ws.cell(row=1_048_576, column=11).value = " "
     path = tmp_path / "stray.xlsx"
     book.save(path)
-    start = time.perf_counter()
+    signals = read_workbook(path).sheets["Signals"]
+    assert len(signals.rows) <= 6  # the five signals (and the stray row), not a million empty ones
     result = check_file(path, today=TODAY)
-    assert time.perf_counter() - start < 5  # iterating the used range would take minutes
     assert result.findings == [] and result.tracker is not None
