@@ -270,8 +270,8 @@ class _Checker:
         rows: list[_Row] = []
         # Each distinct value of a column is parsed once: a column repeats its values (quarters, labs,
         # choices, dates, sources) across thousands of rows. Keyed by type too: True == 1 == 1.0.
-        plan: list[tuple[schema.Column, int | None, dict[type, dict[Any, Any]]]] = [
-            (column, columns.get(column.name), {}) for column in spec.columns]
+        plan: list[tuple[schema.Column, str, int | None, dict[type, dict[Any, Any]]]] = [
+            (column, column.attr, columns.get(column.name), {}) for column in spec.columns]
         typed = self.typed
         for raw in sheet.rows:
             if raw.is_blank():
@@ -280,7 +280,7 @@ class _Checker:
             bad: set[str] = set()
             cells, first, special, number = raw.values, raw.first, raw.special, raw.number
             size = len(cells)
-            for column, index, cache in plan:
+            for column, attr, index, cache in plan:
                 if index is None or (special is not None and index in special):
                     good, value = typed(spec.name, column, raw.cell(index) if index else None, number)
                 else:
@@ -302,9 +302,9 @@ class _Checker:
                             self.add("error", value.code, value.message, cell=cell_name(index, number),
                                      value=text(found), sheet=spec.name, column=column.name, row=number)
                             good = False
-                values[column.attr] = value if good else None
+                values[attr] = value if good else None
                 if not good:
-                    bad.add(column.attr)
+                    bad.add(attr)
             rows.append(_Row(number, values, bad))
         return rows
 
@@ -403,16 +403,23 @@ class _Checker:
 
         for sheet, rows in tables.items():
             spec = schema.sheet_named(sheet)
+            # Only the columns these rules read, and each source name looked up once.
+            ruled = [(column, column.attr) for column in spec.columns if column.kind in ("source", "date")]
+            known_source: dict[str, bool] = {}
+            horizon = self.today + dt.timedelta(days=366 * FUTURE_YEARS)
             for row in rows:
-                for column in spec.columns:
-                    value = row.values.get(column.attr)
-                    if (column.kind == "source" and isinstance(value, str) and not looks_like_url(value)
-                            and _name_key(value) not in source_names):
+                for column, attr in ruled:
+                    value = row.values.get(attr)
+                    if column.kind == "source" and isinstance(value, str):
+                        known = known_source.get(value)
+                        if known is None:
+                            known = known_source[value] = looks_like_url(value) or _name_key(value) in source_names
+                    if column.kind == "source" and isinstance(value, str) and not known:
                         self.add("warning", "unknown-source", f"{show(value)} names no row on the Sources "
                                  "sheet: add it there, or give a link", sheet=sheet,
                                  cell=self.cell(sheet, column.name, row.number), column=column.name,
                                  row=row.number, value=value)
-                    if column.kind == "date" and isinstance(value, dt.date):
+                    if column.kind == "date" and isinstance(value, dt.date) and value > horizon:
                         self.future(value, sheet, column.name, row.number, self.cell(sheet, column.name, row.number))
             if sheet == "Signals":
                 for row in rows:
@@ -516,11 +523,15 @@ def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
     def records(sheet: str) -> tuple[Any, ...]:
         record_type = RECORD_TYPES[sheet]
         out = []
+        spelled: dict[str, str] = {}
         for row in tables[sheet]:
-            values = dict(row.values)
-            if "lab" in values and values["lab"] is not None:
+            values = row.values  # the row is not used again: its dict becomes the record's arguments
+            lab = values.get("lab")
+            if lab is not None:
                 # References take the spelling of the Labs sheet.
-                values["lab"] = lab_names[_name_key(values["lab"])]
+                if lab not in spelled:
+                    spelled[lab] = lab_names[_name_key(lab)]
+                values["lab"] = spelled[lab]
             out.append(record_type(row=row.number, **values))
         return tuple(out)
 
