@@ -442,7 +442,6 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ERROR_TYPE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"')
 _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.DOTALL)
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
 _WIDE_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d')
@@ -461,11 +460,9 @@ def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -
     built."""
     scan = _Scan()
     carry = b""
-    row_tags = 0
     value_rows = 0
     last_value_row = 0
     widest = 1
-    counting = False
     for chunk in _chunks(path, archive, member):
         window = carry + chunk
         # Cut after the last complete row, so no cell is split between two windows.
@@ -477,15 +474,11 @@ def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -
                 raise UnreadableWorkbook(_too_many(path, title))
             continue
         window, carry = window[:cut], window[cut:]
-        row_tags += len(_ROW_TAG.findall(window)) if counting else window.count(b"<row")
-        if not counting and row_tags > MAX_ROWS:
-            counting = True  # rows may be styled and empty: count only the ones that hold a value
-            value_rows = 0
-        if counting:
-            value_rows += sum(1 for piece in window.split(b"<row") if b"<v>" in piece or b"<is>" in piece
-                              or b":v>" in piece)
-            if value_rows > MAX_ROWS:
-                raise UnreadableWorkbook(_too_many(path, title))
+        # Rows may be styled and empty: count only the ones that hold a value (a saved value or inline text).
+        value_rows += sum(1 for piece in window.split(b"<row")[1:] if b"<v>" in piece or b"<is>" in piece
+                          or b":v>" in piece or b":is>" in piece)
+        if value_rows > MAX_ROWS:
+            raise UnreadableWorkbook(_too_many(path, title))
         last = max(window.rfind(b"<v>"), window.rfind(b"<is>"), window.rfind(b":v>"))
         if last >= 0:
             tag = max(window.rfind(b"<row", 0, last), window.rfind(b"<", 0, max(window.rfind(b":row", 0, last), 0)))
