@@ -114,8 +114,8 @@ def test_a_chartsheet_under_a_table_name_is_a_sentence(tmp_path: Path) -> None:
     code, _, stderr = check_lines(path)
     assert code == 2
     assert stderr.splitlines() == [
-        f"Error: {path}: the sheet 'Signals' is a chart sheet, not a table: rename it and add a Signals sheet with "
-        "the table, as 'report init' makes it."
+        (f"Error: {path}: the sheet 'Signals' is a chart sheet, not a table: rename it and add a Signals sheet with "
+        "the table, as 'report init' makes it.")
     ]
     assert "AttributeError" not in stderr
 
@@ -137,8 +137,8 @@ def test_a_cell_over_excels_limit_is_an_error_at_its_cell(tmp_path: Path) -> Non
     rezip(path, {sheet: xml.replace(b"LONG-SIGNAL", b"x" * 32_768).replace(b"LONG-NOTE", b"y" * 32_767)})
     code, lines, _ = check_lines(path)
     assert code == 1
-    assert lines[:-1] == ["ERROR Signals!B3 (Signal): this cell holds 32,768 characters, more than Excel's limit of "
-                          "32,767: shorten it"]
+    assert lines[:-1] == [("ERROR Signals!B3 (Signal): this cell holds 32,768 characters, more than Excel's limit of "
+                          "32,767: shorten it")]
     assert check_file(path).findings[0].code == "too-long"
 
 
@@ -161,8 +161,8 @@ def test_a_huge_unused_shared_strings_table_is_refused_before_it_is_read(tmp_pat
     done = run_cli("check", str(path))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        f"Error: {path} holds more than 2,000,000 different texts, far more than a desk workbook needs (most are "
-        "likely unused): copy the sheets into a new workbook, save it, and use that."
+        (f"Error: {path} holds more than 2,000,000 different texts, far more than a desk workbook needs (most are "
+        "likely unused): copy the sheets into a new workbook, save it, and use that.")
     ]
 
 
@@ -195,8 +195,8 @@ def test_too_many_rows_are_refused_with_a_sentence(tmp_path: Path) -> None:
     done = run_cli("check", str(path))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        f"Error: {path}: the sheet 'Sources' has more than 500,000 rows holding values, more than the tool reads: "
-        "move old rows to an archive workbook and retry."
+        (f"Error: {path}: the sheet 'Sources' has more than 500,000 rows holding values, more than the tool reads: "
+        "move old rows to an archive workbook and retry.")
     ]
 
 
@@ -270,8 +270,8 @@ def test_a_sheet_with_no_header_row_gets_one_error_that_says_which_row_was_taken
     code, lines, _ = check_lines(path)
     assert code == 1
     errors = [line for line in lines if line.startswith("ERROR")]
-    assert errors == ["ERROR Milestones: no row among the first 10 rows with text names a column of this sheet, so "
-                      "row 1 (the first with text) was taken as the header: add a header row with Due, Milestone"]
+    assert errors == [("ERROR Milestones: no row among the first 10 rows with text names a column of this sheet, so "
+                      "row 1 (the first with text) was taken as the header: add a header row with Due, Milestone")]
 
 
 # -- library warnings -----------------------------------------------------------------------------------------
