@@ -267,27 +267,28 @@ class _Checker:
         if columns is None:
             return []
         self.columns[spec.name] = columns
-        rows: list[_Row] = []
-        # Each distinct value of a column is parsed once: a column repeats its values (quarters, labs,
-        # choices, dates, sources) across thousands of rows. Keyed by type too: True == 1 == 1.0.
-        plan: list[tuple[schema.Column, str, int | None, dict[type, dict[Any, Any]]]] = [
-            (column, column.attr, columns.get(column.name), {}) for column in spec.columns]
+        # Column by column, each distinct value parsed once: a column repeats its values (quarters, labs,
+        # choices, dates, sources) across thousands of rows. Cached by type too: True == 1 == 1.0.
+        raws = [raw for raw in sheet.rows if not raw.is_blank()]
+        attrs = [column.attr for column in spec.columns]
         typed = self.typed
-        for raw in sheet.rows:
-            if raw.is_blank():
-                continue
-            values: dict[str, Any] = {}
-            bad: set[str] = set()
-            cells, first, special, number = raw.values, raw.first, raw.special, raw.number
-            size = len(cells)
-            for column, attr, index, cache in plan:
+        found_bad: dict[int, set[str]] = {}  # row number -> attributes whose cell has an error
+        by_column: list[list[Any]] = []
+        for column in spec.columns:
+            index = columns.get(column.name)
+            attr = column.attr
+            out: list[Any] = []
+            cache: dict[type, dict[Any, Any]] = {}
+            for raw in raws:
+                special = raw.special
                 if index is None or (special is not None and index in special):
-                    good, value = typed(spec.name, column, raw.cell(index) if index else None, number)
+                    good, value = typed(spec.name, column, raw.cell(index) if index else None, raw.number)
                 else:
-                    i = index - first
-                    found = cells[i] if 0 <= i < size else None
+                    cells = raw.values
+                    i = index - raw.first
+                    found = cells[i] if 0 <= i < len(cells) else None
                     if found is None or found == "":
-                        good, value = typed(spec.name, column, None, number)
+                        good, value = typed(spec.name, column, None, raw.number)
                     else:
                         by_type = cache.get(found.__class__)
                         if by_type is None:
@@ -297,16 +298,19 @@ class _Checker:
                             value = by_type[found] = self.parse_once(column, found)
                         good = True
                         if value is _BLANK:
-                            good, value = typed(spec.name, column, None, number)
+                            good, value = typed(spec.name, column, None, raw.number)
                         elif value.__class__ is Bad:
-                            self.add("error", value.code, value.message, cell=cell_name(index, number),
-                                     value=text(found), sheet=spec.name, column=column.name, row=number)
+                            self.add("error", value.code, value.message, cell=cell_name(index, raw.number),
+                                     value=text(found), sheet=spec.name, column=column.name, row=raw.number)
                             good = False
-                values[attr] = value if good else None
-                if not good:
-                    bad.add(attr)
-            rows.append(_Row(number, values, bad))
-        return rows
+                if good:
+                    out.append(value)
+                else:
+                    out.append(None)
+                    found_bad.setdefault(raw.number, set()).add(attr)
+            by_column.append(out)
+        return [_Row(raw.number, dict(zip(attrs, values, strict=True)), found_bad.get(raw.number, set()))
+                for raw, values in zip(raws, zip(*by_column, strict=True), strict=True)]
 
     def parse_once(self, column: schema.Column, value: object) -> Any:
         """A cell's typed value, or the Bad it raises, or _BLANK: what `typed` decides for a saved value."""

@@ -444,7 +444,6 @@ _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.DOTALL)
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
-_WIDE_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d')
 
 
 @dataclass
@@ -460,7 +459,8 @@ def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -
     built."""
     scan = _Scan()
     carry = b""
-    value_rows = 0
+    row_tags = 0
+    counted = False
     last_value_row = 0
     widest = 1
     for chunk in _chunks(path, archive, member):
@@ -474,11 +474,12 @@ def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -
                 raise UnreadableWorkbook(_too_many(path, title))
             continue
         window, carry = window[:cut], window[cut:]
-        # Rows may be styled and empty: count only the ones that hold a value (a saved value or inline text).
-        value_rows += sum(1 for piece in window.split(b"<row")[1:] if b"<v>" in piece or b"<is>" in piece
-                          or b":v>" in piece or b":is>" in piece)
-        if value_rows > MAX_ROWS:
-            raise UnreadableWorkbook(_too_many(path, title))
+        row_tags += window.count(b"<row")
+        if row_tags > MAX_ROWS and not counted:
+            # Rows may be styled and empty: past the cap, count again only the ones that hold a value.
+            counted = True
+            if _value_rows(path, archive, member) > MAX_ROWS:
+                raise UnreadableWorkbook(_too_many(path, title))
         last = max(window.rfind(b"<v>"), window.rfind(b"<is>"), window.rfind(b":v>"))
         if last >= 0:
             tag = max(window.rfind(b"<row", 0, last), window.rfind(b"<", 0, max(window.rfind(b":row", 0, last), 0)))
@@ -489,8 +490,6 @@ def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -
             cell = _CELL_REF.match(window, max(window.rfind(b"<c ", 0, last), 0))
             if cell is not None:
                 widest = max(widest, _column_number(cell.group(1).decode()))
-        if _has_wide(window):
-            widest = max([widest, *(_column_number(w.decode()) for w in _WIDE_REF.findall(window))])
         if b"<f" in window or b":f" in window or b't="e"' in window:
             _special_cells(window, scan, title, path)
     if last_value_row * widest > MAX_AREA:
@@ -502,9 +501,19 @@ def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -
     return scan
 
 
-def _has_wide(window: bytes) -> bool:
-    """True if some cell reference has two or more letters (column AA and beyond)."""
-    return re.search(rb'\br="[A-Z]{2}', window) is not None
+def _value_rows(path: Path, archive: zipfile.ZipFile, member: str) -> int:
+    """The rows of a sheet that hold a saved value or inline text (a second, slower pass: only for sheets
+    with more row elements than the cap)."""
+    count = 0
+    carry = b""
+    for chunk in _chunks(path, archive, member):
+        window = carry + chunk
+        cut = window.rfind(b"<row")
+        window, carry = (window[:cut], window[cut:]) if cut > 0 else (b"", window)
+        count += sum(1 for piece in window.split(b"<row")[1:] if b"<v>" in piece or b"<is>" in piece
+                     or b":v>" in piece or b":is>" in piece)
+    piece = carry
+    return count + (1 if b"<v>" in piece or b"<is>" in piece or b":v>" in piece or b":is>" in piece else 0)
 
 
 def _too_many(path: Path, title: str) -> str:
