@@ -525,8 +525,9 @@ def _special_cells(window: bytes, scan: _Scan, title: str, path: Path) -> None:
     """Parse just the cells that hold a formula or an error."""
     starts: set[int] = set()
     for match in _FORMULA.finditer(window):
-        start = max(window.rfind(b"<c ", 0, match.start()), window.rfind(b":c ", 0, match.start()) - 1,
-                    window.rfind(b"<c>", 0, match.start()))
+        prefixed = window.rfind(b":c ", 0, match.start())
+        start = max(window.rfind(b"<c ", 0, match.start()), window.rfind(b"<c>", 0, match.start()),
+                    window.rfind(b"<", 0, prefixed) if prefixed > 0 else -1)
         if start >= 0:
             starts.add(start)
     for match in _ERROR_TYPE.finditer(window):
@@ -543,7 +544,9 @@ def _special_cells(window: bytes, scan: _Scan, title: str, path: Path) -> None:
         column, row = _column_number(where.group(1)), int(where.group(2))
         if opening.group(2):  # <c .../>: empty
             continue
-        end = window.find(b"c>", opening.end())
+        end = window.find(b"</c>", opening.end())
+        if end < 0:
+            end = window.find(b":c>", opening.end())
         body = window[opening.end():end if end >= 0 else len(window)]
         formula = _FORMULA.search(body) is not None
         kind = attrs.get(b"t", b"n")
@@ -632,6 +635,9 @@ def _read_sheet(sheet: Any, entry: _SheetEntry, scan: _Scan, spec: schema.Sheet)
         rows.append(row)
     for number, special in by_row.items():  # formula cells calamine saw as empty rows (no saved value)
         if header_row is not None and number > header_row:
+            for column, cell in list(special.items()):
+                if cell.value is _KEEP:  # outside calamine's grid: no value was read
+                    special[column] = RawCell(None, cell.coordinate, column, formula=cell.formula)
             rows.append(RawRow(number, [], first, special))
     if header_row is None and candidates:
         header_row, reason, above = _choose_header(candidates, keys)

@@ -91,19 +91,27 @@ def test_two_sheets_matching_one_table_are_an_error_naming_both(tmp_path: Path) 
 
 
 def tables_with_a_chartsheet(path: Path, under: str) -> None:
-    """The six sheets as 'report init' writes them, except `under`, which is a chart sheet."""
+    """The six sheets as 'report init' writes them, with a chart sheet named `under` (in place of the
+    table of that name, if there is one)."""
     book = xlsxwriter.Workbook(str(path), SAFE)
     styles = _styles(book)
     _settings(book, styles, sample.SETTINGS)
     for spec in schema.TABLES:
-        if spec.name == under:
-            chartsheet = book.add_chartsheet(under)
-            chart = book.add_chart({"type": "column"})
-            chart.add_series({"values": "=Labs!$A$2:$A$3"})
-            chartsheet.set_chart(chart)
-        else:
+        if spec.name != under:
             _table(book, styles, spec, list(sample.ROWS[spec.name]))
+    chartsheet = book.add_chartsheet(under)
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": "=Signals!$G$2:$G$6"})
+    chartsheet.set_chart(chart)
     book.close()
+
+
+def test_a_chartsheet_of_its_own_is_an_unknown_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "charted.xlsx"
+    tables_with_a_chartsheet(path, "Strength chart")
+    code, lines, _ = check_lines(path)
+    assert code == 0, lines
+    assert "WARNING Strength chart: the sheet 'Strength chart' is not one the tool uses; it is ignored" in lines
 
 
 def test_a_chartsheet_under_a_table_name_is_a_sentence(tmp_path: Path) -> None:
