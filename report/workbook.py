@@ -346,7 +346,8 @@ def _read(path: Path, data: bytes, macros: bool) -> RawWorkbook:
                 duplicates[spec.name] = [m.name for m in matches]
             # The exact spelling wins; otherwise the first in tab order.
             chosen[spec.name] = next((m for m in tables if m.name == spec.name), tables[0])
-        known = {schema.header_key(s.name) for s in schema.SHEETS} | {schema.header_key(schema.README_SHEET)}
+        known = {schema.header_key(s.name) for s in schema.SHEETS} | {
+            schema.header_key(name) for name in (schema.README_SHEET, schema.FIX_LIST_SHEET)}
         unknown = [name for name in names if schema.header_key(name) not in known]
         if strings_member is not None:
             _cap_shared_strings(path, archive, strings_member)

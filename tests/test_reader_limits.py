@@ -19,7 +19,7 @@ from report import sample, schema, workbook
 from report.checks import check_file
 from report.cli import cli
 from report.errors import UnreadableWorkbook
-from report.template import SAFE, _settings, _styles, _table
+from report.new_workbook import SAFE, _settings, _styles, _table
 
 NOT_REGULAR = ("{path} is not a regular file (it is a device, a pipe or a system file): give the path of an .xlsx "
                "file.")
