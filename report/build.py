@@ -14,7 +14,7 @@ from .changes import compare, snapshot
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History
-from .output import atomic_write_all
+from .publish import publish
 
 FORMATS = ("xlsx", "html", "eml")
 
@@ -53,7 +53,7 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     # An existing history is opened (and checked) before anything is written; a new one is only
     # created once the outputs are, so a build that fails leaves no database behind.
     previous = None
-    if history_path.exists():
+    if history_path.exists() and history_path.stat().st_size:  # an empty file is a history not yet begun
         with History(history_path, create=False) as history:
             previous = history.previous(edition)
     briefing = analyse(tracker, edition, result.findings)
@@ -61,10 +61,9 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
-    # Outputs first, then the record: a build that fails to write records nothing.
-    atomic_write_all(paths)
-    with History(history_path) as history:
-        history.record(briefing, current, result.sha256, __version__)
+    # Files and record together, or neither (report/publish.py).
+    publish(workbook, paths, history_path,
+            lambda history, journal: history.record(briefing, current, result.sha256, __version__, journal))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 
