@@ -49,11 +49,11 @@ class _SentenceFirst(click.UsageError):
     """A usage error that prints its sentence first, then the usage (click prints the usage first)."""
 
     def show(self, file: IO[Any] | None = None) -> None:
-        file = file or click.get_text_stream("stderr")
-        click.echo(f"Error: {self.format_message()}", file=file)
+        stream = file if file is not None else sys.stderr
+        click.echo(f"Error: {self.format_message()}", file=stream)
         if self.ctx is not None:
-            click.echo(self.ctx.get_usage(), file=file)
-            click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", file=file)
+            click.echo(self.ctx.get_usage(), file=stream)
+            click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", file=stream)
 
 
 class _Group(click.Group):

@@ -370,6 +370,24 @@ class History:
         with self._transaction() as db:
             self._set_journal(db, journal)
 
+    def drop_stale_journal(self) -> None:
+        """Delete a rollback journal that SQLite left beside the database and no longer needs.
+
+        A command killed while SQLite was still writing its journal leaves one SQLite does not treat as hot
+        (its header was never completed) and does not delete either. Called by report/publish.py under the
+        folder's publish lock; under SQLite's exclusive lock no write is under way, so any journal is stale.
+        """
+        journal = self.path.with_name(self.path.name + "-journal")
+        if not journal.is_file():
+            return
+        with self._errors():
+            self._db.execute("BEGIN EXCLUSIVE")
+            try:
+                self._db.execute("SELECT count(*) FROM meta").fetchone()  # a hot journal is rolled back first
+                journal.unlink(missing_ok=True)
+            finally:
+                self._db.execute("COMMIT")
+
     @staticmethod
     def _set_journal(db: sqlite3.Connection, journal: dict[str, Any] | None) -> None:
         if journal is None:

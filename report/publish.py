@@ -1,19 +1,19 @@
 """Publishing an edition: its files and its history record move together, or not at all.
 
-Three files cannot be renamed at once, so the history database keeps a small publish journal (one row of
-its `meta` table, key "publish"):
+Three files cannot be renamed at once, so a publish keeps a small journal:
 
-1. *staged*: the journal names the temporary files about to be written, before any is created;
-2. each temporary file (`.briefing-….xlsx.<id>.tmp`, beside its target) is written and flushed to disk;
-3. *committed*: the edition's history row and the journal marked "committed" are written in one SQLite
-   transaction. That commit is the moment the edition is published;
-4. each temporary file is renamed over its target, the folder flushed, and the journal cleared.
+1. the journal file `history.sqlite.publish`, beside the history, lists the temporary files about to be
+   written (one per output, `.briefing-2026-06-01.html.<id>.tmp` beside its target) under a random id;
+2. the temporary files are written and flushed to disk;
+3. the commit: one SQLite transaction records the edition *and* a mark naming the publish id (a row of the
+   history's meta table). Until then the previous edition, files and history, is untouched (the history is
+   not written at all); from then on the new edition is the one published, whatever happens next;
+4. each temporary file is renamed over its target, the folder flushed, the mark cleared, the journal deleted.
 
 A command killed anywhere in between leaves the journal behind. The next `build`, `history` or `send` that
-opens that history first finishes it, as SQLite does with a hot journal: a committed journal is rolled
-forward (the renames that remain), a staged one rolled back (its temporary files deleted), and stray
-`.briefing-*.tmp` files in the folders are removed. Until step 3 the previous edition, files and record,
-is untouched; from step 3 on the new one is the edition, whatever happens next.
+opens that history first finishes it, as SQLite does with a hot journal: if the history holds the journal's
+mark, the remaining renames are done (rolled forward); if not, the temporary files are deleted (rolled back).
+Stray `.briefing-*.tmp` files in those folders are removed, so the folder and the history agree on one edition.
 
 Publishers of the same folders take turns through an advisory lock (flock) on each folder, which the
 kernel releases when a process dies, so a recovery never deletes the files of a build still writing them.
@@ -22,6 +22,7 @@ kernel releases when a process dies, so a recovery never deletes the files of a 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import secrets
 import time
@@ -36,7 +37,7 @@ from .output import sync_folder, write_new
 
 TEMP_GLOB = ".briefing-*.tmp"  # what a publish's temporary files look like (and what recovery sweeps)
 
-Record = Callable[[History, dict[str, Any]], None]
+Record = Callable[[History, dict[str, Any]], None]  # records the edition and the mark, in one transaction
 
 
 def refuse_overwriting(workbook: Path, targets: Iterable[Path]) -> None:
@@ -51,8 +52,13 @@ def refuse_overwriting(workbook: Path, targets: Iterable[Path]) -> None:
                               "it. Give -o another folder, or keep the workbook elsewhere.")
 
 
+def journal_path(history_path: Path) -> Path:
+    """Where a publish lists its temporary files: beside the history, `history.sqlite.publish`."""
+    return history_path.with_name(history_path.name + ".publish")
+
+
 def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record: Record) -> None:
-    """Write `files` and record the edition (`record(history, journal)`), all or nothing (see the module)."""
+    """Write `files` and record the edition (`record(history, mark)`), all or nothing (see the module)."""
     targets = list(files)
     refuse_overwriting(workbook, [*targets, history_path])
     for target in targets:
@@ -67,6 +73,7 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
             raise OutputError(f"Cannot create the folder {folder} ({error.strerror}): choose a folder you can "
                               "write to.") from error
     new_history = not history_path.exists() or _empty(history_path)
+    journal = journal_path(history_path)
     committed = False
     with _taking_turns(folders):
         try:
@@ -74,22 +81,23 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
                 _finish(history, folders)
                 token = secrets.token_hex(6)
                 staged = [(str(p.with_name(f".{p.name}.{token}.tmp")), str(p)) for p in targets]
-                journal: dict[str, Any] = {"state": "staged", "id": token, "files": staged}
-                history.write_journal(journal)
                 try:
+                    _write(journal, _json({"id": token, "files": staged}))
+                    sync_folder(journal.parent)
                     for (temporary, _), data in zip(staged, files.values(), strict=True):
                         _write(Path(temporary), data)
                     for folder in folders:
                         sync_folder(folder)
-                    record(history, {**journal, "state": "committed"})
+                    # The commit: the edition and the mark that names this publish, in one transaction.
+                    record(history, {"id": token})
                     committed = True
                 except BaseException:
                     _remove(temporary for temporary, _ in staged)
-                    with suppress(HistoryError):
-                        history.write_journal(None)  # if this fails too, the next command rolls it back
+                    _remove([str(journal)])
                     raise
                 _roll_forward(staged, history_path)
                 history.write_journal(None)
+                _remove([str(journal)])
         except BaseException:
             if new_history and not committed:
                 _forget(history_path)  # a history this build created, with nothing in it: leave none behind
@@ -98,40 +106,57 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
 
 def recover(history_path: Path) -> None:
     """Finish a publish that a killed command left in the history at `history_path`, if there is one."""
+    journal = journal_path(history_path)
+    sqlite_journal = history_path.with_name(history_path.name + "-journal")
+    folders = {history_path.parent} | {Path(final).parent for _, final in _listed(journal)[1]}
     if not history_path.is_file() or _empty(history_path):
+        if journal.is_file():
+            # No history, so nothing was ever committed: the publish is undone.
+            with _taking_turns(folders):
+                _remove(temporary for temporary, _ in _listed(journal)[1])
+                _remove([str(journal)])
         return
     with History(history_path, create=False) as history:
-        journal = history.journal()
-    if journal is None:
+        mark = history.journal()
+    if mark is None and not journal.exists() and not sqlite_journal.is_file():
         return
-    folders = {history_path.parent} | {Path(final).parent for _, final in _files(journal, history_path)}
     with _taking_turns(folders), History(history_path, create=False) as history:
         _finish(history, folders)
 
 
 def _finish(history: History, folders: Iterable[Path]) -> None:
-    """Roll the journal in `history` forward or back, clear it, and sweep stray temporary files."""
-    journal = history.journal()
-    if journal is not None:
-        files = _files(journal, history.path)
-        if journal.get("state") == "committed":
-            _roll_forward(files, history.path)
-        else:
-            _remove(temporary for temporary, _ in files)
+    """Roll an interrupted publish forward (committed) or back (not), and sweep stray temporary files."""
+    history.drop_stale_journal()
+    mark = history.journal()
+    journal = journal_path(history.path)
+    token, files = _listed(journal)
+    if mark is not None and token is not None and mark.get("id") == token:
+        _roll_forward(files, history.path)  # the edition was committed: put its files in place
+    else:
+        _remove(temporary for temporary, _ in files)  # never committed: the previous edition stands
+    if mark is not None:
         history.write_journal(None)
-    for folder in folders:
+    _remove([str(journal)])
+    for folder in {*folders, *(Path(final).parent for _, final in files)}:
         # Under the folder's lock no publish is writing here: any temporary file left is a killed one's.
         with suppress(OSError):
             _remove(str(stray) for stray in folder.glob(TEMP_GLOB))
 
 
-def _files(journal: dict[str, Any], history_path: Path) -> list[tuple[str, str]]:
-    files = journal.get("files")
-    if not isinstance(files, list) or not all(
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair) for pair in files):
-        raise HistoryError(f"{history_path} holds a publish journal that cannot be read: restore the file from a "
-                           "backup, or give --history another path.")
-    return [(temporary, final) for temporary, final in files]
+def _listed(journal: Path) -> tuple[str | None, list[tuple[str, str]]]:
+    """The publish id and the (temporary, target) pairs a journal file lists; a torn or unreadable one lists
+    nothing (it was still being written, so no temporary file exists yet beyond what the sweep removes)."""
+    try:
+        entry = json.loads(journal.read_bytes())
+        files = entry["files"]
+        pairs = [(str(temporary), str(final)) for temporary, final in files]
+        return str(entry["id"]), pairs
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, []
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
 def _roll_forward(files: list[tuple[str, str]], history_path: Path) -> None:

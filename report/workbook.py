@@ -281,6 +281,12 @@ class _CellParser(WorkSheetParser):  # type: ignore[misc]
     which cells hold a formula: one pass gives both, where openpyxl's public API needs two loads."""
 
     def parse_cell(self, element):  # type: ignore[no-untyped-def]
+        style = element.get("s")
+        if style and element.get("t", "n") == "n" and int(style) in self.date_formats and \
+                _outside_dates(element.findtext(VALUE_TAG)):
+            # openpyxl turns a date-formatted 0 into a time, -5 into 1899-12-25 and 2958466 into "#VALUE!"
+            # (with a warning): read it as the number it is, so the checker names it at its cell.
+            del element.attrib["s"]
         cell = super().parse_cell(element)
         cell["formula"] = element.find(FORMULA_TAG) is not None
         if cell["formula"] and cell["value"] is None and element.get("t") == "str" and \
@@ -289,6 +295,15 @@ class _CellParser(WorkSheetParser):  # type: ignore[misc]
             # type for formulas it never calculated; Excel and LibreOffice mark text results t="str".
             cell["value"] = ""
         return cell
+
+
+def _outside_dates(raw: str | None) -> bool:
+    """A serial number no Excel date has: 0 or less, or past 9999-12-31 (2958465)."""
+    try:
+        number = float(raw or "")
+    except ValueError:
+        return False
+    return not 0 < number < 2958466
 
 
 def _read_sheet(book, ws) -> RawSheet:  # type: ignore[no-untyped-def]
