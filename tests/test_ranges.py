@@ -152,3 +152,12 @@ def test_a_serial_number_is_a_date_in_range_or_an_error(serial: float) -> None:
     except Bad:
         return
     assert FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+@pytest.mark.parametrize("edition", ["9999-12-31", "0001-01-01", "2101-01-01"])
+def test_an_edition_outside_the_years_is_a_usage_error(sample_copy: Path, tmp_path: Path, edition: str) -> None:
+    result = run_cli("build", str(sample_copy), "-o", str(tmp_path / "out"), "--edition", edition)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (f"Error: --edition '{edition}' is outside the years a briefing can "
+                                             "cover (1990 to 2100): check the year.")
+    assert not (tmp_path / "out").exists()
