@@ -129,6 +129,9 @@ def _finish(history: History, folders: Iterable[Path]) -> None:
     history.drop_stale_journal()
     mark = history.journal()
     journal = journal_path(history.path)
+    if journal.is_dir():
+        raise HistoryError(f"{journal} is a folder, where report keeps the publish journal of {history.path.name}: "
+                           "move that folder away and try again.")
     token, files = _listed(journal)
     if mark is not None and token is not None and mark.get("id") == token:
         _roll_forward(files, history.path)  # the edition was committed: put its files in place

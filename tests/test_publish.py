@@ -322,3 +322,26 @@ def test_a_folder_where_an_output_goes_is_refused_before_anything_moves(
     assert "is a folder, where the briefing's file goes" in result.stderr.splitlines()[0]
     assert folder_state(published) == before
     assert recorded(published / "history.sqlite") == [("2026-06-01", editions["old"]["sha"])]
+
+
+def test_a_torn_journal_and_stray_temporaries_are_cleared_by_history(
+        published: Path, editions: dict[str, dict[str, object]]) -> None:
+    """Killed while the journal itself was being written: nothing was committed, so all is undone."""
+    (published / "history.sqlite.publish").write_bytes(b'{"id": "abc", "files": [["/tm')
+    (published / f".{STEM}.html.abc.tmp").write_bytes(b"half a page")
+    (published / ".briefing-2026-06-08.xlsx.0a1b2c.tmp").write_bytes(b"an older kill's leftover")
+    result = run_cli("history", "--history", str(published / "history.sqlite"))
+    assert result.returncode == 0, result.stderr
+    assert assert_agree(published, editions) == "old"
+
+
+def test_a_folder_where_the_publish_journal_goes_is_called_what_it_is(
+        published: Path, editions: dict[str, dict[str, object]]) -> None:
+    (published / "history.sqlite.publish").mkdir()
+    before = folder_state(published)
+    result = build(editions["new"]["workbook"], published)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        f"Error: {published / 'history.sqlite.publish'} is a folder, where report keeps the publish journal of "
+        "history.sqlite: move that folder away and try again.")
+    assert folder_state(published) == before
