@@ -1,8 +1,7 @@
-"""`report build`: check -> analyse -> render every format -> write atomically -> record the edition."""
+"""`report build`: check -> analyse -> render every format -> publish files and history record together."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 from . import __version__
 from .analysis import analyse
 from .briefing import Briefing
-from .changes import compare, snapshot
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History
@@ -48,27 +46,25 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
         raise UsageError(f"--format '{unknown[0]}' is not a format: choose from {', '.join(FORMATS)}.")
     formats = tuple(f for f in FORMATS if f in formats) or FORMATS
     today = today or dt.date.today()
-    result = check_file(workbook, today)
-    if result.tracker is None:
+    result = check_file(workbook, today, edition)
+    if result.tracker is None or result.view is None:
         raise WorkbookHasErrors(result)
     tracker = result.tracker
-    edition = edition or tracker.settings.edition_date or today
+    edition = result.view.edition
     history_path = history_path or outdir / "history.sqlite"
 
     # An existing history is opened (and checked) before anything is written; a new one is only
-    # created once the outputs are, so a build that fails leaves no database behind.
+    # created when the edition is published, so a build that fails leaves no database behind.
     previous = None
     if history_path.exists() and history_path.stat().st_size:  # an empty file is a history not yet begun
         with History(history_path, create=False) as history:
             previous = history.previous(edition)
-    briefing = analyse(tracker, edition, result.findings)
-    current = snapshot(tracker)
-    briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
+    briefing = analyse(tracker, edition, result.findings, previous, result.view)
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
     # Files and record together, or neither (report/publish.py).
-    publish(workbook, paths, history_path,
-            lambda history, journal: history.record(briefing, current, result.sha256, __version__, journal))
+    publish(workbook, paths, history_path, lambda history, journal: history.record(
+        briefing, dict(briefing.snapshot), result.sha256, __version__, journal))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 
