@@ -63,8 +63,8 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
     # Files and record together, or neither (report/publish.py).
-    publish(workbook, paths, history_path, lambda history, journal: history.record(
-        briefing, dict(briefing.snapshot), result.sha256, __version__, journal))
+    publish(workbook, paths, history_path, lambda history, mark: history.record(
+        briefing, dict(briefing.snapshot), result.sha256, __version__, mark))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 

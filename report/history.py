@@ -28,7 +28,7 @@ HEADER_SIZE = 100
 APPLICATION_ID = 0x52505254  # "RPRT", stored in the database header
 APPLICATION_ID_OFFSET = 68  # where the header keeps PRAGMA application_id (big-endian)
 APPLICATION = "report-history"
-JOURNAL_KEY = "publish"  # the meta row that holds an unfinished publish (report/publish.py)
+MARK_KEY = "publish"  # the meta row that names a committed publish still being put in place (report/publish.py)
 DEFAULT_TIMEOUT = 10.0  # seconds to wait for another build to finish with the database
 
 # Each migration brings the database from version i to i + 1 (PRAGMA user_version), inside one transaction.
@@ -319,11 +319,11 @@ class History:
             ) from error
 
     def record(self, briefing: Briefing, snapshot: dict[str, Any], workbook_sha256: str, version: str,
-               journal: dict[str, Any] | None = None) -> None:
+               mark: dict[str, Any] | None = None) -> None:
         """Record an edition in one transaction; rebuilding an edition replaces it (its sends are kept).
 
-        `journal`, when given, is stored as the publish journal in the same transaction: the edition and
-        the journal that says its files are ready to rename commit together (report/publish.py).
+        `mark`, when given, is stored as the publish mark in the same transaction: the edition and the mark
+        that names the publish whose files are ready to rename commit together (report/publish.py).
         """
         values = (
             briefing.masthead.edition.isoformat(),
@@ -346,29 +346,29 @@ class History:
                 "figures = excluded.figures, signals = excluded.signals, snapshot = excluded.snapshot",
                 values,
             )
-            if journal is not None:
-                self._set_journal(db, journal)
+            if mark is not None:
+                self._set_mark(db, mark)
 
-    # -- the publish journal (report/publish.py) ------------------------------------------------------------
+    # -- the publish mark (report/publish.py) ---------------------------------------------------------------
 
-    def journal(self) -> dict[str, Any] | None:
-        """The publish left unfinished in this history, if any (a row of the meta table)."""
+    def publish_mark(self) -> dict[str, Any] | None:
+        """The mark of a committed publish whose files may not all be in place yet (a row of the meta table)."""
         with self._errors():
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (JOURNAL_KEY,)).fetchone()
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (MARK_KEY,)).fetchone()
         if row is None:
             return None
         try:
             entry = json.loads(row[0])
         except ValueError as error:
-            raise _damaged(self.path, f"the publish journal cannot be read: {error}") from error
+            raise _damaged(self.path, f"the publish mark cannot be read: {error}") from error
         if not isinstance(entry, dict):
-            raise _damaged(self.path, "the publish journal cannot be read")
+            raise _damaged(self.path, "the publish mark cannot be read")
         return entry
 
-    def write_journal(self, journal: dict[str, Any] | None) -> None:
-        """Store (or, with None, clear) the publish journal in its own transaction."""
+    def clear_publish_mark(self) -> None:
+        """Remove the publish mark, once the publish it names is complete."""
         with self._transaction() as db:
-            self._set_journal(db, journal)
+            self._set_mark(db, None)
 
     def drop_stale_journal(self) -> None:
         """Delete a rollback journal that SQLite left beside the database and no longer needs.
@@ -389,12 +389,12 @@ class History:
                 self._db.execute("COMMIT")
 
     @staticmethod
-    def _set_journal(db: sqlite3.Connection, journal: dict[str, Any] | None) -> None:
-        if journal is None:
-            db.execute("DELETE FROM meta WHERE key = ?", (JOURNAL_KEY,))
+    def _set_mark(db: sqlite3.Connection, mark: dict[str, Any] | None) -> None:
+        if mark is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (MARK_KEY,))
         else:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                       "value = excluded.value", (JOURNAL_KEY, _json(journal)))
+                       "value = excluded.value", (MARK_KEY, _json(mark)))
 
     def editions(self) -> list[EditionRow]:
         """Every edition recorded, oldest edition date first."""

@@ -96,7 +96,7 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
                     _remove([str(journal)])
                     raise
                 _roll_forward(staged, history_path)
-                history.write_journal(None)
+                history.clear_publish_mark()
                 _remove([str(journal)])
         except BaseException:
             if new_history and not committed:
@@ -117,7 +117,7 @@ def recover(history_path: Path) -> None:
                 _remove([str(journal)])
         return
     with History(history_path, create=False) as history:
-        mark = history.journal()
+        mark = history.publish_mark()
     if mark is None and not journal.exists() and not sqlite_journal.is_file():
         return
     with _taking_turns(folders), History(history_path, create=False) as history:
@@ -127,7 +127,7 @@ def recover(history_path: Path) -> None:
 def _finish(history: History, folders: Iterable[Path]) -> None:
     """Roll an interrupted publish forward (committed) or back (not), and sweep stray temporary files."""
     history.drop_stale_journal()
-    mark = history.journal()
+    mark = history.publish_mark()
     journal = journal_path(history.path)
     if journal.is_dir():
         raise HistoryError(f"{journal} is a folder, where report keeps the publish journal of {history.path.name}: "
@@ -138,7 +138,7 @@ def _finish(history: History, folders: Iterable[Path]) -> None:
     else:
         _remove(temporary for temporary, _ in files)  # never committed: the previous edition stands
     if mark is not None:
-        history.write_journal(None)
+        history.clear_publish_mark()
     _remove([str(journal)])
     for folder in {*folders, *(Path(final).parent for _, final in files)}:
         # Under the folder's lock no publish is writing here: any temporary file left is a killed one's.
