@@ -12,7 +12,7 @@ from .briefing import Briefing
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History
-from .publish import publish
+from .publish import publish, write_draft
 from .values import FIRST_YEAR, LAST_YEAR
 
 FORMATS = ("xlsx", "html", "eml")
@@ -39,8 +39,10 @@ def parse_edition(text: str) -> dt.date:
 
 
 def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats: tuple[str, ...] = FORMATS,
-          history_path: Path | None = None, today: dt.date | None = None) -> BuildResult:
-    """Build the briefing files; raise WorkbookHasErrors (nothing written) if the workbook has errors."""
+          history_path: Path | None = None, today: dt.date | None = None, record: bool = True) -> BuildResult:
+    """Build the briefing files; raise WorkbookHasErrors (nothing written) if the workbook has errors.
+
+    `record=False` (report watch: a draft rebuilt on every save) leaves the history as it was."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"--format '{unknown[0]}' is not a format: choose from {', '.join(FORMATS)}.")
@@ -62,6 +64,9 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     briefing = analyse(tracker, edition, result.findings, previous, result.view)
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
+    if not record:
+        write_draft(workbook, paths)  # report watch: the page only, the history as it was
+        return BuildResult(briefing, result, list(paths), history_path, warnings)
     # Files and record together, or neither (report/publish.py).
     publish(workbook, paths, history_path, lambda history, mark: history.record(
         briefing, dict(briefing.snapshot), result.sha256, __version__, mark))

@@ -33,7 +33,7 @@ from typing import Any
 
 from .errors import HistoryError, OutputError
 from .history import DEFAULT_TIMEOUT, History
-from .output import sync_folder, write_new
+from .output import atomic_write, sync_folder, write_new
 
 TEMP_GLOB = ".briefing-*.tmp"  # what a publish's temporary files look like (and what recovery sweeps)
 
@@ -50,6 +50,21 @@ def refuse_overwriting(workbook: Path, targets: Iterable[Path]) -> None:
         if same:
             raise OutputError(f"{target} is the workbook being built ({workbook}): the briefing would replace "
                               "it. Give -o another folder, or keep the workbook elsewhere.")
+
+
+def write_draft(workbook: Path, files: dict[Path, bytes]) -> None:
+    """Write files that no history records (report watch's page): each atomically, never over the workbook."""
+    refuse_overwriting(workbook, files)
+    folders = {p.parent for p in files}
+    for folder in sorted(folders):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"Cannot create the folder {folder} ({error.strerror}): choose a folder you can "
+                              "write to.") from error
+    with _taking_turns(folders):  # a build's sweep of stray temporary files must not take ours
+        for path, data in files.items():
+            atomic_write(path, data)
 
 
 def journal_path(history_path: Path) -> Path:
