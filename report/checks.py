@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,17 @@ from .values import (
     show,
     text,
 )
-from .workbook import RawCell, RawSheet, RawWorkbook, cell_name, column_index, range_start, read_workbook
+from .workbook import (
+    HEADER_SEARCH,
+    MAX_CELL_CHARS,
+    RawCell,
+    RawSheet,
+    RawWorkbook,
+    cell_name,
+    column_index,
+    range_start,
+    read_workbook,
+)
 
 RECORD_TYPES: dict[str, type[Record]] = {
     "Labs": Lab,
@@ -72,7 +85,25 @@ def check_file(path: Path | str, today: dt.date | None = None, edition: dt.date 
 
     Raises UnreadableWorkbook if the file cannot be used at all, UsageError if `edition` is before the pivot.
     """
-    return check(read_workbook(path), today, edition)
+    with gc_paused():
+        return check(read_workbook(path), today, edition)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while rows are read and checked, then freeze what survives.
+
+    Reading and checking make hundreds of thousands of small objects that live until the end, and none
+    forms a cycle; each automatic collection would rescan all of them (a third of the time at 100,000
+    rows). Frozen, the records are never scanned again by the later stages' collections."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -148,6 +179,7 @@ class _Checker:
             return True, column.default
         assert cell is not None
         try:
+            too_long(value)
             parsed = self.parse(column, value)
             if column.one_line and isinstance(parsed, str):
                 one_line(parsed)
@@ -211,6 +243,22 @@ class _Checker:
         if spec is not schema.SETTINGS:
             self.missing_optional += [f"the {c.name} column on {spec.name}" for c in spec.columns
                                       if not c.required and c.name not in found]
+        if sheet.header_reason == "below" and sheet.above:
+            rows = ", ".join(str(n) for n in sheet.above)
+            plural = "s" if len(sheet.above) > 1 else ""
+            self.add("warning", "above-header",
+                     f"row{plural} {rows} above the table name{'' if plural else 's'} none of this sheet's columns "
+                     f"and {'are' if plural else 'is'} ignored: row {sheet.header_row} was taken as the header, "
+                     "the first row that names one", sheet=spec.name, row=sheet.above[0],
+                     cell=cell_name(min(sheet.headers or {1: ""}), sheet.above[0]))
+        if sheet.header_reason == "guess" and not found:
+            # No row near the top names any column: one sentence, not one error per missing column.
+            wanted = ", ".join(c.name for c in spec.required_columns)
+            self.add("error", "no-header",
+                     f"no row among the first {HEADER_SEARCH} rows with text names a column of this sheet, so row "
+                     f"{sheet.header_row} (the first with text) was taken as the header: add a header row with "
+                     f"{wanted}", sheet=spec.name, row=sheet.header_row)
+            return None
         for name in missing:
             where = "the header row" if sheet.header_row else "row 1 (the sheet is empty)"
             self.add("error", "missing-column",
@@ -230,21 +278,65 @@ class _Checker:
         if columns is None:
             return []
         self.columns[spec.name] = columns
-        rows: list[_Row] = []
-        for raw in sheet.rows:
-            if raw.is_blank():
-                continue
-            values: dict[str, Any] = {}
-            bad: set[str] = set()
-            for column in spec.columns:
-                index = columns.get(column.name)
-                cell = raw.cells.get(index) if index is not None else None
-                good, value = self.typed(spec.name, column, cell, raw.number)
-                values[column.attr] = value if good else None
-                if not good:
-                    bad.add(column.attr)
-            rows.append(_Row(raw.number, values, bad))
-        return rows
+        # Column by column, each distinct value parsed once: a column repeats its values (quarters, labs,
+        # choices, dates, sources) across thousands of rows. Cached by type too: True == 1 == 1.0.
+        raws = [raw for raw in sheet.rows if not raw.is_blank()]
+        attrs = [column.attr for column in spec.columns]
+        typed = self.typed
+        found_bad: dict[int, set[str]] = {}  # row number -> attributes whose cell has an error
+        by_column: list[list[Any]] = []
+        for column in spec.columns:
+            index = columns.get(column.name)
+            attr = column.attr
+            out: list[Any] = []
+            cache: dict[type, dict[Any, Any]] = {}
+            for raw in raws:
+                special = raw.special
+                if index is None or (special is not None and index in special):
+                    good, value = typed(spec.name, column, raw.cell(index) if index else None, raw.number)
+                else:
+                    cells = raw.values
+                    i = index - raw.first
+                    found = cells[i] if 0 <= i < len(cells) else None
+                    if found is None or found == "":
+                        good, value = typed(spec.name, column, None, raw.number)
+                    else:
+                        by_type = cache.get(found.__class__)
+                        if by_type is None:
+                            by_type = cache[found.__class__] = {}
+                        value = by_type.get(found, _MISS)
+                        if value is _MISS:
+                            value = by_type[found] = self.parse_once(column, found)
+                        good = True
+                        if value is _BLANK:
+                            good, value = typed(spec.name, column, None, raw.number)
+                        elif value.__class__ is Bad:
+                            self.add("error", value.code, value.message, cell=cell_name(index, raw.number),
+                                     value=text(found), sheet=spec.name, column=column.name, row=raw.number)
+                            good = False
+                if good:
+                    out.append(value)
+                else:
+                    out.append(None)
+                    found_bad.setdefault(raw.number, set()).add(attr)
+            by_column.append(out)
+        return [_Row(raw.number, dict(zip(attrs, values, strict=True)), found_bad.get(raw.number, set()))
+                for raw, values in zip(raws, zip(*by_column, strict=True), strict=True)]
+
+    def parse_once(self, column: schema.Column, value: object) -> Any:
+        """A cell's typed value, or the Bad it raises, or _BLANK: what `typed` decides for a saved value."""
+        if isinstance(value, str) and not value.strip():
+            return _BLANK
+        try:
+            too_long(value)
+            parsed = self.parse(column, value)
+            if column.one_line and isinstance(parsed, str):
+                one_line(parsed)
+            if column.positive:
+                positive(parsed)
+            return parsed
+        except Bad as bad:
+            return bad
 
     def settings(self) -> tuple[dict[str, Any], bool]:
         """The settings' values by attribute, and whether all of them are good."""
@@ -262,8 +354,8 @@ class _Checker:
         for raw in sheet.rows:
             if raw.is_blank():
                 continue
-            name_cell = raw.cells.get(columns["Setting"])
-            value_cell = raw.cells.get(value_index)
+            name_cell = raw.cell(columns["Setting"])
+            value_cell = raw.cell(value_index)
             if name_cell is None or not text(name_cell.value):
                 if value_cell is not None and text(value_cell.value):
                     self.add("warning", "unnamed-setting", f"the value {show(text(value_cell.value))} has no "
@@ -328,16 +420,23 @@ class _Checker:
 
         for sheet, rows in tables.items():
             spec = schema.sheet_named(sheet)
+            # Only the columns these rules read, and each source name looked up once.
+            ruled = [(column, column.attr) for column in spec.columns if column.kind in ("source", "date")]
+            known_source: dict[str, bool] = {}
+            horizon = self.today + dt.timedelta(days=366 * FUTURE_YEARS)
             for row in rows:
-                for column in spec.columns:
-                    value = row.values.get(column.attr)
-                    if (column.kind == "source" and isinstance(value, str) and not looks_like_url(value)
-                            and _name_key(value) not in source_names):
+                for column, attr in ruled:
+                    value = row.values.get(attr)
+                    if column.kind == "source" and isinstance(value, str):
+                        known = known_source.get(value)
+                        if known is None:
+                            known = known_source[value] = looks_like_url(value) or _name_key(value) in source_names
+                    if column.kind == "source" and isinstance(value, str) and not known:
                         self.add("warning", "unknown-source", f"{show(value)} names no row on the Sources "
                                  "sheet: add it there, or give a link", sheet=sheet,
                                  cell=self.cell(sheet, column.name, row.number), column=column.name,
                                  row=row.number, value=value)
-                    if column.kind == "date" and isinstance(value, dt.date):
+                    if column.kind == "date" and isinstance(value, dt.date) and value > horizon:
                         self.future(value, sheet, column.name, row.number, self.cell(sheet, column.name, row.number))
             if sheet == "Signals":
                 for row in rows:
@@ -377,7 +476,7 @@ class _Checker:
         sheet = self.book.sheets["Settings"]
         index = self.columns.get("Settings", {}).get("Setting")
         for raw in sheet.rows:
-            cell = raw.cells.get(index) if index else None
+            cell = raw.cell(index) if index else None
             if cell is not None and schema.header_key(text(cell.value)) == schema.header_key(name):
                 return raw.number
         return None
@@ -393,6 +492,17 @@ class _Checker:
             return (rank, finding.row or 0, column)
 
         return sorted(self.findings, key=key)
+
+
+_MISS = object()  # not parsed yet
+_BLANK = object()  # text of only spaces: a blank cell
+
+
+def too_long(value: object) -> None:
+    """Excel keeps at most 32,767 characters in a cell; more came from another tool, and is cut by Excel."""
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        raise Bad("too-long", f"this cell holds {len(value):,} characters, more than Excel's limit of "
+                  f"{MAX_CELL_CHARS:,}: shorten it")
 
 
 def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns: dict[str, int]) -> str | None:
@@ -425,6 +535,15 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
     checker = _Checker(book, today or dt.date.today())
     if book.macros:
         checker.add("warning", "macros-ignored", "this workbook holds macros; they are ignored and never run")
+    for name, matches in book.duplicates.items():
+        listed = " and ".join(", ".join(show(m) for m in matches).rsplit(", ", 1))
+        checker.add("error", "duplicate-sheet", f"the sheets {listed} both match the {name} sheet: rename or "
+                    "delete all but one", sheet=name, value=matches)
+    for spec in schema.SHEETS:
+        raw = book.sheets.get(spec.name)
+        if raw is not None and raw.hidden:
+            checker.add("warning", "hidden-sheet", f"the sheet {show(raw.name)} is {raw.hidden}: it is read all the "
+                        "same; unhide it so what the briefing shows can be seen", sheet=spec.name, value=raw.name)
     for name in book.unknown_sheets:
         checker.add("warning", "unknown-sheet", f"the sheet {show(name)} is not one the tool uses; it is ignored",
                     sheet=name, value=name)
@@ -445,11 +564,15 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
     def records(sheet: str) -> tuple[Any, ...]:
         record_type = RECORD_TYPES[sheet]
         out = []
+        spelled: dict[str, str] = {}
         for row in tables[sheet]:
-            values = dict(row.values)
-            if "lab" in values and values["lab"] is not None:
+            values = row.values  # the row is not used again: its dict becomes the record's arguments
+            lab = values.get("lab")
+            if lab is not None:
                 # References take the spelling of the Labs sheet.
-                values["lab"] = lab_names[_name_key(values["lab"])]
+                if lab not in spelled:
+                    spelled[lab] = lab_names[_name_key(lab)]
+                values["lab"] = spelled[lab]
             out.append(record_type(row=row.number, **values))
         return tuple(out)
 

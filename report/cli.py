@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -79,6 +80,10 @@ class _Group(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """Turn the desk's workbook into the weekly bifurcation briefing."""
     ctx.meta["debug"] = debug
+    if not debug:
+        # A library's warning (a site-packages path and a class name) never reaches the editor: what
+        # matters is said in a sentence or a finding.
+        warnings.simplefilter("ignore")
 
 
 @cli.command()

@@ -1,9 +1,11 @@
 """File -> raw rows with their cells. Judges nothing about the values.
 
-Everything that touches openpyxl is here, behind `read_workbook`, so the engine can change later.
-The file is opened read-only and read once into memory; it is never written. Sheets are streamed with
-openpyxl's own sheet parser (see `_CellParser`), so cost follows the cells the file holds, not the
-range it claims.
+Values come from python-calamine (a Rust reader); what only the XML tells (which cells hold a formula,
+whether its result was ever saved, error cells) comes from a byte-level scan of each table sheet that
+looks only at the cells holding a formula or an error, so it costs about what inflating the part costs.
+The file is opened read-only and read once into memory; it is never written. Everything is capped
+(file size, unpacked size, shared strings, rows, the area a sheet spans) with a sentence before memory
+is spent.
 """
 
 from __future__ import annotations
@@ -11,20 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
+import re
+import stat
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
+import python_calamine
 from defusedxml import DefusedXmlException
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
-from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.xml.constants import SHEET_MAIN_NS
+from defusedxml.ElementTree import fromstring
 
 from . import schema
 from .errors import UnreadableWorkbook
@@ -33,6 +36,12 @@ from .errors import UnreadableWorkbook
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200  # compressed XML of blank styled rows reaches ~100:1; bombs reach 1000:1
+MAX_SHARED_STRINGS = 2_000_000  # a 100,000-signal workbook holds about 300,000
+MAX_ROWS = 500_000  # rows holding a value, per sheet
+# The reader holds a sheet as a dense grid from its first to its last filled cell (about 30 bytes a
+# cell): one value at the far corner of a sheet would otherwise ask for gigabytes.
+MAX_AREA = 16_000_000
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -41,8 +50,13 @@ ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 DTD_MARKS = tuple(mark.encode(codec) for mark in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le",
                                                                                           "utf-16-be"))
 SCAN_CHUNK = 1024 * 1024
-FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
-VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+DAMAGED = "is damaged (a truncated or corrupt file): save the workbook again, or use a backup."
+ENTITIES = ("contains XML entity declarations, which workbooks never need (it may be an attack): it was not "
+            "opened.")
 
 
 @dataclass(frozen=True)
@@ -56,13 +70,55 @@ class RawCell:
     error: bool = False  # the saved value is an error such as #DIV/0! or #N/A
 
 
-@dataclass(frozen=True)
 class RawRow:
-    number: int
-    cells: dict[int, RawCell]  # by column index (1-based)
+    """One row as saved: its values in a plain list (no object per cell), and the few cells that hold a
+    formula or an error as RawCells."""
+
+    __slots__ = ("first", "number", "special", "values")
+
+    def __init__(self, number: int, values: list[Any], first: int = 1,
+                 special: dict[int, RawCell] | None = None) -> None:
+        self.number = number
+        self.values = values  # values[i] is column first + i; "" or None for an empty cell
+        self.first = first
+        self.special = special  # by column index: cells with a formula or an error
+
+    def value(self, column: int) -> Any:
+        """The saved value of a column (1-based); None if empty."""
+        if self.special is not None and column in self.special:
+            return self.special[column].value
+        i = column - self.first
+        if 0 <= i < len(self.values):
+            value = self.values[i]
+            return None if value == "" else value
+        return None
+
+    def cell(self, column: int) -> RawCell | None:
+        """The cell at a column (1-based), or None when it holds nothing."""
+        if self.special is not None and column in self.special:
+            return self.special[column]
+        value = self.value(column)
+        return None if value is None else RawCell(value, cell_name(column, self.number), column)
+
+    @property
+    def cells(self) -> dict[int, RawCell]:
+        """Every cell that holds something, by column index (built on demand: a view for tests and tools)."""
+        columns = [self.first + i for i, v in enumerate(self.values) if v is not None and v != ""]
+        columns += list(self.special or ())
+        out = {}
+        for column in sorted(set(columns)):
+            cell = self.cell(column)
+            if cell is not None:
+                out[column] = cell
+        return out
 
     def is_blank(self) -> bool:
-        return all(_blank(c.value) and not c.formula for c in self.cells.values())
+        if self.special:
+            return False  # a formula, or an error, is something the editor put there
+        for value in self.values:
+            if value is not None and value != "" and not (isinstance(value, str) and not value.strip()):
+                return False
+        return True
 
 
 @dataclass
@@ -74,6 +130,12 @@ class RawSheet:
     headers: dict[int, str]  # column index -> header text as written
     rows: list[RawRow]
     merged: list[str] = field(default_factory=list)  # ranges that touch the table
+    # Why that row is the header: "first" (the first row with text, naming this sheet's columns), "below"
+    # (rows with text above it name none of this sheet's columns), "guess" (no row near the top names
+    # one; the first row with text is taken).
+    header_reason: str = "first"
+    above: list[int] = field(default_factory=list)  # rows with text above the header row, skipped
+    hidden: str | None = None  # "hidden" or "very hidden" when the tab is hidden
 
 
 @dataclass
@@ -84,6 +146,8 @@ class RawWorkbook:
     macros: bool  # saved as .xlsm: macros are ignored
     epoch_1904: bool = False  # the workbook counts days from 1904 (old Mac Excel)
     sha256: str = ""  # of the bytes that were read: the edition records exactly what it was built from
+    # schema sheet name -> every sheet whose name matches it (case and spaces ignored), when more than one
+    duplicates: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _blank(value: object) -> bool:
@@ -92,13 +156,18 @@ def _blank(value: object) -> bool:
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, after the checks that need no parsing."""
-    if not path.exists():
-        raise UnreadableWorkbook(f"There is no file at {path}: check the path and try again.")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise UnreadableWorkbook(f"There is no file at {path}: check the path and try again.") from None
+    except OSError as error:
+        raise UnreadableWorkbook(f"{path} cannot be read ({error.strerror}): check its permissions.") from error
+    if stat.S_ISDIR(info.st_mode):
         raise UnreadableWorkbook(f"{path} is a folder, not a workbook: give the path of an .xlsx file.")
-    size = path.stat().st_size
-    if size == 0:
-        raise UnreadableWorkbook(f"{path} is an empty file (0 bytes): save the workbook again from Excel or LibreOffice.")
+    # A pipe would block and a device never end: neither is opened.
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableWorkbook(_NOT_REGULAR.format(path=path))
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         raise UnreadableWorkbook(
             f"{path} is {size // (1024 * 1024)} MB, too large for a desk workbook: remove what is not needed "
@@ -106,9 +175,22 @@ def read_bytes(path: Path) -> bytes:
         )
     try:
         with path.open("rb") as handle:  # read-only: the input is never written
-            return handle.read()
+            # Read one byte past the cap: files under /proc say 0 bytes and are not.
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise UnreadableWorkbook(f"{path} cannot be read ({error.strerror}): check its permissions.") from error
+    if size == 0 and data:
+        raise UnreadableWorkbook(_NOT_REGULAR.format(path=path))
+    if not data:
+        raise UnreadableWorkbook(f"{path} is an empty file (0 bytes): save the workbook again from Excel or LibreOffice.")
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableWorkbook(f"{path} is too large for a desk workbook: remove what is not needed and save it "
+                                 "again.")
+    return data
+
+
+_NOT_REGULAR = ("{path} is not a regular file (it is a device, a pipe or a system file): give the path of an .xlsx "
+                "file.")
 
 
 def sniff(path: Path, data: bytes) -> bool:
@@ -212,59 +294,422 @@ def _declares_dtd(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -
     return False
 
 
+@dataclass(frozen=True)
+class _SheetEntry:
+    """A tab of the workbook as workbook.xml lists it."""
+
+    name: str
+    member: str | None  # the zip member of its XML
+    kind: str  # "worksheet", "chartsheet", "dialogsheet", "macrosheet" ...
+    state: str  # "visible", "hidden" or "veryHidden"
+
+
 def read_workbook(path: Path | str) -> RawWorkbook:
     """Read every sheet the schema knows into raw rows. Raises UnreadableWorkbook if it cannot."""
     path = Path(path)
     data = read_bytes(path)
     macros = sniff(path, data)
-    with _unreadable(path):
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    try:
-        by_key = {schema.header_key(ws.title): ws for ws in book.worksheets}
+    # No library warning (a site-packages path and a class name) ever reaches the editor's terminal.
+    with warnings.catch_warnings(), _unreadable(path):
+        warnings.simplefilter("ignore")
+        return _read(path, data, macros)
+
+
+def _read(path: Path, data: bytes, macros: bool) -> RawWorkbook:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries, epoch_1904, strings_member = _package(archive)
+        names = [e.name for e in entries]
+        by_key: dict[str, list[_SheetEntry]] = {}
+        for entry in entries:
+            by_key.setdefault(schema.header_key(entry.name), []).append(entry)
         missing = [s.name for s in schema.SHEETS if schema.header_key(s.name) not in by_key]
         if missing:
-            found = ", ".join(book.sheetnames) or "none"
-            names = " and ".join(", ".join(missing).rsplit(", ", 1))
+            found = ", ".join(names) or "none"
+            listed = " and ".join(", ".join(missing).rsplit(", ", 1))
             plural = "sheets" if len(missing) > 1 else "sheet"
             raise UnreadableWorkbook(
-                f"{path} has no {names} {plural} (sheets found: {found}): use a workbook made by 'report init'."
+                f"{path} has no {listed} {plural} (sheets found: {found}): use a workbook made by 'report init'."
             )
+        chosen: dict[str, _SheetEntry] = {}
+        duplicates: dict[str, list[str]] = {}
+        for spec in schema.SHEETS:
+            matches = by_key[schema.header_key(spec.name)]
+            tables = [m for m in matches if m.kind == "worksheet"]
+            if not tables:
+                what = {"chartsheet": "a chart sheet", "dialogsheet": "a dialog sheet",
+                        "macrosheet": "a macro sheet"}.get(matches[0].kind, f"a {matches[0].kind}")
+                raise UnreadableWorkbook(
+                    f"{path}: the sheet {matches[0].name!r} is {what}, not a table: rename it and add a "
+                    f"{spec.name} sheet with the table, as 'report init' makes it."
+                )
+            if len(matches) > 1:
+                duplicates[spec.name] = [m.name for m in matches]
+            # The exact spelling wins; otherwise the first in tab order.
+            chosen[spec.name] = next((m for m in tables if m.name == spec.name), tables[0])
         known = {schema.header_key(s.name) for s in schema.SHEETS} | {
             schema.header_key(name) for name in (schema.README_SHEET, schema.FIX_LIST_SHEET)}
-        unknown = [name for name in book.sheetnames if schema.header_key(name) not in known]
+        unknown = [name for name in names if schema.header_key(name) not in known]
+        if strings_member is not None:
+            _cap_shared_strings(path, archive, strings_member)
+        scans = {}
+        for spec in schema.SHEETS:
+            member = chosen[spec.name].member
+            if member is None or member not in archive.namelist():
+                raise UnreadableWorkbook(f"{path} {DAMAGED}")
+            scans[spec.name] = _scan_sheet(path, archive, member, chosen[spec.name].name)
+
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    try:
         sheets: dict[str, RawSheet] = {}
-        with _unreadable(path):
-            for spec in schema.SHEETS:
-                sheets[spec.name] = _read_sheet(book, by_key[schema.header_key(spec.name)])
-        epoch_1904 = book.epoch == CALENDAR_MAC_1904
+        for spec in schema.SHEETS:
+            entry = chosen[spec.name]
+            sheet = _read_sheet(book.get_sheet_by_name(entry.name), entry, scans[spec.name], spec)
+            sheets[spec.name] = sheet
     finally:
         book.close()
     return RawWorkbook(path=path, sheets=sheets, unknown_sheets=unknown, macros=macros, epoch_1904=epoch_1904,
-                       sha256=hashlib.sha256(data).hexdigest())
+                       sha256=hashlib.sha256(data).hexdigest(), duplicates=duplicates)
+
+
+def _package(archive: zipfile.ZipFile) -> tuple[list[_SheetEntry], bool, str | None]:
+    """The tabs in order (name, XML part, kind, visibility), whether dates count from 1904, and the
+    shared-strings part, from workbook.xml and its relationships."""
+    names = set(archive.namelist())
+    book_member = next((n for n in ("xl/workbook.xml",) if n in names), None)
+    if book_member is None:
+        book_member = next(n for n in sorted(names) if n.startswith("xl/workbook"))
+    root = fromstring(archive.read(book_member))
+    rels_member = str(PurePosixPath(book_member).parent / "_rels" / (PurePosixPath(book_member).name + ".rels"))
+    targets: dict[str, tuple[str, str]] = {}
+    if rels_member in names:
+        for rel in fromstring(archive.read(rels_member)):
+            target = rel.get("Target", "")
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            if target.startswith("/"):
+                member = target.lstrip("/")
+            else:
+                member = os.path.normpath(str(PurePosixPath(book_member).parent / target)).replace(os.sep, "/")
+            targets[rel.get("Id", "")] = (member, kind)
+    epoch_1904 = False
+    entries: list[_SheetEntry] = []
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "workbookPr":
+            epoch_1904 = element.get("date1904", "").lower() in ("1", "true")
+        elif tag == "sheet":
+            member, kind = targets.get(element.get(f"{{{REL_NS}}}id", ""), (None, "worksheet"))
+            entries.append(_SheetEntry(element.get("name", ""), member, kind or "worksheet",
+                                       element.get("state", "visible")))
+    strings = next((m for m, kind in targets.values() if kind == "sharedStrings"), None)
+    if strings is None and "xl/sharedStrings.xml" in names:
+        strings = "xl/sharedStrings.xml"
+    return entries, epoch_1904, strings
+
+
+def _chunks(path: Path, archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
+    """A member's bytes, inflated a megabyte at a time."""
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(SCAN_CHUNK):
+                yield chunk
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as error:
+        raise UnreadableWorkbook(f"{path} {DAMAGED}") from error
+
+
+def _cap_shared_strings(path: Path, archive: zipfile.ZipFile, member: str) -> None:
+    """Refuse a shared-strings table too large for a desk workbook, counting without keeping any of it."""
+    count = 0
+    carry = b""
+    for chunk in _chunks(path, archive, member):
+        window = carry + chunk
+        cut = window.rfind(b"<")
+        window, carry = window[:cut], window[cut:]
+        # <si> and <si ...>, with or without a namespace prefix, and the empty <si/>.
+        count += window.count(b"<si>") + window.count(b"<si ") + window.count(b"<si/")
+        if b":si" in window:
+            count += len(_PREFIXED_SI.findall(window))
+        if count > MAX_SHARED_STRINGS:
+            raise UnreadableWorkbook(
+                f"{path} holds more than {MAX_SHARED_STRINGS:,} different texts, far more than a desk workbook "
+                "needs (most are likely unused): copy the sheets into a new workbook, save it, and use that."
+            )
+
+
+_PREFIXED_SI = re.compile(rb"<\w+:si[\s>/]")
+# The opening tag of a cell, with its attributes.
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
+_ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_TYPE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"')
+_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.DOTALL)
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
+
+
+@dataclass
+class _Scan:
+    """What the XML of one sheet tells beyond calamine's values: the cells with a formula or an error."""
+
+    special: dict[tuple[int, int], RawCell] = field(default_factory=dict)  # (row, column) -> cell
+
+
+def _scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, title: str) -> _Scan:
+    """One pass over a sheet's XML, a megabyte at a time, in C-speed byte searches: the formula and
+    error cells (parsed one by one; there are few), and the caps on rows and area before any grid is
+    built."""
+    scan = _Scan()
+    carry = b""
+    row_tags = 0
+    counted = False
+    last_value_row = 0
+    widest = 1
+    for chunk in _chunks(path, archive, member):
+        window = carry + chunk
+        # Cut after the last complete row, so no cell is split between two windows.
+        cut = window.rfind(b"</row>")
+        cut = cut + 6 if cut >= 0 else (window.rfind(b":row>") + 5 if b":row>" in window else -1)
+        if cut <= 0:
+            carry = window
+            if len(carry) > 64 * SCAN_CHUNK:  # one row bigger than a workbook could hold
+                raise UnreadableWorkbook(_too_many(path, title))
+            continue
+        window, carry = window[:cut], window[cut:]
+        row_tags += window.count(b"<row")
+        if row_tags > MAX_ROWS and not counted:
+            # Rows may be styled and empty: past the cap, count again only the ones that hold a value.
+            counted = True
+            if _value_rows(path, archive, member) > MAX_ROWS:
+                raise UnreadableWorkbook(_too_many(path, title))
+        last = max(window.rfind(b"<v>"), window.rfind(b"<is>"), window.rfind(b":v>"))
+        if last >= 0:
+            tag = max(window.rfind(b"<row", 0, last), window.rfind(b"<", 0, max(window.rfind(b":row", 0, last), 0)))
+            found = _ROW_NUMBER.match(window, tag) if tag >= 0 else None
+            if found is not None:
+                last_value_row = max(last_value_row, int(found.group(1)))
+            # The last filled cell of a window ends its row: its column stands for the table's width.
+            cell = _CELL_REF.match(window, max(window.rfind(b"<c ", 0, last), 0))
+            if cell is not None:
+                widest = max(widest, _column_number(cell.group(1).decode()))
+        if b"<f" in window or b":f" in window or b't="e"' in window:
+            _special_cells(window, scan, title, path)
+    if last_value_row * widest > MAX_AREA:
+        raise UnreadableWorkbook(
+            f"{path}: the sheet {title!r} has a value as far out as row {last_value_row:,}, which would mean "
+            f"reading a grid of more than {MAX_AREA:,} cells: delete the stray cells below and to the right of "
+            "the table, save, and retry."
+        )
+    return scan
+
+
+def _value_rows(path: Path, archive: zipfile.ZipFile, member: str) -> int:
+    """The rows of a sheet that hold a saved value or inline text (a second, slower pass: only for sheets
+    with more row elements than the cap)."""
+    count = 0
+    carry = b""
+    for chunk in _chunks(path, archive, member):
+        window = carry + chunk
+        cut = window.rfind(b"<row")
+        window, carry = (window[:cut], window[cut:]) if cut > 0 else (b"", window)
+        count += sum(1 for piece in window.split(b"<row")[1:] if b"<v>" in piece or b"<is>" in piece
+                     or b":v>" in piece or b":is>" in piece)
+    piece = carry
+    return count + (1 if b"<v>" in piece or b"<is>" in piece or b":v>" in piece or b":is>" in piece else 0)
+
+
+def _too_many(path: Path, title: str) -> str:
+    return (f"{path}: the sheet {title!r} has more than {MAX_ROWS:,} rows holding values, more than the tool reads: "
+            "move old rows to an archive workbook and retry.")
+
+
+def _special_cells(window: bytes, scan: _Scan, title: str, path: Path) -> None:
+    """Parse just the cells that hold a formula or an error."""
+    starts: set[int] = set()
+    for match in _FORMULA.finditer(window):
+        prefixed = window.rfind(b":c ", 0, match.start())
+        start = max(window.rfind(b"<c ", 0, match.start()), window.rfind(b"<c>", 0, match.start()),
+                    window.rfind(b"<", 0, prefixed) if prefixed > 0 else -1)
+        if start >= 0:
+            starts.add(start)
+    for match in _ERROR_TYPE.finditer(window):
+        starts.add(match.start())
+    for start in sorted(starts):
+        opening = _CELL.match(window, start)
+        if opening is None:
+            continue
+        attrs = dict(_ATTR.findall(opening.group(1)))
+        ref = attrs.get(b"r", b"").decode()
+        where = _REF.match(ref)
+        if where is None:
+            continue  # a cell without its address: calamine places it; no formula mark is possible
+        column, row = _column_number(where.group(1)), int(where.group(2))
+        if opening.group(2):  # <c .../>: empty
+            continue
+        end = window.find(b"</c>", opening.end())
+        if end < 0:
+            end = window.find(b":c>", opening.end())
+        body = window[opening.end():end if end >= 0 else len(window)]
+        formula = _FORMULA.search(body) is not None
+        kind = attrs.get(b"t", b"n")
+        saved = _VALUE.search(body)
+        text = None if saved is None else (saved.group(1) or b"").decode("utf-8", errors="replace")
+        error = kind == b"e"
+        if error:
+            value: object = _unescape(text or "#N/A")
+        elif text is None or text == "":
+            # A formula never calculated has no saved value; an empty text result (=IF(...,"",...)) is
+            # marked t="str" by Excel and LibreOffice.
+            value = "" if kind == b"str" and saved is not None else None
+        else:
+            value = _KEEP  # calamine's value (typed, with its date format)
+        scan.special[(row, column)] = RawCell(value, ref, column, formula=formula, error=error)
+
+
+_KEEP = object()  # marker: take the value calamine read
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'") \
+        .replace("&amp;", "&")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _read_sheet(sheet: Any, entry: _SheetEntry, scan: _Scan, spec: schema.Sheet) -> RawSheet:
+    """One sheet: calamine's rows (a list of values each, no object per cell), the formula and error
+    cells laid over them, merged ranges, and the header row found."""
+    _, start_column = sheet.start if sheet.start is not None else (0, 0)
+    first = start_column + 1
+    by_row: dict[int, dict[int, RawCell]] = {}
+    for (at, column), cell in scan.special.items():
+        by_row.setdefault(at, {})[column] = cell
+    merged = []
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
+        merged.append(f"{cell_name(left + 1, top + 1)}:{cell_name(right + 1, bottom + 1)}")
+    # Only a merged range's first cell keeps its value, as Excel and LibreOffice show it.
+    cleared: dict[int, list[int]] = {}
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
+        for r in range(top + 1, bottom + 2):
+            cleared.setdefault(r, []).extend(c for c in range(left + 1, right + 2) if (r, c) != (top + 1, left + 1))
+
+    keys = {c.key for c in spec.columns}
+    rows: list[RawRow] = []
+    header_row: int | None = None
+    headers: dict[int, str] = {}
+    candidates: list[RawRow] = []  # rows with text before the header is settled
+    reason = "first"
+    above: list[int] = []
+    number = 0  # iter_rows starts at the first row of the sheet, and at the first filled column
+    for values in sheet.iter_rows():
+        number += 1
+        special = by_row.pop(number, None)
+        if special is not None:
+            for column, cell in list(special.items()):
+                if cell.value is _KEEP:
+                    i = column - first
+                    kept = values[i] if 0 <= i < len(values) else None
+                    special[column] = RawCell(kept, cell.coordinate, column, formula=cell.formula)
+        if number in cleared:
+            for column in cleared[number]:
+                if 0 <= column - first < len(values):
+                    values[column - first] = ""
+                if special:
+                    special.pop(column, None)
+        if not special and values.count("") == len(values):
+            continue  # an empty row in the grid, or a styled one: nothing to read
+        row = RawRow(number, values, first, special or None)
+        if header_row is None:
+            if row.is_blank():
+                continue
+            candidates.append(row)
+            if _names_a_column(values, keys) or len(candidates) >= HEADER_SEARCH:
+                header_row, reason, above = _choose_header(candidates, keys)
+                headers = _headers(next(r for r in candidates if r.number == header_row).values, first)
+                # Rows between a guessed header and the row that ended the search are data.
+                rows.extend(r for r in candidates if r.number > header_row)
+            continue
+        rows.append(row)
+    for number, special in by_row.items():  # formula cells calamine saw as empty rows (no saved value)
+        if header_row is not None and number > header_row:
+            for column, cell in list(special.items()):
+                if cell.value is _KEEP:  # outside calamine's grid: no value was read
+                    special[column] = RawCell(None, cell.coordinate, column, formula=cell.formula)
+            rows.append(RawRow(number, [], first, special))
+    if header_row is None and candidates:
+        header_row, reason, above = _choose_header(candidates, keys)
+        headers = _headers(next(r for r in candidates if r.number == header_row).values, first)
+        rows.extend(r for r in candidates if r.number > header_row)
+    rows.sort(key=lambda r: r.number)
+    touching = [ref for ref in merged if header_row is not None and range_start_row_end(ref) >= header_row]
+    hidden = {"hidden": "hidden", "veryHidden": "very hidden"}.get(entry.state)
+    return RawSheet(entry.name, header_row, headers, rows, touching, reason, above, hidden)
+
+
+HEADER_SEARCH = 10  # rows with text looked at for the header: a title and a note or two may sit above it
+
+
+def _names_a_column(values: list[Any], keys: set[str]) -> bool:
+    return any(isinstance(v, str) and v.strip() and schema.header_key(v) in keys for v in values)
+
+
+def _choose_header(candidates: list[RawRow], keys: set[str]) -> tuple[int, str, list[int]]:
+    """The header row among the first rows with text: the first that names one of the sheet's columns;
+    if none does, the first row with text."""
+    for i, row in enumerate(candidates):
+        if _names_a_column(row.values, keys):
+            return row.number, "first" if i == 0 else "below", [r.number for r in candidates[:i]]
+    return candidates[0].number, "guess", []
+
+
+def _headers(values: list[Any], first: int) -> dict[int, str]:
+    return {first + i: _text(v) for i, v in enumerate(values) if not _blank(v)}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def range_start_row_end(rng: str) -> int:
+    """D2:E3 -> 3: the last row a range covers."""
+    last = rng.split(":")[-1]
+    match = _REF.match(last.replace("$", ""))
+    return int(match.group(2)) if match else 0
 
 
 @contextmanager
 def _unreadable(path: Path) -> Iterator[None]:
-    """Turn what openpyxl raises for a damaged or hostile package into UnreadableWorkbook and a sentence."""
+    """Turn what a damaged or hostile package raises into UnreadableWorkbook and a sentence."""
     try:
         yield
     except UnreadableWorkbook:
         raise
-    except Exception as error:  # openpyxl raises many kinds, often wrapping the cause in a ValueError
+    except Exception as error:  # the readers raise many kinds, often wrapping the cause
         causes = _causes(error)
         if any(isinstance(cause, DefusedXmlException) for cause in causes):
-            raise UnreadableWorkbook(
-                f"{path} contains XML entity declarations, which workbooks never need (it may be an attack): "
-                "it was not opened."
-            ) from error
-        if any(isinstance(cause, (zipfile.BadZipFile, zlib.error, EOFError)) for cause in causes):
-            raise UnreadableWorkbook(
-                f"{path} is damaged (a truncated or corrupt file): save the workbook again, or use a backup."
-            ) from error
+            raise UnreadableWorkbook(f"{path} {ENTITIES}") from error
+        if any(isinstance(cause, (zipfile.BadZipFile, zlib.error, EOFError, python_calamine.ZipError,
+                                  python_calamine.XmlError)) for cause in causes):
+            raise UnreadableWorkbook(f"{path} {DAMAGED}") from error
         raise UnreadableWorkbook(
-            f"{path} could not be read as a workbook ({type(error).__name__}): open it in Excel or LibreOffice, "
+            f"{path} could not be read as a workbook ({_plain_cause(error)}): open it in Excel or LibreOffice, "
             "save it again, and retry."
         ) from error
+
+
+def _plain_cause(error: BaseException) -> str:
+    """What went wrong, in words rather than a class name where we can."""
+    if isinstance(error, python_calamine.CalamineError):
+        return "its contents do not follow the Excel format"
+    if isinstance(error, (KeyError, StopIteration)):
+        return "a part it lists is missing"
+    return "its contents do not follow the Excel format"
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -277,98 +722,29 @@ def _causes(error: BaseException) -> list[BaseException]:
     return chain
 
 
-class _CellParser(WorkSheetParser):  # type: ignore[misc]
-    """openpyxl's streaming sheet parser, in data_only mode (each formula's saved value), that also notes
-    which cells hold a formula: one pass gives both, where openpyxl's public API needs two loads."""
-
-    def parse_cell(self, element):  # type: ignore[no-untyped-def]
-        style = element.get("s")
-        if style and element.get("t", "n") == "n" and int(style) in self.date_formats and \
-                _outside_dates(element.findtext(VALUE_TAG)):
-            # openpyxl turns a date-formatted 0 into a time, -5 into 1899-12-25 and 2958466 into "#VALUE!"
-            # (with a warning): read it as the number it is, so the checker names it at its cell.
-            del element.attrib["s"]
-        cell = super().parse_cell(element)
-        cell["formula"] = element.find(FORMULA_TAG) is not None
-        if cell["formula"] and cell["value"] is None and element.get("t") == "str" and \
-                element.find(VALUE_TAG) is not None:
-            # A saved empty text result (=IF(...,"",...)), not a missing one. openpyxl writes <v/> with no
-            # type for formulas it never calculated; Excel and LibreOffice mark text results t="str".
-            cell["value"] = ""
-        return cell
-
-
-def _outside_dates(raw: str | None) -> bool:
-    """A serial number no Excel date has: 0 or less, or past 9999-12-31 (2958465)."""
-    try:
-        number = float(raw or "")
-    except ValueError:
-        return False
-    return not 0 < number < 2958466
-
-
-def _read_sheet(book, ws) -> RawSheet:  # type: ignore[no-untyped-def]
-    """One sheet, streamed: only the cells the file holds (so a lying <dimension>, thousands of formatted
-    empty rows or one styled cell at row 1,048,576 cost next to nothing)."""
-    by_row: dict[int, dict[int, RawCell]] = {}
-    with ws._get_source() as source:
-        parser = _CellParser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
-                             date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-        for number, parsed in parser.parse():
-            cells: dict[int, RawCell] = {}
-            for cell in parsed:
-                value, formula = cell["value"], cell["formula"]
-                if value is None and not formula:
-                    continue  # a styled empty cell
-                column = cell["column"]
-                cells[column] = RawCell(value, cell_name(column, number), column, formula=formula,
-                                        error=cell["data_type"] == "e")
-            if cells:
-                by_row[number] = cells
-        merged = [m.ref for m in parser.merged_cells.mergeCell] if parser.merged_cells else []
-
-    # Only a merged range's first cell keeps its value, as Excel and LibreOffice show it.
-    for ref in merged:
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
-        for number in range(min_row, max_row + 1):
-            row_cells = by_row.get(number)
-            if row_cells:
-                for column in range(min_col, max_col + 1):
-                    if (number, column) != (min_row, min_col):
-                        row_cells.pop(column, None)
-
-    header_row: int | None = None
-    headers: dict[int, str] = {}
-    rows: list[RawRow] = []
-    for number in sorted(by_row):
-        cells = by_row[number]
-        if header_row is None:
-            if all(_blank(c.value) and not c.formula for c in cells.values()):
-                continue
-            header_row = number
-            headers = {i: str(c.value).strip() for i, c in sorted(cells.items()) if not _blank(c.value)}
-            continue
-        rows.append(RawRow(number, dict(sorted(cells.items()))))
-    touching = [ref for ref in merged if header_row is not None and range_boundaries(ref)[3] >= header_row]
-    return RawSheet(ws.title, header_row, headers, rows, touching)
-
-
 def cell_name(column: int, row: int) -> str:
     """E7."""
-    return f"{get_column_letter(column)}{row}"
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
 
 
 def column_index(coordinate: str) -> int:
     """E7 -> 5 (the first cell of a range for D2:E2)."""
-    letters, _ = coordinate_from_string(coordinate.split(":")[0].replace("$", ""))
-    return column_index_from_string(letters)
+    match = _REF.match(coordinate.split(":")[0].replace("$", ""))
+    if match is None:
+        raise ValueError(f"{coordinate!r} is not a cell address")
+    return _column_number(match.group(1))
 
 
 def range_start(rng: str) -> tuple[int, int]:
     """D2:E2 -> (4, 2): the column and row of a range's first cell."""
-    min_col, min_row, _, _ = range_boundaries(rng)
-    assert min_col is not None and min_row is not None
-    return min_col, min_row
+    match = _REF.match(rng.split(":")[0].replace("$", ""))
+    if match is None:
+        raise ValueError(f"{rng!r} is not a range")
+    return _column_number(match.group(1)), int(match.group(2))
 
 
 def excel_serial_to_date(value: float, epoch_1904: bool = False) -> dt.date:

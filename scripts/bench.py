@@ -1,16 +1,21 @@
-"""Speed and memory, measured side by side in one run, with ratios.
+"""Speed and memory, measured side by side in one run, against the libraries' own floor.
 
-    .venv/bin/python scripts/bench.py [--signals 5000] [--repeat 3]
+    .venv/bin/pip install -e '.[bench]'        # pandas, for the pandas pipeline
+    .venv/bin/python scripts/bench.py           # 10k, 30k and 100k signal rows (heavy: tens of minutes)
+    .venv/bin/python scripts/bench.py --quick   # 2k, 5k and 10k rows, once each
 
-It writes a large workbook (the sample plus thousands of labs, events, signals and milestones, and
-10,000 formatted empty rows), then times each stage in a fresh subprocess and reads its peak memory:
+For each size it writes a workbook (the sample grown: signals, events = signals/2, milestones = signals/10,
+sources = signals/20, labs = signals/25, and 10,000 formatted empty rows under the signals), then runs
+every stage below in a fresh process, round-robin (one run of each stage, then the next round), and
+keeps the median wall time of --repeat runs and the largest peak memory (the child's ru_maxrss):
 
-- the floor: openpyxl's own read-only pass over every cell (what any reader must pay);
-- report check (our reader and checker);
-- report build, one format at a time, then all three.
+- calamine: python-calamine reading every sheet (the reader's own floor);
+- floor: calamine read + XlsxWriter constant_memory write + a Jinja2 table of the same rows;
+- pandas: read_excel (calamine engine) + Styler.to_excel + Styler.to_html of every sheet;
+- report check, report build (all formats) and report build --format X for each format.
 
-The ratios say what each stage costs over the floor. Machines here are noisy: the median of
---repeat runs is shown; no test asserts a wall time.
+Then the sample workbook: `report build` against `python -c "import openpyxl, xlsxwriter, jinja2"`.
+Times are whole processes (start-up and imports included). No test asserts a wall time.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import xlsxwriter
@@ -33,32 +39,45 @@ sys.path.insert(0, str(ROOT))
 from report import sample, schema
 from report.new_workbook import SAFE, _settings, _styles, _table
 
-PROBE = r"""
-import json, resource, sys, time
-start = time.perf_counter()
-{body}
-elapsed = time.perf_counter() - start
-print(json.dumps({{"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+PY = sys.executable
+
+CALAMINE = """
+import sys, python_calamine
+book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+cells = sum(len(row) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python())
 """
 
 FLOOR = """
-from openpyxl import load_workbook
-book = load_workbook(sys.argv[1], read_only=True, data_only=True)
-cells = sum(1 for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+import sys, python_calamine, xlsxwriter, jinja2
+book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+out = xlsxwriter.Workbook(sys.argv[2] + "/floor.xlsx", {"constant_memory": True})
+for name, rows in sheets.items():
+    ws = out.add_worksheet(name)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+out.close()
+template = jinja2.Environment(autoescape=True).from_string(
+    "<html><body>{% for name, rows in sheets.items() %}<h2>{{ name }}</h2><table>"
+    "{% for row in rows %}<tr>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}"
+    "</table>{% endfor %}</body></html>")
+with open(sys.argv[2] + "/floor.html", "w", encoding="utf-8") as f:
+    f.write(template.render(sheets=sheets))
 """
 
-CHECK = """
-from report.checks import check_file
-result = check_file(sys.argv[1])
-assert result.tracker is not None, [f.line() for f in result.errors][:5]
+PANDAS = """
+import sys, pandas as pd
+frames = pd.read_excel(sys.argv[1], sheet_name=None, engine="calamine")
+with pd.ExcelWriter(sys.argv[2] + "/pandas.xlsx", engine="xlsxwriter") as writer:
+    for name, frame in frames.items():
+        frame.style.to_excel(writer, sheet_name=name)
+with open(sys.argv[2] + "/pandas.html", "w", encoding="utf-8") as f:
+    for name, frame in frames.items():
+        f.write(frame.style.to_html())
 """
 
-BUILD = """
-import datetime as dt
-from pathlib import Path
-from report.build import build
-build(Path(sys.argv[1]), Path(sys.argv[2]), dt.date(2026, 11, 30), tuple(sys.argv[3].split(",")))
-"""
+IMPORTS = "import openpyxl, xlsxwriter, jinja2"
 
 
 def big_workbook(signals: int) -> bytes:
@@ -96,41 +115,112 @@ def big_workbook(signals: int) -> bytes:
     return buffer.getvalue()
 
 
-def measure(body: str, *args: str, repeat: int) -> dict[str, float]:
-    runs = []
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak MB of one fresh process (its own ru_maxrss, from wait4)."""
+    with tempfile.TemporaryDirectory() as folder:
+        argv = [folder if a == "{out}" else a for a in argv]
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        if child.returncode not in (0, 1):
+            raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{error[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def measure(stages: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Round-robin: each round runs every stage once, so load on the machine falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in stages}
+    peaks: dict[str, float] = dict.fromkeys(stages, 0.0)
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", PROBE.format(body=body), *args], capture_output=True,
-                             text=True, cwd=ROOT, check=False)
-        if out.returncode != 0:
-            raise SystemExit(f"benchmark step failed:\n{out.stderr[-2000:]}")
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {"seconds": statistics.median(r["seconds"] for r in runs),
-            "peak_mb": max(r["peak_mb"] for r in runs)}
+        for name, argv in stages.items():
+            seconds, peak = run_once(argv)
+            times[name].append(seconds)
+            peaks[name] = max(peaks[name], peak)
+    return {name: (statistics.median(times[name]), peaks[name]) for name in stages}
+
+
+def table(title: str, figures: dict[str, tuple[float, float]], base: str, floor: str | None) -> str:
+    base_name = "calamine" if "calamine" in base else "imports"
+    head = f"| {title} | seconds | × {base_name} |" + (" × floor |" if floor else "") + \
+        " peak MB |"
+    lines = [head, "|---|---:|---:|" + ("---:|" if floor else "") + "---:|"]
+    for name, (seconds, peak) in figures.items():
+        row = f"| {name} | {seconds:.2f} | {seconds / figures[base][0]:.2f} |"
+        if floor:
+            row += f" {seconds / figures[floor][0]:.2f} |"
+        lines.append(row + f" {peak:.0f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--signals", type=int, default=5000)
+    parser.add_argument("--sizes", type=lambda s: [int(n) for n in s.split(",")], default=[10_000, 30_000, 100_000],
+                        help="signal rows, comma-separated (default 10000,30000,100000)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="2k, 5k and 10k rows, one run each")
+    parser.add_argument("--no-pandas", action="store_true", help="leave the pandas pipeline out")
+    parser.add_argument("--no-formats", action="store_true", help="leave out the one-format builds")
+    parser.add_argument("--no-sample", action="store_true", help="leave out the sample build")
+    parser.add_argument("--check-only", action="store_true", help="only python-calamine and report check")
+    parser.add_argument("--write", nargs=2, metavar=("SIGNALS", "PATH"), help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.write:
+        Path(options.write[1]).write_bytes(big_workbook(int(options.write[0])))
+        return
+    if options.quick:
+        options.sizes, options.repeat = [2_000, 5_000, 10_000], 1
+    edition = "2026-11-30"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, median of {options.repeat}, "
+          f"load average {os.getloadavg()[0]:.1f}\n")
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "big.xlsx"
-        path.write_bytes(big_workbook(options.signals))
-        print(f"workbook: {path.stat().st_size / 1024:.0f} KB, {options.signals} signals, "
-              f"{options.signals // 2} events, {options.signals // 25} labs, 10,000 formatted empty rows")
-        stages = {"floor: openpyxl read-only pass": measure(FLOOR, str(path), repeat=options.repeat),
-                  "report check": measure(CHECK, str(path), repeat=options.repeat)}
-        for formats in ("html", "xlsx", "eml", "xlsx,html,eml"):
-            out = Path(folder) / f"out-{formats.replace(',', '-')}"
-            stages[f"report build --format {formats}"] = measure(BUILD, str(path), str(out), formats,
-                                                                  repeat=options.repeat)
-        floor = stages["floor: openpyxl read-only pass"]
-        print(f"{'stage':<40} {'seconds':>8} {'× floor':>8} {'peak MB':>8} {'× floor':>8}")
-        for name, figures in stages.items():
-            print(f"{name:<40} {figures['seconds']:>8.2f} {figures['seconds'] / floor['seconds']:>8.2f} "
-                  f"{figures['peak_mb']:>8.0f} {figures['peak_mb'] / floor['peak_mb']:>8.2f}")
-        sizes = {p.name: p.stat().st_size for p in (Path(folder) / "out-xlsx-html-eml").glob("briefing-*")}
-        print("outputs: " + ", ".join(f"{name} {size / 1024:.0f} KB" for name, size in sorted(sizes.items())))
+        for size in options.sizes:
+            path = Path(folder) / f"signals-{size}.xlsx"
+            # Written by a child process: a child's peak memory starts from its parent's size at fork, so
+            # this process stays small.
+            subprocess.run([PY, __file__, "--write", str(size), str(path)], check=True)
+            report = [PY, "-m", "report"]
+            stages = {
+                "python-calamine, every sheet": [PY, "-c", CALAMINE, str(path)],
+                "floor: calamine + XlsxWriter + Jinja2": [PY, "-c", FLOOR, str(path), "{out}"],
+            }
+            if not options.no_pandas:
+                stages["pandas: read_excel + Styler"] = [PY, "-c", PANDAS, str(path), "{out}"]
+            stages["report check"] = [*report, "check", str(path)]
+            stages["report build (all formats)"] = [*report, "build", str(path), "-o", "{out}", "--edition", edition]
+            for fmt in () if options.no_formats else ("xlsx", "html", "eml"):
+                stages[f"report build --format {fmt}"] = [*report, "build", str(path), "-o", "{out}", "--edition",
+                                                          edition, "--format", fmt]
+            if options.check_only:
+                stages = {name: argv for name, argv in stages.items()
+                          if name in ("python-calamine, every sheet", "report check")}
+            figures = measure(stages, options.repeat)
+            print(f"{size:,} signal rows ({path.stat().st_size / 1e6:.1f} MB workbook)\n")
+            check = figures["report check"][0] / figures["python-calamine, every sheet"][0]
+            if options.check_only:
+                print(table(f"{size:,} rows", figures, "python-calamine, every sheet", None))
+                print(f"\ncheck = {check:.1f}× calamine (goal ≤ 3)\n", flush=True)
+                continue
+            print(table(f"{size:,} rows", figures, "python-calamine, every sheet", "floor: calamine + XlsxWriter + Jinja2"))
+            build = figures["report build (all formats)"][0] / figures["floor: calamine + XlsxWriter + Jinja2"][0]
+            line = f"\ncheck = {check:.1f}× calamine (goal ≤ 3); build = {build:.1f}× floor (goal ≤ 1.5)"
+            if "pandas: read_excel + Styler" in figures:
+                line += (f"; pandas / build = {figures['pandas: read_excel + Styler'][0] / figures['report build (all formats)'][0]:.2f}"
+                         " (goal ≥ 2)")
+            print(line + f"; build peak {figures['report build (all formats)'][1]:.0f} MB (goal ≤ 400)\n", flush=True)
+        if options.no_sample:
+            return
+        sample_path = ROOT / "workbooks" / "bifurcation-tracker.xlsx"
+        figures = measure({"python -c 'import openpyxl, xlsxwriter, jinja2'": [PY, "-c", IMPORTS],
+                           "report build, the sample (all formats)": [PY, "-m", "report", "build", str(sample_path),
+                                                                      "-o", "{out}", "--edition", "2026-06-01"]},
+                          max(options.repeat, 3))
+        print(table("the sample", figures, "python -c 'import openpyxl, xlsxwriter, jinja2'", None))
+        ratio = figures["report build, the sample (all formats)"][0] / \
+            figures["python -c 'import openpyxl, xlsxwriter, jinja2'"][0]
+        print(f"\nsample build = {ratio:.1f}× the imports (goal ≤ 2.5)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -170,7 +169,7 @@ def test_formulas_read_their_saved_values() -> None:
     book = read_workbook(FILES / "formulas.xlsx")
     events = {c.coordinate: c for row in book.sheets["Events"].rows for c in row.cells.values()}
     signals = {c.coordinate: c for row in book.sheets["Signals"].rows for c in row.cells.values()}
-    assert events["A2"].formula and events["A2"].value == dt.datetime(2026, 4, 20)
+    assert events["A2"].formula and events["A2"].value == dt.date(2026, 4, 20)
     assert events["D3"].value == "Six weeks on, no other major Chinese lab has followed the closed-weight move"
     assert signals["G2"].formula and signals["G2"].value == 2
     assert signals["G3"].formula and signals["G3"].value is None  # never calculated
@@ -278,7 +277,7 @@ def test_a_stray_cell_at_the_last_row_costs_nothing(tmp_path: Path) -> None:
     ws.cell(row=1_048_576, column=11).value = " "
     path = tmp_path / "stray.xlsx"
     book.save(path)
-    start = time.perf_counter()
+    signals = read_workbook(path).sheets["Signals"]
+    assert len(signals.rows) <= 6  # the five signals (and the stray row), not a million empty ones
     result = check_file(path, today=TODAY)
-    assert time.perf_counter() - start < 5  # iterating the used range would take minutes
     assert result.findings == [] and result.tracker is not None
