@@ -103,7 +103,9 @@ def _parse_date(value: object, epoch_1904: bool) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, dt.time):
-        raise Bad("bad-date", f"{show(value)} is a time, not a date; expected {_FORMS}")
+        # What a reader gives for a date-formatted 0 or less, or a time of day alone: no Excel date either way.
+        raise Bad("bad-date", f"{show(value)} is not a date: the cell holds 0 or less, or only a time of day; "
+                  f"expected {_FORMS}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value) or value <= 0:
             raise Bad("bad-date", f"{show(text(value))} is not a date: Excel's date numbers start at 1; expected "
