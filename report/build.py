@@ -1,4 +1,4 @@
-"""`report build`: check -> analyse -> render every format -> write atomically -> record the edition."""
+"""`report build`: check -> analyse -> render every format -> publish files and history record together."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from .briefing import Briefing
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History
-from .output import atomic_write_all
+from .publish import publish, write_draft
+from .values import FIRST_YEAR, LAST_YEAR
 
 FORMATS = ("xlsx", "html", "eml")
 
@@ -28,9 +29,13 @@ class BuildResult:
 
 def parse_edition(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--edition '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-06-01.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the workbook's dates have the same range (report/values.py)
+        raise UsageError(f"--edition '{text}' is outside the years a briefing can cover ({FIRST_YEAR} to "
+                         f"{LAST_YEAR}): check the year.")
+    return day
 
 
 def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats: tuple[str, ...] = FORMATS,
@@ -51,20 +56,20 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     history_path = history_path or outdir / "history.sqlite"
 
     # An existing history is opened (and checked) before anything is written; a new one is only
-    # created once the outputs are, so a build that fails leaves no database behind.
+    # created when the edition is published, so a build that fails leaves no database behind.
     previous = None
-    if history_path.exists():
+    if history_path.exists() and history_path.stat().st_size:  # an empty file is a history not yet begun
         with History(history_path, create=False) as history:
             previous = history.previous(edition)
     briefing = analyse(tracker, edition, result.findings, previous, result.view)
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
-    # Outputs first, then the record: a build that fails to write records nothing.
-    atomic_write_all(paths)
     if not record:
+        write_draft(workbook, paths)  # report watch: the page only, the history as it was
         return BuildResult(briefing, result, list(paths), history_path, warnings)
-    with History(history_path) as history:
-        history.record(briefing, dict(briefing.snapshot), result.sha256, __version__)
+    # Files and record together, or neither (report/publish.py).
+    publish(workbook, paths, history_path, lambda history, mark: history.record(
+        briefing, dict(briefing.snapshot), result.sha256, __version__, mark))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 

@@ -10,7 +10,7 @@ import traceback
 import warnings
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -46,12 +46,27 @@ def _print_findings(findings: list[Finding], err: bool = False) -> None:
     click.echo(summary(findings), err=err)
 
 
+class _SentenceFirst(click.UsageError):
+    """A usage error that prints its sentence first, then the usage (click prints the usage first)."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        stream = file if file is not None else sys.stderr
+        click.echo(f"Error: {self.format_message()}", file=stream)
+        if self.ctx is not None:
+            click.echo(self.ctx.get_usage(), file=stream)
+            click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", file=stream)
+
+
 class _Group(click.Group):
     """Turns every ReportError into one line and an exit code; --debug shows the traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            if isinstance(error, _SentenceFirst):
+                raise
+            raise _SentenceFirst(error.format_message(), error.ctx) from error
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - the last line of defence
@@ -194,10 +209,12 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
 def history(history_path: Path) -> None:
     """List the editions built so far, and the emails sent."""
     from .history import History
+    from .publish import recover
 
     if not history_path.exists():
         raise UsageError(f"There is no history database at {history_path}: build an edition first, "
                          "or give --history DB.")
+    recover(history_path)  # first finish a publish that a killed build left half-done
     with History(history_path, create=False) as db:
         editions = db.editions()
         sends = db.sends()
@@ -242,6 +259,9 @@ def send(target: Path, to: tuple[str, ...], smtp: str, starttls: bool, use_ssl: 
     if target.suffix.lower() == ".eml":
         eml = target
         history_path = history_path or target.parent / "history.sqlite"
+        from .publish import recover
+
+        recover(history_path)  # first finish a publish that a killed build left half-done
     else:
         result = run_build(target, outdir, parse_edition(edition) if edition else None, ("xlsx", "html", "eml"),
                            history_path)

@@ -28,6 +28,7 @@ HEADER_SIZE = 100
 APPLICATION_ID = 0x52505254  # "RPRT", stored in the database header
 APPLICATION_ID_OFFSET = 68  # where the header keeps PRAGMA application_id (big-endian)
 APPLICATION = "report-history"
+MARK_KEY = "publish"  # the meta row that names a committed publish still being put in place (report/publish.py)
 DEFAULT_TIMEOUT = 10.0  # seconds to wait for another build to finish with the database
 
 # Each migration brings the database from version i to i + 1 (PRAGMA user_version), inside one transaction.
@@ -146,6 +147,13 @@ class History:
     def _probe(self, create: bool) -> int | None:
         """Check an existing file without changing it: our schema version, or None for a new database."""
         path = self.path
+        for suffix in ("-journal", "-wal", "-shm"):
+            # SQLite keeps its journal beside the database under these names; a folder there stops every
+            # write, and SQLite itself would only call the database damaged.
+            beside = path.with_name(path.name + suffix)
+            if beside.is_dir():
+                raise HistoryError(f"{beside} is a folder, where SQLite keeps the journal of {path.name}: move "
+                                   "that folder away and try again.")
         if not path.exists():
             if not create:
                 raise HistoryError(f"There is no history database at {path}: build an edition first, or give "
@@ -292,15 +300,31 @@ class History:
             ).fetchone()
         if row is None:
             return None
-        try:
+        with self._rows("editions", row[0]):
             figures, snap = json.loads(row[3]), json.loads(row[4])
-        except ValueError as error:
-            raise _damaged(self.path, f"edition {row[0]} cannot be read: {error}") from error
-        return PreviousEdition(dt.date.fromisoformat(row[0]), row[1], float(row[2]), figures, snap, int(row[5]),
-                               row[6])
+            if not isinstance(figures, dict) or not isinstance(snap, dict):
+                raise TypeError("its figures or snapshot are not a record")
+            return PreviousEdition(_date(row[0]), str(row[1]), float(row[2]), figures, snap, int(row[5]),
+                                   str(row[6]))
 
-    def record(self, briefing: Briefing, snapshot: dict[str, Any], workbook_sha256: str, version: str) -> None:
-        """Record an edition in one transaction; rebuilding an edition replaces it (its sends are kept)."""
+    @contextmanager
+    def _rows(self, table: str, key: object) -> Iterator[None]:
+        """A row that does not parse (edited by hand, say) is a sentence naming the file, not a crash."""
+        try:
+            yield
+        except (ValueError, TypeError, OverflowError) as error:
+            raise HistoryError(
+                f"{self.path} has a row in its {table} table that cannot be read (edition {str(key)[:40]!r}: "
+                f"{str(error)[:80]}): restore the file from a backup, or give --history another path."
+            ) from error
+
+    def record(self, briefing: Briefing, snapshot: dict[str, Any], workbook_sha256: str, version: str,
+               mark: dict[str, Any] | None = None) -> None:
+        """Record an edition in one transaction; rebuilding an edition replaces it (its sends are kept).
+
+        `mark`, when given, is stored as the publish mark in the same transaction: the edition and the mark
+        that names the publish whose files are ready to rename commit together (report/publish.py).
+        """
         values = (
             briefing.masthead.edition.isoformat(),
             _now(),
@@ -322,6 +346,55 @@ class History:
                 "figures = excluded.figures, signals = excluded.signals, snapshot = excluded.snapshot",
                 values,
             )
+            if mark is not None:
+                self._set_mark(db, mark)
+
+    # -- the publish mark (report/publish.py) ---------------------------------------------------------------
+
+    def publish_mark(self) -> dict[str, Any] | None:
+        """The mark of a committed publish whose files may not all be in place yet (a row of the meta table)."""
+        with self._errors():
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (MARK_KEY,)).fetchone()
+        if row is None:
+            return None
+        try:
+            entry = json.loads(row[0])
+        except ValueError as error:
+            raise _damaged(self.path, f"the publish mark cannot be read: {error}") from error
+        if not isinstance(entry, dict):
+            raise _damaged(self.path, "the publish mark cannot be read")
+        return entry
+
+    def clear_publish_mark(self) -> None:
+        """Remove the publish mark, once the publish it names is complete."""
+        with self._transaction() as db:
+            self._set_mark(db, None)
+
+    def drop_stale_journal(self) -> None:
+        """Delete a rollback journal that SQLite left beside the database and no longer needs.
+
+        A command killed while SQLite was still writing its journal leaves one SQLite does not treat as hot
+        (its header was never completed) and does not delete either. Called by report/publish.py under the
+        folder's publish lock; under SQLite's exclusive lock no write is under way, so any journal is stale.
+        """
+        journal = self.path.with_name(self.path.name + "-journal")
+        if not journal.is_file():
+            return
+        with self._errors():
+            self._db.execute("BEGIN EXCLUSIVE")
+            try:
+                self._db.execute("SELECT count(*) FROM meta").fetchone()  # a hot journal is rolled back first
+                journal.unlink(missing_ok=True)
+            finally:
+                self._db.execute("COMMIT")
+
+    @staticmethod
+    def _set_mark(db: sqlite3.Connection, mark: dict[str, Any] | None) -> None:
+        if mark is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (MARK_KEY,))
+        else:
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                       "value = excluded.value", (MARK_KEY, _json(mark)))
 
     def editions(self) -> list[EditionRow]:
         """Every edition recorded, oldest edition date first."""
@@ -330,7 +403,12 @@ class History:
                 "SELECT edition, state, score, signals, workbook_sha256, built_at, version FROM editions "
                 "ORDER BY edition"
             ).fetchall()
-        return [EditionRow(dt.date.fromisoformat(r[0]), r[1], float(r[2]), int(r[3]), r[4], r[5], r[6]) for r in rows]
+        out = []
+        for r in rows:
+            with self._rows("editions", r[0]):
+                out.append(EditionRow(_date(r[0]), str(r[1]), float(r[2]), int(r[3]), str(r[4]), str(r[5]),
+                                      str(r[6])))
+        return out
 
     # -- sends ---------------------------------------------------------------------------------------------
 
@@ -345,7 +423,18 @@ class History:
         with self._errors():
             rows = self._db.execute("SELECT edition, sent_at, recipients, message_id FROM sends "
                                     "ORDER BY sent_at, id").fetchall()
-        return [SendRow(dt.date.fromisoformat(r[0]), r[1], int(r[2]), r[3]) for r in rows]
+        out = []
+        for r in rows:
+            with self._rows("sends", r[0]):
+                out.append(SendRow(_date(r[0]), str(r[1]), int(r[2]), str(r[3])))
+        return out
+
+
+def _date(value: object) -> dt.date:
+    """An edition date as stored (YYYY-MM-DD); anything else raises ValueError or TypeError."""
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a date")
+    return dt.date.fromisoformat(value)
 
 
 def _now() -> str:

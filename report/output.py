@@ -42,27 +42,29 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_all(files: dict[Path, bytes]) -> None:
-    """Write several outputs: all are prepared first, so a failure in one leaves every old file in place."""
-    staged: list[tuple[str, Path]] = []
+def write_new(path: Path, data: bytes) -> None:
+    """Create `path` (it must not exist) holding `data`, flushed to disk: a publish's temporary file."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((temporary, path))
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, 0o644)
-        for temporary, path in staged:
-            os.replace(temporary, path)
-    except OSError as error:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"Cannot write the outputs in {next(iter(files)).parent} ({error.strerror}): check the "
-                          "folder and free space.") from error
+        with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), 0o644)  # readable by all, whatever the umask, like the files it replaces
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
     except BaseException:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (new names, renames) to disk; a file system that cannot is left as it is."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the renames themselves are still atomic
+    finally:
+        os.close(handle)

@@ -69,17 +69,33 @@ _MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _FORMS = "a date such as 2026-04-20 or 20 Apr 2026"
 MIN_SERIAL = 18264  # 1950-01-01 in Excel's 1900 date system
+# The years a story about open weights can have: a date or quarter outside them is a typo, and refusing it at
+# its cell keeps every later step (day counts, charts, quarter ends) away from Python's year 1 and 9999 limits.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def in_range(day: dt.date, raw: object) -> dt.date:
+    """`day`, if its year is within FIRST_YEAR..LAST_YEAR; else an `out-of-range` error quoting `raw`."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Bad("out-of-range", f"{show(raw)} is outside the years a briefing can cover ({FIRST_YEAR} to "
+                  f"{LAST_YEAR}): check the year")
+    return day
 
 
 def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
     try:
-        return dt.date(year, month, day)
+        made = dt.date(year, month, day)
     except ValueError as error:
         raise Bad("bad-date", f"{show(raw)} is not a real date ({error}); expected {_FORMS}") from error
+    return in_range(made, raw)
 
 
 def parse_date(value: object, epoch_1904: bool = False) -> dt.date:
-    """A date from a date cell, an Excel serial number, or an unambiguous text date."""
+    """A date from a date cell, an Excel serial number, or an unambiguous text date (years 1990 to 2100)."""
+    return in_range(_parse_date(value, epoch_1904), value)
+
+
+def _parse_date(value: object, epoch_1904: bool) -> dt.date:
     from .workbook import excel_serial_to_date
 
     if isinstance(value, dt.datetime):
@@ -87,8 +103,13 @@ def parse_date(value: object, epoch_1904: bool = False) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, dt.time):
-        raise Bad("bad-date", f"{show(value)} is a time, not a date; expected {_FORMS}")
+        # What a reader gives for a date-formatted 0 or less, or a time of day alone: no Excel date either way.
+        raise Bad("bad-date", f"{show(value)} is not a date: the cell holds 0 or less, or only a time of day; "
+                  f"expected {_FORMS}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value) or value <= 0:
+            raise Bad("bad-date", f"{show(text(value))} is not a date: Excel's date numbers start at 1; expected "
+                      f"{_FORMS}")
         # Editors paste dates that lose their format and show as serial numbers. A small number is more
         # likely a year or a count typed into the wrong column than a day before 1950.
         if MIN_SERIAL <= value + (1462 if epoch_1904 else 0) < 2958466:
@@ -136,10 +157,15 @@ def parse_quarter(value: object) -> Quarter:
     """2026-Q2, Q2 2026, 2026Q2 or 2026 Q2 -> (2026, 2)."""
     raw = text(value)
     if match := _QUARTER_FIRST.match(raw):
-        return int(match.group(1)), int(match.group(2))
-    if match := _QUARTER_LAST.match(raw):
-        return int(match.group(2)), int(match.group(1))
-    raise Bad("bad-quarter", f"{show(raw)} is not a quarter; expected a quarter such as 2026-Q2")
+        quarter = int(match.group(1)), int(match.group(2))
+    elif match := _QUARTER_LAST.match(raw):
+        quarter = int(match.group(2)), int(match.group(1))
+    else:
+        raise Bad("bad-quarter", f"{show(raw)} is not a quarter; expected a quarter such as 2026-Q2")
+    if not FIRST_YEAR <= quarter[0] <= LAST_YEAR:
+        raise Bad("out-of-range", f"{show(raw)} is outside the years a briefing can cover ({FIRST_YEAR} to "
+                  f"{LAST_YEAR}): check the year")
+    return quarter
 
 
 def parse_due(value: object, epoch_1904: bool = False) -> dt.date:
@@ -147,12 +173,13 @@ def parse_due(value: object, epoch_1904: bool = False) -> dt.date:
     if isinstance(value, str):
         try:
             return QuarterEnd.of(parse_quarter(value))
-        except Bad:
-            pass
+        except Bad as bad:
+            if bad.code == "out-of-range":
+                raise
     try:
         return parse_date(value, epoch_1904)
     except Bad as bad:
-        if bad.code == "ambiguous-date":
+        if bad.code in ("ambiguous-date", "out-of-range"):
             raise
         raise Bad("bad-due", f"{show(text(value))} is neither a date nor a quarter; expected 2026-10-31 or "
                   "2026-Q4") from None

@@ -121,7 +121,16 @@ def test_bad_usage_exits_2_with_one_sentence(sample_copy: Path, tmp_path: Path) 
                                              "e.g. 2026-06-01.")
     result = run_cli("build", str(sample_copy), "--format", "pdf")
     assert result.returncode == 2
-    assert "'pdf' is not one of" in result.stderr
+    # The sentence first, then click's usage lines (issue 12 §5).
+    assert result.stderr.splitlines()[0] == "Error: Invalid value for '--format': 'pdf' is not one of 'xlsx', " \
+                                            "'html', 'eml'."
+    assert result.stderr.splitlines()[1].startswith("Usage: report build")
+    (tmp_path / "a-file").write_text("")
+    result = run_cli("build", str(sample_copy), "-o", str(tmp_path / "a-file"))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (f"Error: Invalid value for '-o' / '--outdir': Directory "
+                                             f"'{tmp_path / 'a-file'}' is a file.")
+    assert result.stderr.splitlines()[1].startswith("Usage: report build")
 
 
 def test_an_unusable_file_exits_2(tmp_path: Path) -> None:
