@@ -75,14 +75,17 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
 
 def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, bytes], list[str]]:
     """Every requested format as bytes, all from the same Briefing, and the renderers' warnings."""
-    # Each renderer is imported only when asked for: matplotlib alone costs the email half a second.
+    # Each renderer is imported only when asked for, so a page-only build does not pay for the others.
+    from .present import present
     from .render.xlsx import render_xlsx_report
 
+    # What every layout shows, decided once; the email decides its own shorter lists within its budget.
+    presentation = present(briefing)
     out: dict[str, bytes] = {}
     warnings: list[str] = []
     xlsx: bytes | None = None
     if "xlsx" in formats or "eml" in formats:
-        report = render_xlsx_report(briefing)
+        report = render_xlsx_report(briefing, presentation)
         xlsx, warnings = report.data, list(report.warnings)
     if "xlsx" in formats:
         assert xlsx is not None
@@ -90,7 +93,7 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
     if "html" in formats:
         from .render.html import render_html
 
-        out["html"] = render_html(briefing).encode("utf-8")
+        out["html"] = render_html(briefing, presentation).encode("utf-8")
     if "eml" in formats:
         from .render.email import render_email
 

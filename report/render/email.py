@@ -42,11 +42,7 @@ from ..briefing import Briefing
 from ..mail import check_header_text, msgid_domain, new_msgid, parse_address
 from ..present import Limits, Presentation, more_note, present
 from . import svg_charts
-
-try:  # the present helper renamed templating.py to jinja.py; either gives the same environment
-    from .jinja import environment
-except ImportError:  # pragma: no cover
-    from .templating import environment  # type: ignore[no-redef]
+from .jinja import environment
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 # Gmail clips a message whose HTML passes about 102 KB; stay clear of it with room to spare.
