@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from urllib.parse import urlsplit
 
 from . import schema
 from .briefing import (
@@ -26,25 +25,10 @@ from .briefing import (
 from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Source, Tracker, quarter_label, quarter_of
+from .safety import safe_url  # the one link rule; the renderers import it from here too
 from .values import text
 
 SOON_DAYS = 14
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is http, https (with a host) or mailto; None for anything else."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https") and parts.hostname:
-        return url
-    if scheme == "mailto" and parts.path and "@" in parts.path:
-        return url
-    return None
 
 
 def signal_weight(signal: Signal) -> float:

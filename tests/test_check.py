@@ -181,7 +181,8 @@ def test_recipients_must_be_valid_addresses(sample_copy: Path) -> None:
     result = checked(sample_copy, cells(Settings_B10="desk@example.com, editor@example", Settings_B11="briefing"))
     assert [(f.cell, f.code, f.column) for f in result.findings] == [
         ("B10", "bad-email", "Recipients"), ("B11", "bad-email", "Sender")]
-    assert result.findings[0].message == ("'editor@example' is not an email address; expected one such as "
+    assert result.findings[0].message == ("'editor@example' is not an email address (the part after the @-sign "
+                                          "is not valid: it should have a period); expected one such as "
                                           "desk@example.com")
 
 
