@@ -13,6 +13,7 @@ from .briefing import (
     KeyFigures,
     LabRow,
     Link,
+    Mailing,
     Masthead,
     QuarterWeight,
     Reason,
@@ -293,6 +294,7 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         sources=tuple(_sources(tracker)),
         recipients=s.recipients,
         sender=s.sender,
+        mailing=Mailing(s.list_address, s.reply_to, s.unsubscribe, s.sign_off_required, s.editor),
     )
 
 

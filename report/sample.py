@@ -23,6 +23,7 @@ SETTINGS: dict[str, object] = {
     "Recipients": "desk@example.com",
     "Sender": "briefing@example.com",
     "Edition date": "",
+    "Sign-off required": "No",
 }
 
 
