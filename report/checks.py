@@ -150,7 +150,7 @@ class _Checker:
         try:
             parsed = self.parse(column, value)
             if isinstance(parsed, str) and _is_name(sheet, column):
-                parsed = parse_name(parsed)
+                parsed = parse_name(value)
             elif column.one_line and isinstance(parsed, str):
                 one_line(parsed)
             elif isinstance(parsed, str) and column.kind == "text":

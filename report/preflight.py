@@ -31,15 +31,14 @@ class Problem:
 
 
 class _Html(HTMLParser):
-    """Collects images, links, and text in elements styled to hide it by size or colour."""
+    """Collects images, links, and text that is styled out of sight by size or colour."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.images: list[dict[str, str | None]] = []
         self.links: list[str] = []
         self.hidden: list[str] = []
-        self._styles: list[str | None] = []  # the style of each open element, innermost last
-        self._tags: list[str] = []
+        self._open: list[tuple[str, dict[str, str]]] = []  # each open element and its declarations, innermost last
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -50,22 +49,44 @@ class _Html(HTMLParser):
             self.links.append(str(values["href"]))
         if tag in ("br", "hr", "meta", "link", "input", "col", "area", "base", "source", "wbr"):
             return
-        self._tags.append(tag)
-        self._styles.append(values.get("style"))
+        rules = _declarations(values.get("style") or "")
+        if values.get("bgcolor") and "background-color" not in rules:
+            rules["background-color"] = str(values["bgcolor"]).strip().lower()
+        self._open.append((tag, rules))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._tags:
-            while self._tags:
-                closed = self._tags.pop()
-                self._styles.pop()
-                if closed == tag:
-                    break
+        if any(open_tag == tag for open_tag, _ in self._open):
+            while self._open and self._open.pop()[0] != tag:
+                pass
+
+    def _nearest(self, *names: str) -> str | None:
+        for _, rules in reversed(self._open):
+            for name in names:
+                if rules.get(name):
+                    return rules[name]
+        return None
 
     def handle_data(self, data: str) -> None:
-        if not data.strip() or (self._tags and self._tags[-1] in ("style", "script", "title")):
+        if not data.strip() or (self._open and self._open[-1][0] in ("style", "script", "title", "head")):
             return
-        if any(_hides(style) for style in self._styles if style):
+        # Spam filters judge the styles, not whether the text is shown: a display:none preheader that is also
+        # 1px or background-coloured still scores as hidden text.
+        size = re.fullmatch(r"(\d+(?:\.\d+)?)(px|pt)?", self._nearest("font-size") or "")
+        tiny = size is not None and float(size.group(1)) <= HIDING_FONT_PX
+        colour = _colour(self._nearest("color"))
+        background = _colour(self._nearest("background-color", "background"))
+        if tiny or (colour is not None and colour == background) or self._nearest("opacity") in ("0", "0.0"):
             self.hidden.append(" ".join(data.split()))
+
+
+def _colour(value: str | None) -> str | None:
+    """A colour as compared: '#fff' is '#ffffff'; a background shorthand gives its first word."""
+    if not value:
+        return None
+    word = value.split()[0].lower()
+    if re.fullmatch(r"#[0-9a-f]{3}", word):
+        word = "#" + "".join(ch * 2 for ch in word[1:])
+    return {"white": "#ffffff", "black": "#000000"}.get(word, word)
 
 
 def _declarations(style: str) -> dict[str, str]:
@@ -75,24 +96,6 @@ def _declarations(style: str) -> dict[str, str]:
         if value:
             out[name.strip().lower()] = value.strip().lower().replace("!important", "").strip()
     return out
-
-
-def _hides(style: str) -> bool:
-    """Whether a style hides text the way spam filters punish: tiny type, or text the colour of its background.
-
-    display:none (with mso-hide:all for Outlook) is how mail clients expect a preheader to be hidden; it is
-    not counted.
-    """
-    rules = _declarations(style)
-    if rules.get("display") == "none":
-        return False
-    size = re.fullmatch(r"(\d+(?:\.\d+)?)(px|pt)?", rules.get("font-size", ""))
-    if size and float(size.group(1)) <= HIDING_FONT_PX:
-        return True
-    colour, background = rules.get("color"), rules.get("background-color") or rules.get("background")
-    if colour and background and colour == background:
-        return True
-    return rules.get("opacity") in ("0", "0.0")
 
 
 def _part(message: Message, content_type: str) -> Message | None:

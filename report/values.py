@@ -254,8 +254,8 @@ def one_line(value: str, limit: int = safety.HEADER_LIMIT) -> str:
 
 def parse_name(value: object) -> str:
     """A name other sheets refer to: NFC, spaces collapsed, one line, no invisible characters (safety.name)."""
-    name = safety.nfc(" ".join(text(value).split()))
-    return one_line(name, safety.NAME_LIMIT)
+    name = one_line(safety.nfc(text(value)), safety.NAME_LIMIT)  # before spaces close up: a line break counts
+    return " ".join(name.split())
 
 
 def value_text(value: str) -> str:
