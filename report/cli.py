@@ -189,7 +189,7 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The history database (default beside the .eml).")
 def approve(eml_path: Path, by: str, history_path: Path | None) -> None:
-    """Approve EML for sending: records who approved these exact bytes of which edition."""
+    """Approve EML for sending (records who approved its exact bytes)."""
     from .send import approve as run_approve
 
     click.echo(run_approve(eml_path, by, history_path))
@@ -198,7 +198,7 @@ def approve(eml_path: Path, by: str, history_path: Path | None) -> None:
 @cli.command()
 @click.argument("eml_path", metavar="EML", type=click.Path(path_type=Path, dir_okay=True))
 def preflight(eml_path: Path) -> None:
-    """Check EML as a sender would before pressing send; exit 1 if anything would hurt delivery."""
+    """Check EML before sending; exit 1 if anything hurts delivery."""
     from .eml import read_eml
     from .preflight import check as run_preflight
 

@@ -274,14 +274,15 @@ def test_far_future_setting(sample_copy: Path) -> None:
 def test_unknown_and_repeated_settings(sample_copy: Path) -> None:
     def change(book: openpyxl.Workbook) -> None:
         ws = book["Settings"]
-        ws["A13"], ws["B13"] = "Colour", "blue"
-        ws["A14"], ws["B14"] = " title* ", "Another title"
-        ws["B15"] = "a value with no name"
+        last = ws.max_row  # below the last setting row
+        ws[f"A{last + 1}"], ws[f"B{last + 1}"] = "Colour", "blue"
+        ws[f"A{last + 2}"], ws[f"B{last + 2}"] = " title* ", "Another title"
+        ws[f"B{last + 3}"] = "a value with no name"
 
     assert found(sample_copy, change) == [
-        ("warning", "Settings", "A13", "unknown-setting"),
-        ("error", "Settings", "A14", "duplicate-setting"),
-        ("warning", "Settings", "B15", "unnamed-setting"),
+        ("warning", "Settings", "A17", "unknown-setting"),
+        ("error", "Settings", "A18", "duplicate-setting"),
+        ("warning", "Settings", "B19", "unnamed-setting"),
     ]
 
 
