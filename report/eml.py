@@ -39,7 +39,7 @@ SIGN_OFF_HEADER = "X-Report-Sign-Off"
 APPROVER_HEADER = "X-Report-Approver"
 # A briefing's headers are short; a longer one is not from `report build`, and the email package's header
 # parser takes minutes on a header of megabytes, so it is refused before any header is parsed.
-MAX_HEADER_CHARS = 4_000
+MAX_HEADER_CHARS = 65_536  # a subject naming every follower stays far below; 2 MB would take minutes
 MAX_HEADERS = 200
 
 
@@ -47,9 +47,14 @@ MAX_HEADERS = 200
 
 
 def check_header_text(value: str, what: str) -> str:
-    """`value` unchanged if it is safe in a header (safety.one_line); MailError naming `what` if not."""
+    """`value` unchanged if its characters are safe in a header (safety.one_line); MailError naming `what` if not.
+
+    No length limit here: cell text was held to one at its cell by `check`, and a composed text (the verdict
+    headline names every follower) must not fail the build for a length `check` could not see. A composed
+    header should go through safety.header_text, which caps it, before it reaches the email package.
+    """
     try:
-        return safety.one_line(value)
+        return safety.one_line(value, limit=len(value))
     except Unsafe as unsafe:
         raise MailError(f"{what} {unsafe.reason}, which could forge email headers: fix it on the Settings sheet "
                         "and build again.") from None

@@ -94,7 +94,7 @@ def _resolve(request: Request) -> tuple[Path, Path, bool]:
 def _check_sign_off(message: EmailMessage, data: bytes, path: Path, history_path: Path) -> list[str]:
     """Refuse an edition that needs sign-off and has none for these exact bytes; notes on the approval."""
     if not eml.sign_off_required(message):
-        return []
+        return ["Sign-off:   not required (the Sign-off required setting is No)"]
     edition = eml.edition_of(message)
     who = eml.approver_of(message)
     asked = f"{who} (the Editor in Settings)" if who else "the editor in charge"

@@ -236,3 +236,25 @@ def test_an_accepted_address_survives_the_message_and_is_accepted_again(text: st
     parsed = BytesParser(policy=policy.default).parsebytes(message.as_bytes())
     sender, recipients = eml.check_envelope(parsed)
     assert sender == recipients[0] == address.addr_spec
+
+
+def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # type: ignore[no-untyped-def]
+        sample_briefing, tmp_path: Path) -> None:
+    """The verdict headline names every follower: longer than any one cell may be, it must not fail the build."""
+    import dataclasses
+
+    from test_email import tiny_xlsx
+
+    from report.render.email import render_eml
+
+    headline = "The pivot is spreading: " + ", ".join(f"Lab {'x' * 90} {n}" for n in range(30)) + "."
+    briefing = dataclasses.replace(sample_briefing, verdict=dataclasses.replace(sample_briefing.verdict,
+                                                                                headline=headline))
+    from report.send import Request, run
+
+    data = render_eml(briefing, tiny_xlsx())
+    assert b"Lab xxx" in data
+    path = tmp_path / "briefing-2026-06-01.eml"
+    path.write_bytes(data)
+    lines = run(Request(path, dry_run=True)).lines
+    assert any(line.startswith("Subject:    The bifurcation briefing") for line in lines)
