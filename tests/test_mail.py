@@ -34,6 +34,19 @@ USER, PASSWORD = "desk", "s3cret-Pa55word"
 NOW = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
 
 
+def tiny_xlsx() -> bytes:
+    """A real but small workbook to attach (the attachment is not what these tests look at)."""
+    import io
+
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.add_worksheet("Briefing").write(0, 0, "Briefing")
+    book.close()
+    return out.getvalue()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -147,24 +160,20 @@ def smtps(ca: trustme.CA, cafile: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def eml_path(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
-    from test_email import xlsx_for
-
     path = tmp_path_factory.mktemp("eml") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(sample_briefing, xlsx_for(sample_briefing), now=NOW))
+    path.write_bytes(render_eml(sample_briefing, tiny_xlsx(), now=NOW))
     return path
 
 
 @pytest.fixture(scope="module")
 def listed_eml(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     """The sample with every newsletter setting given: a List address, Reply-To and Unsubscribe."""
-    from test_email import xlsx_for
-
     briefing = dataclasses.replace(sample_briefing, recipients=("reader-a@example.com", "B <reader-b@example.com>"),
                                    mailing=Mailing(list_address="briefing-list@example.com",
                                                    reply_to="Desk <replies@example.com>",
                                                    unsubscribe="mailto:leave@example.com?subject=unsubscribe"))
     path = tmp_path_factory.mktemp("listed") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(briefing, xlsx_for(briefing), now=NOW))
+    path.write_bytes(render_eml(briefing, tiny_xlsx(), now=NOW))
     return path
 
 
@@ -452,8 +461,6 @@ def test_edition_of() -> None:
 
 def test_without_sender_or_recipients_the_eml_is_still_built_and_send_says_what_to_fill_in(
         sample_briefing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from test_email import tiny_xlsx
-
     path = tmp_path / "briefing-2026-06-01.eml"
     path.write_bytes(render_eml(dataclasses.replace(sample_briefing, sender=None, recipients=()), tiny_xlsx()))
     message = eml.read_eml(path)

@@ -243,7 +243,7 @@ def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # t
     """The verdict headline names every follower: longer than any one cell may be, it must not fail the build."""
     import dataclasses
 
-    from test_email import tiny_xlsx
+    from test_mail import tiny_xlsx
 
     from report.render.email import render_eml
 
