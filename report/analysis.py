@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from . import schema
 from .briefing import (
     Briefing,
     Changes,
     HealthItem,
+    HealthSummary,
     KeyFigures,
     LabRow,
     Link,
@@ -23,11 +26,16 @@ from .briefing import (
     Verdict,
     WatchItem,
 )
+from .changes import compare, snapshot
+from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Source, Tracker, quarter_label, quarter_of
 from .safety import safe_url  # the one link rule; the renderers import it from here too
 from .values import text
+
+if TYPE_CHECKING:
+    from .history import PreviousEdition
 
 SOON_DAYS = 14
 
@@ -40,11 +48,6 @@ def signal_weight(signal: Signal) -> float:
 def _tidy(number: float) -> float:
     # Sums of 0.6 and 0.3 drift in binary; the verdict compares against the margin exactly.
     return round(number, 9) + 0.0
-
-
-def counts(signal: Signal, pivot_quarter: Quarter) -> bool:
-    """A signal counts when its Quarter is the pivot's quarter or later."""
-    return signal.quarter >= pivot_quarter
 
 
 def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
@@ -122,24 +125,42 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''}"
 
 
+def _since(days: int) -> str:
+    """'in the 42 days since the pivot', or 'on the day of the pivot'."""
+    return "on the day of the pivot" if days == 0 else f"in the {_days(days)} since the pivot"
+
+
 def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], watched: int, days: int,
-             total: float) -> str:
+             total: float, evidence_age: int | None = None, stale: bool = False) -> str:
+    """The verdict in one sentence (SPEC §4); stale evidence says how old it is."""
     s = tracker.settings
     if verdict_state == "REVERTED":
-        return (f"{s.pivot_lab} has reverted: the closed-weight experiment with {s.pivot_model} is over, "
-                f"{_days(days)} after the pivot ({len(follower_names)} of {watched} watched labs had followed).")
-    if verdict_state == "SPREADING":
+        followed = (f"{len(follower_names)} of {watched} watched labs had followed" if watched
+                    else "no other lab was being watched")
+        text = (f"{s.pivot_lab} has reverted: the closed-weight experiment with {s.pivot_model} is over, "
+                f"{_days(days)} after the pivot ({followed}).")
+    elif verdict_state == "SPREADING":
         verb = "has" if len(follower_names) == 1 else "have"
-        return (f"The pivot is spreading: {_names(follower_names)} {verb} followed {s.pivot_lab} into closed "
+        text = (f"The pivot is spreading: {_names(follower_names)} {verb} followed {s.pivot_lab} into closed "
                 f"weights at flagship scale ({len(follower_names)} of {watched} watched labs), "
                 f"{_days(days)} after the pivot.")
-    lean = {
-        "LEANING PAYS": f"; the evidence leans towards closed weights paying (score {signed(total, 1)})",
-        "LEANING REVERTS": f"; the evidence leans towards the open-weight default reasserting (score {signed(total, 1)})",
-        "TOO EARLY": f"; the evidence is too mixed to call (score {signed(total, 1)})",
-    }[verdict_state]
-    return (f"The pivot is being watched, not imitated: 0 of {watched} watched labs have followed {s.pivot_lab} "
-            f"into closed weights in the {_days(days)} since the pivot{lean}.")
+    else:
+        lean = {
+            "LEANING PAYS": f"the evidence leans towards closed weights paying (score {signed(total, 1)})",
+            "LEANING REVERTS": "the evidence leans towards the open-weight default reasserting "
+                               f"(score {signed(total, 1)})",
+            "TOO EARLY": f"the evidence is too mixed to call (score {signed(total, 1)})",
+        }[verdict_state]
+        if watched:
+            text = (f"The pivot is being watched, not imitated: 0 of {watched} watched labs have followed "
+                    f"{s.pivot_lab} into closed weights {_since(days)}; {lean}.")
+        else:
+            text = (f"Nothing is being watched yet: no lab other than {s.pivot_lab} is marked Watch on the Labs "
+                    f"sheet, {_days(days)} after the pivot; {lean}.")
+    if stale and evidence_age is not None:
+        text += (f" The newest evidence is {_days(evidence_age)} old, older than the {s.stale_after_days:g} days "
+                 "this desk calls fresh.")
+    return text
 
 
 def _source_index(tracker: Tracker) -> dict[str, Source]:
@@ -191,8 +212,15 @@ def _quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
 
 
 def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None = None,
-            changes: Changes | None = None) -> Briefing:
-    """The briefing for `edition` (SPEC §4, §6). `changes` comes from the history of earlier editions."""
+            previous: PreviousEdition | None = None, view: EditionView | None = None) -> Briefing:
+    """The complete briefing for `edition` (SPEC §4, §6), "what changed" since `previous` included.
+
+    Everything is computed from the workbook as of the edition (`edition.as_of`): records dated after it
+    are left out and counted. `findings` are the check's (for the same edition); `view` may be passed
+    when the caller already has it.
+    """
+    view = view if view is not None and view.edition == edition else as_of(tracker, edition)
+    tracker = view.tracker
     s = tracker.settings
     sources = _source_index(tracker)
     pivot_quarter = quarter_of(s.pivot_date)
@@ -207,6 +235,9 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     watched = watched_count(tracker)
     total, pays, reverts = score(tracker)
     verdict_state = state(reverted_fact is not None, len(follow), total, s.call_margin)
+    newest = newest_evidence(tracker)
+    age = (edition - newest).days if newest is not None else None
+    stale = age is not None and age > s.stale_after_days
 
     reasons: list[Reason] = []
     if reverted_fact:
@@ -214,10 +245,17 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     for _, fact in follow:
         reasons.append(Reason("fact", fact))
     if not follow:
-        reasons.append(Reason("fact", f"No watched lab has closed its flagship since the pivot on "
-                                      f"{s.pivot_date.isoformat()} (0 of {watched})."))
+        if watched:
+            reasons.append(Reason("fact", f"No watched lab has closed its flagship since the pivot on "
+                                          f"{s.pivot_date.isoformat()} (0 of {watched})."))
+        else:
+            reasons.append(Reason("fact", "No lab other than the pivot lab is marked Watch = Yes on the Labs sheet, "
+                                          "so no follower can be counted yet."))
     reasons.append(Reason("fact", f"Score {signed(total)}: pays {pays:.2f} against reverts {reverts:.2f}; "
                                   f"the call needs ±{s.call_margin:.1f}."))
+    if stale and newest is not None:
+        reasons.append(Reason("fact", f"The newest counted signal was observed on {newest.isoformat()}, "
+                                      f"{age} days before this edition."))
     moving = [sig for sig in tracker.signals if counts(sig, pivot_quarter) and signal_weight(sig) != 0]
     moving.sort(key=lambda sig: (-abs(signal_weight(sig)), -signal_weight(sig), sig.row))
     for sig in moving:
@@ -225,9 +263,9 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
                               f"{sig.points_to}, {sig.confidence}, strength {sig.strength}, {quarter_label(sig.quarter)}",
                               _source(sources, sig.source)))
     verdict = Verdict(verdict_state, headline(verdict_state, tracker, [lab.lab for lab, _ in follow], watched,
-                                              days, total),
+                                              days, total, age, stale),
                       tuple(reasons), tuple(lab.lab for lab, _ in follow), watched, reverted_fact is not None,
-                      total, pays, reverts, s.call_margin)
+                      total, pays, reverts, s.call_margin, newest, age, stale)
 
     # Evidence by quarter.
     all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]
@@ -236,12 +274,15 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     if counted:
         # Quarters since the pivot with no signal show as empty, up to the edition's own.
         last = max(max(sig.quarter for sig in counted), quarter_of(edition))
+        by_quarter: dict[Quarter, list[float]] = {}
+        for sig in counted:
+            by_quarter.setdefault(sig.quarter, []).append(signal_weight(sig))
         for q in _quarters_between(pivot_quarter, last):
-            weights = [signal_weight(sig) for sig in counted if sig.quarter == q]
+            weights = by_quarter.get(q, [])
             q_pays = _tidy(sum(w for w in weights if w > 0))
             q_reverts = _tidy(-sum(w for w in weights if w < 0))
             quarters.append(QuarterWeight(quarter_label(q), q_pays, q_reverts, _tidy(q_pays - q_reverts),
-                                          sum(1 for sig in counted if sig.quarter == q)))
+                                          len(weights)))
     latest = max((sig.quarter for sig in tracker.signals), default=None)
     latest_label = quarter_label(latest) if latest else None
     by_weight = sorted(all_rows, key=lambda r: (r.quarter, abs(r.weight)), reverse=True)
@@ -278,11 +319,13 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
                   m.status == "Upcoming" and 0 <= (m.due - edition).days <= SOON_DAYS)
         for m in sorted(tracker.milestones, key=lambda m: (m.due, m.row))
     )
-    return Briefing(
+    warnings = [f for f in (findings or []) if f.level == "warning"]
+    current = snapshot(tracker)
+    briefing = Briefing(
         masthead=masthead,
         verdict=verdict,
         figures=figures,
-        changes=changes or Changes(previous_edition=None),
+        changes=Changes(previous_edition=None),
         labs=labs,
         quarters=tuple(quarters),
         latest_quarter=latest_label,
@@ -290,35 +333,28 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         signals=tuple(by_weight),
         timeline=timeline,
         watchlist=watchlist,
-        health=tuple(_health(tracker, edition, findings or [])),
+        health=tuple(HealthItem(_health_kind(f), f.where or "workbook", f.message) for f in warnings),
         sources=tuple(_sources(tracker)),
         recipients=s.recipients,
         sender=s.sender,
         mailing=Mailing(s.list_address, s.reply_to, s.unsubscribe, s.sign_off_required, s.editor),
+        left_out=view.left_out,
+        health_summary=HealthSummary(
+            counted_signals=len(counted),
+            stale_signals=sum(1 for sig in counted if is_stale(sig, edition, s.stale_after_days)),
+            stale_after_days=s.stale_after_days,
+            newest_observed=newest,
+            missing_sources=sum(1 for f in warnings if _health_kind(f) == "no-source"),
+            other_warnings=sum(1 for f in warnings if _health_kind(f) == "warning"),
+        ),
+        snapshot=current,
     )
+    return dataclasses.replace(briefing, changes=compare(previous, current, briefing))
 
 
-def _health(tracker: Tracker, edition: dt.date, findings: list[Finding]) -> list[HealthItem]:
-    s = tracker.settings
-    out: list[HealthItem] = []
-    for sig in sorted(tracker.signals, key=lambda sig: sig.row):
-        if sig.observed is not None and (edition - sig.observed).days > s.stale_after_days:
-            age = (edition - sig.observed).days
-            out.append(HealthItem("stale", f"Signals row {sig.row}",
-                                  f"'{sig.signal}' was observed {age} days ago ({sig.observed.isoformat()}), "
-                                  f"more than {s.stale_after_days:g} days: confirm or update it."))
-    sheets: list[tuple[str, tuple[Lab, ...] | tuple[Event, ...] | tuple[Signal, ...], str]] = [
-        ("Labs", tracker.labs, "lab"), ("Events", tracker.events, "headline"), ("Signals", tracker.signals, "signal")
-    ]
-    for sheet, records, name_attr in sheets:
-        for record in records:
-            if not record.source:
-                out.append(HealthItem("no-source", f"{sheet} row {record.row}",
-                                      f"'{getattr(record, name_attr)}' has no source."))
-    for finding in findings:
-        if finding.level == "warning" and finding.code != "no-source":
-            out.append(HealthItem("warning", finding.where or "workbook", finding.message))
-    return out
+def _health_kind(finding: Finding) -> str:
+    """How Data health groups a check warning: stale signals, missing sources, everything else."""
+    return {"stale-signal": "stale", "no-source": "no-source"}.get(finding.code, "warning")
 
 
 def _sources(tracker: Tracker) -> list[SourceRow]:

@@ -6,8 +6,9 @@ Renderers take a `Briefing` and only format it; they never compute a figure of t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 STATES = ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY")
 
@@ -301,6 +302,8 @@ class Briefing:
     mailing: Mailing = field(default_factory=Mailing)
     left_out: LeftOut = field(default_factory=LeftOut)
     health_summary: HealthSummary | None = None
+    # Every record as of the edition, as plain data: what the history keeps for the next "what changed".
+    snapshot: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     sections: tuple[tuple[str, str], ...] = field(default=SECTIONS)
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 from . import __version__
 from .analysis import analyse
 from .briefing import Briefing
-from .changes import compare, snapshot
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History
@@ -43,11 +41,11 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
         raise UsageError(f"--format '{unknown[0]}' is not a format: choose from {', '.join(FORMATS)}.")
     formats = tuple(f for f in FORMATS if f in formats) or FORMATS
     today = today or dt.date.today()
-    result = check_file(workbook, today)
-    if result.tracker is None:
+    result = check_file(workbook, today, edition)
+    if result.tracker is None or result.view is None:
         raise WorkbookHasErrors(result)
     tracker = result.tracker
-    edition = edition or tracker.settings.edition_date or today
+    edition = result.view.edition
     history_path = history_path or outdir / "history.sqlite"
 
     # An existing history is opened (and checked) before anything is written; a new one is only
@@ -56,15 +54,13 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     if history_path.exists():
         with History(history_path, create=False) as history:
             previous = history.previous(edition)
-    briefing = analyse(tracker, edition, result.findings)
-    current = snapshot(tracker)
-    briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing))
+    briefing = analyse(tracker, edition, result.findings, previous, result.view)
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
     # Outputs first, then the record: a build that fails to write records nothing.
     atomic_write_all(paths)
     with History(history_path) as history:
-        history.record(briefing, current, result.sha256, __version__)
+        history.record(briefing, dict(briefing.snapshot), result.sha256, __version__)
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 

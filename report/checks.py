@@ -7,12 +7,15 @@ never reveals another that could have been reported the first time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import safety, schema
+from .edition import EditionView, as_of, edition_findings
+from .errors import UsageError
 from .findings import Finding, Level
 from .model import Event, Lab, Milestone, Record, Settings, Signal, Source, Tracker
 from .values import (
@@ -56,6 +59,7 @@ class CheckResult:
     tracker: Tracker | None
     findings: list[Finding] = field(default_factory=list)
     sha256: str = ""  # of the workbook as read
+    view: EditionView | None = None  # the records as of the edition the findings were made for
 
     @property
     def errors(self) -> list[Finding]:
@@ -66,9 +70,12 @@ class CheckResult:
         return [f for f in self.findings if f.level == "warning"]
 
 
-def check_file(path: Path | str, today: dt.date | None = None) -> CheckResult:
-    """Read and check a workbook. Raises UnreadableWorkbook if the file cannot be used at all."""
-    return check(read_workbook(path), today)
+def check_file(path: Path | str, today: dt.date | None = None, edition: dt.date | None = None) -> CheckResult:
+    """Read and check a workbook for an edition (default: the Settings' Edition date, else today).
+
+    Raises UnreadableWorkbook if the file cannot be used at all, UsageError if `edition` is before the pivot.
+    """
+    return check(read_workbook(path), today, edition)
 
 
 @dataclass
@@ -404,8 +411,12 @@ def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns
     return cell_name(index, row) if index else None
 
 
-def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
-    """Check a read workbook: every finding at once, and the records when there is no error."""
+def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | None = None) -> CheckResult:
+    """Check a read workbook for an edition: every finding at once, and the records when there is no error.
+
+    The findings that depend on the edition (SPEC §4 "As of the edition date": records after it, stale
+    signals, an edition before the pivot) are made here, so `check` and `build` report the same lines.
+    """
     checker = _Checker(book, today or dt.date.today())
     if book.macros:
         checker.add("warning", "macros-ignored", "this workbook holds macros; they are ignored and never run")
@@ -444,5 +455,41 @@ def check(book: RawWorkbook, today: dt.date | None = None) -> CheckResult:
         milestones=records("Milestones"),
         sources=records("Sources"),
     )
-    return CheckResult(tracker, findings, book.sha256)
+    return _for_edition(checker, tracker, edition)
+
+
+def _for_edition(checker: _Checker, tracker: Tracker, edition: dt.date | None) -> CheckResult:
+    """Add the findings that depend on the edition date; no records when the edition cannot be built."""
+    pivot = tracker.settings.pivot_date
+    edition_cell = None
+    if edition is not None:
+        if edition < pivot:
+            raise UsageError(f"--edition {edition.isoformat()} is before the pivot date {pivot.isoformat()}: an "
+                             "edition follows the pivot, so choose a date on or after it.")
+    elif tracker.settings.edition_date is not None:
+        edition = tracker.settings.edition_date
+        number = checker.setting_row("Edition date")
+        edition_cell = checker.cell("Settings", "Value", number)
+        if edition < pivot:
+            checker.add("error", "edition-before-pivot", f"the edition {show(edition)} is before the Pivot date "
+                        f"{pivot.isoformat()}: an edition follows the pivot, so give a date on or after it, or leave "
+                        "it blank for today", sheet="Settings", cell=edition_cell, column="Edition date", row=number,
+                        value=edition.isoformat())
+            return CheckResult(None, checker.ordered(), checker.book.sha256)
+    else:
+        edition = checker.today
+        if edition < pivot:
+            number = checker.setting_row("Pivot date")
+            checker.add("error", "edition-before-pivot", f"today ({edition.isoformat()}) is before the Pivot date "
+                        f"{pivot.isoformat()}, and the Edition date is blank: give an Edition date on or after the "
+                        "pivot, or check the Pivot date", sheet="Settings",
+                        cell=checker.cell("Settings", "Value", number), column="Pivot date", row=number,
+                        value=pivot.isoformat())
+            return CheckResult(None, checker.ordered(), checker.book.sha256)
+    view = as_of(tracker, edition)
+    for finding in edition_findings(view, checker.today, checker.cell, edition_cell):
+        # The sheet as the editor sees it on its tab.
+        title = checker.title(finding.sheet) if finding.sheet else None
+        checker.findings.append(dataclasses.replace(finding, sheet=title))
+    return CheckResult(tracker, checker.ordered(), checker.book.sha256, view)
 

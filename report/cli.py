@@ -76,11 +76,13 @@ def init(path: Path, sample: bool, force: bool) -> None:
 @cli.command()
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
-def check(workbook: Path, as_json: bool) -> None:
-    """Check WORKBOOK and list every problem with its cell."""
+@click.option("--edition", help="Check for this edition, YYYY-MM-DD (default: Settings' Edition date, or today).")
+def check(workbook: Path, as_json: bool, edition: str | None) -> None:
+    """Check WORKBOOK for an edition and list every problem with its cell."""
+    from .build import parse_edition
     from .checks import check_file
 
-    result = check_file(workbook)
+    result = check_file(workbook, edition=parse_edition(edition) if edition else None)
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
     else:
@@ -105,8 +107,8 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
 
     result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
                        history_path)
-    for finding in result.check.warnings:
-        click.echo(finding.line(), err=True)
+    # The same lines `report check` prints for this workbook and edition, then the build's own.
+    _print_findings(result.check.findings, err=True)
     for warning in result.warnings:
         click.echo(f"WARNING {warning}", err=True)
     verdict = result.briefing.verdict
@@ -212,5 +214,11 @@ def preflight(eml_path: Path) -> None:
     sys.exit(1 if hurting else 0)
 
 
-def main() -> None:
-    cli(prog_name="report")
+def main(argv: list[str] | None = None) -> None:
+    """The `report` command. `--debug` works before or after the subcommand."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" in args[:end]:
+        args.remove("--debug")
+        args.insert(0, "--debug")
+    cli(args=args, prog_name="report")

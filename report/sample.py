@@ -22,7 +22,7 @@ SETTINGS: dict[str, object] = {
     "Call margin": 2.0,
     "Recipients": "desk@example.com",
     "Sender": "briefing@example.com",
-    "Edition date": "",
+    "Edition date": dt.date(2026, 6, 1),
     "Sign-off required": "No",
 }
 

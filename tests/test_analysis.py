@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from report.analysis import analyse, safe_url, score, state
+from report.analysis import analyse, safe_url, state
 from report.model import Event, Lab, Milestone, Settings, Signal, Source, Tracker
 
 PIVOT = dt.date(2026, 4, 20)
@@ -133,22 +132,18 @@ def test_reverted_wins_over_spreading() -> None:
     [
         ([signal("Pays", 3, "Confirmed")], "LEANING PAYS", 3.0),
         ([signal("Pays", 2, "Confirmed")], "LEANING PAYS", 2.0),  # exactly the margin leans
-        ([signal("Pays", 3, "Reported")], "N/A", 1.8),
+        ([signal("Pays", 3, "Reported")], "TOO EARLY", 1.8),
         ([signal("Reverts", 2, "Confirmed")], "LEANING REVERTS", -2.0),
-        ([signal("Reverts", 3, "Rumoured"), signal("Reverts", 3, "Reported")], "N/A", -2.7),
+        ([signal("Reverts", 3, "Rumoured"), signal("Reverts", 3, "Reported")], "LEANING REVERTS", -2.7),
         ([signal("Neutral", 3, "Confirmed")], "TOO EARLY", 0.0),
         ([signal("Pays", 1, "Reported")] * 5 + [signal("Pays", 1, "Rumoured")] * 2 + [signal("Pays", 2, "Rumoured")],
-         "N/A", 4.2),
+         "LEANING PAYS", 4.2),
     ],
 )
 def test_score_arithmetic(signals: list[Signal], expected: str, total: float) -> None:
     briefing = analyse(tracker(signals=signals), EDITION)
     assert briefing.verdict.score == pytest.approx(total)
-    if expected != "N/A":
-        assert briefing.verdict.state == expected
-    else:
-        assert briefing.verdict.state == ("LEANING PAYS" if total >= 2 else "LEANING REVERTS" if total <= -2
-                                          else "TOO EARLY")
+    assert briefing.verdict.state == expected
 
 
 def test_signals_before_the_pivot_quarter_do_not_count() -> None:
@@ -191,17 +186,6 @@ def test_watchlist_days_left_overdue_and_soon() -> None:
     assert briefing.figures.days_to_next_milestone == 10
 
 
-def test_stale_signals_and_missing_sources_show_in_data_health() -> None:
-    fresh = signal("Pays", observed=EDITION - dt.timedelta(days=28), name="Fresh")
-    stale = signal("Pays", observed=EDITION - dt.timedelta(days=29), name="Stale", row=3)
-    unsourced = dataclasses.replace(signal("Reverts", name="Unsourced", row=4), source=None)
-    briefing = analyse(tracker(signals=[fresh, stale, unsourced]), EDITION)
-    kinds = [(h.kind, h.where) for h in briefing.health]
-    assert ("stale", "Signals row 3") in kinds
-    assert ("stale", "Signals row 2") not in kinds
-    assert ("no-source", "Signals row 4") in kinds
-
-
 @pytest.mark.parametrize(
     ("url", "safe"),
     [("https://example.com/a", True), ("http://example.com", True), ("mailto:desk@example.com", True),
@@ -216,21 +200,29 @@ def test_only_http_https_and_mailto_become_links(url: str, safe: bool) -> None:
 weights = st.sampled_from(["Pays", "Reverts", "Neutral"])
 signals_strategy = st.lists(
     st.builds(signal, weights, st.integers(1, 3), st.sampled_from(["Confirmed", "Reported", "Rumoured"]),
-              st.sampled_from([(2026, 1), (2026, 2), (2026, 3), (2027, 1)])),
+              st.sampled_from([(2026, 1), (2026, 2)])),  # quarters begun by the edition
     max_size=30,
 )
 
 
+FACTOR = {"Confirmed": 1.0, "Reported": 0.6, "Rumoured": 0.3}  # SPEC §4, written out here on purpose
+SIGN = {"Pays": 1, "Reverts": -1, "Neutral": 0}
+
+
 @settings(max_examples=200, deadline=None)
 @given(signals_strategy)
-def test_score_is_pays_minus_reverts_and_the_quarters_add_up(signals: list[Signal]) -> None:
-    t = tracker(signals=signals)
-    total, pays, reverts = score(t)
-    assert pays >= 0 and reverts >= 0
-    assert total == pytest.approx(pays - reverts)
-    briefing = analyse(t, EDITION)
-    assert sum(q.net for q in briefing.quarters) == pytest.approx(total)
-    assert sum(q.pays for q in briefing.quarters) == pytest.approx(pays)
+def test_score_and_quarters_match_the_spec_arithmetic(signals: list[Signal]) -> None:
+    counted = [s for s in signals if s.quarter >= (2026, 2)]
+    pays = sum(s.strength * FACTOR[s.confidence] for s in counted if s.points_to == "Pays")
+    reverts = sum(s.strength * FACTOR[s.confidence] for s in counted if s.points_to == "Reverts")
+    briefing = analyse(tracker(signals=signals), EDITION)
+    assert briefing.verdict.pays == pytest.approx(pays)
+    assert briefing.verdict.reverts == pytest.approx(reverts)
+    assert briefing.verdict.score == pytest.approx(pays - reverts)
+    if counted:
+        [quarter] = briefing.quarters  # 2026-Q2, the pivot's and the edition's quarter
+        assert (quarter.pays, quarter.reverts, quarter.signals) == (pytest.approx(pays), pytest.approx(reverts),
+                                                                    len(counted))
     # Reordering the rows never changes the verdict.
     assert analyse(tracker(signals=list(reversed(signals))), EDITION).verdict.state == briefing.verdict.state
 

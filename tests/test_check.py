@@ -212,7 +212,7 @@ def test_blank_optional_cells_take_their_defaults(sample_copy: Path) -> None:
     assert t is not None
     assert (t.signals[0].strength, t.signals[0].confidence) == (1, "Reported")
     assert t.labs[1].watch == "Yes" and t.milestones[0].status == "Upcoming"
-    assert (t.settings.stale_after_days, t.settings.call_margin, t.settings.edition_date) == (28.0, 2.0, None)
+    assert (t.settings.stale_after_days, t.settings.call_margin, t.settings.edition_date) == (28.0, 2.0, dt.date(2026, 6, 1))
 
 
 def test_a_small_number_in_a_date_column_is_not_a_date(sample_copy: Path) -> None:
@@ -249,6 +249,7 @@ def test_warnings_still_give_the_records(sample_copy: Path) -> None:
 
     result = checked(sample_copy, change)
     assert [(f.level, f.sheet, f.cell, f.code) for f in result.findings] == [
+        ("warning", None, None, "after-edition"),  # the signal observed in 2031 is not in the 2026-06-01 edition
         ("warning", "Events", "H1", "unknown-column"),
         ("warning", "Signals", "J2", "no-source"),
         ("warning", "Signals", "J3", "unknown-source"),
@@ -256,9 +257,9 @@ def test_warnings_still_give_the_records(sample_copy: Path) -> None:
         ("warning", "Notes", None, "unknown-sheet"),
     ]
     messages = [f.message for f in result.findings]
-    assert messages[1] == "this signal has no source: name one from the Sources sheet, or give a link"
-    assert messages[2] == "'Reuters' names no row on the Sources sheet: add it there, or give a link"
-    assert messages[3] == "'2031-05-27' is more than 2 years ahead: check the year"
+    assert messages[2] == "this signal has no source: name one from the Sources sheet, or give a link"
+    assert messages[3] == "'Reuters' names no row on the Sources sheet: add it there, or give a link"
+    assert messages[4] == "'2031-05-27' is more than 2 years ahead: check the year"
     assert result.tracker is not None and len(result.tracker.signals) == 5
 
 
@@ -268,7 +269,8 @@ def test_a_bad_source_link_is_an_error_not_also_a_missing_source(sample_copy: Pa
 
 def test_far_future_setting(sample_copy: Path) -> None:
     assert found(sample_copy, cells(Settings_B7=dt.datetime(2099, 4, 20))) == [
-        ("warning", "Settings", "B7", "far-future")]
+        ("warning", "Settings", "B7", "far-future"),
+        ("error", "Settings", "B12", "edition-before-pivot")]  # the sample's edition is 2026-06-01
 
 
 def test_unknown_and_repeated_settings(sample_copy: Path) -> None:

@@ -353,7 +353,7 @@ def hostile_briefing(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
 
 def test_hostile_cells_stay_text(open_page: Any, hostile_briefing: Briefing, artifacts: Path) -> None:
     # Every section carries some of the payload.
-    assert any(PAYLOAD in item.message for item in hostile_briefing.health)
+    assert any(PAYLOAD[:40] in item.message for item in hostile_briefing.health)  # quoted, cut at 60 characters
     assert any(item.kind == "stale" for item in hostile_briefing.health)
     assert hostile_briefing.masthead.title.startswith(PAYLOAD)
     html = render_html(hostile_briefing)
@@ -372,8 +372,8 @@ def test_hostile_cells_stay_text(open_page: Any, hostile_briefing: Briefing, art
         assert page.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         # Every section shows the payload as text.
         for section_id, _ in SECTIONS:
-            if section_id in ("key-figures",):
-                continue  # figures are numbers; the next milestone is the sample's
+            if section_id in ("key-figures", "health"):
+                continue  # figures are numbers; the next milestone is the sample's; health quotes values cut short
             assert page.js(f"document.getElementById('{section_id}').textContent.includes('{{{{ 7*7 }}}}')"), \
                 section_id
         page.page.screenshot(path=str(artifacts / f"html-hostile-{width}.png"), full_page=True)
