@@ -34,8 +34,10 @@ def parse_edition(text: str) -> dt.date:
 
 
 def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats: tuple[str, ...] = FORMATS,
-          history_path: Path | None = None, today: dt.date | None = None) -> BuildResult:
-    """Build the briefing files; raise WorkbookHasErrors (nothing written) if the workbook has errors."""
+          history_path: Path | None = None, today: dt.date | None = None, record: bool = True) -> BuildResult:
+    """Build the briefing files; raise WorkbookHasErrors (nothing written) if the workbook has errors.
+
+    `record=False` (report watch: a draft rebuilt on every save) leaves the history as it was."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"--format '{unknown[0]}' is not a format: choose from {', '.join(FORMATS)}.")
@@ -59,6 +61,8 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
     # Outputs first, then the record: a build that fails to write records nothing.
     atomic_write_all(paths)
+    if not record:
+        return BuildResult(briefing, result, list(paths), history_path, warnings)
     with History(history_path) as history:
         history.record(briefing, dict(briefing.snapshot), result.sha256, __version__)
     return BuildResult(briefing, result, list(paths), history_path, warnings)

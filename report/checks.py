@@ -107,6 +107,7 @@ class _Checker:
         self.today = today
         self.findings: list[Finding] = []
         self.columns: dict[str, dict[str, int]] = {}  # schema sheet -> column name -> sheet column index
+        self.missing_optional: list[str] = []  # settings and columns an older template lacks
 
     def title(self, sheet: str) -> str:
         """The sheet's name as the editor sees it on its tab (it may differ in case from the schema's)."""
@@ -221,6 +222,9 @@ class _Checker:
             else:
                 found[column.name] = index
         missing = [c.name for c in spec.required_columns if c.name not in found]
+        if spec is not schema.SETTINGS:
+            self.missing_optional += [f"the {c.name} column on {spec.name}" for c in spec.columns
+                                      if not c.required and c.name not in found]
         for name in missing:
             where = "the header row" if sheet.header_row else "row 1 (the sheet is empty)"
             self.add("error", "missing-column",
@@ -303,6 +307,8 @@ class _Checker:
                              f"row with {field_spec.name} in the Setting column and its value beside it",
                              sheet=spec.name, column=field_spec.name)
                     ok = False
+                else:
+                    self.missing_optional.append(f"the {field_spec.name} setting")
                 values[field_spec.attr] = field_spec.default
         return values, ok
 
@@ -411,6 +417,19 @@ def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns
     return cell_name(index, row) if index else None
 
 
+def _start_here(findings: list[Finding], tables: dict[str, list[_Row]]) -> list[Finding]:
+    """A fresh, empty workbook gets one finding that says what to fill first, instead of an error per blank
+    required setting."""
+    required = [f for f in findings if f.code == "required" and f.sheet == schema.SETTINGS.name]
+    if any(tables.values()) or not required or len(required) != len(findings):
+        return findings
+    names = ", ".join(f.name for f in schema.SETTINGS_FIELDS if f.required)
+    message = (f"this workbook is new: start with Settings: {names}; then put the pivot lab and the labs you "
+               "watch on the Labs sheet; then add events, signals, milestones and sources")
+    first = required[0]
+    return [Finding("error", "empty-workbook", first.sheet, first.cell, first.column, first.row, None, message)]
+
+
 def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | None = None) -> CheckResult:
     """Check a read workbook for an edition: every finding at once, and the records when there is no error.
 
@@ -426,7 +445,14 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
     settings, settings_ok = checker.settings()
     tables = {spec.name: checker.table(spec) for spec in schema.TABLES}
     lab_names = checker.cross(settings, tables)
-    findings = checker.ordered()
+    if checker.missing_optional:
+        missing = checker.missing_optional
+        listed = " and ".join(", ".join(missing).rsplit(", ", 1))
+        name = book.path.name
+        checker.add("warning", "older-template", f"this workbook comes from an older template: it lacks {listed} "
+                    f"(defaults are used); run 'report upgrade {name} {book.path.stem}-upgraded.xlsx' to bring it up "
+                    "to date", value="; ".join(missing))
+    findings = _start_here(checker.ordered(), tables)
     if not settings_ok or any(f.level == "error" for f in findings):
         return CheckResult(None, findings, book.sha256)
 

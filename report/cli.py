@@ -67,7 +67,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def init(path: Path, sample: bool, force: bool) -> None:
     """Write a new editable workbook at PATH (.xlsx)."""
-    from .template import write_template
+    from .new_workbook import write_template
 
     write_template(path, with_sample=sample, force=force)
     click.echo(f"Wrote {path}{' with the sample story' if sample else ''}. Fill it in, then run: report check {path}")
@@ -77,12 +77,21 @@ def init(path: Path, sample: bool, force: bool) -> None:
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
 @click.option("--edition", help="Check for this edition, YYYY-MM-DD (default: Settings' Edition date, or today).")
-def check(workbook: Path, as_json: bool, edition: str | None) -> None:
+@click.option("--annotate", "annotate_path", type=click.Path(path_type=Path),
+              help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
+def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None) -> None:
     """Check WORKBOOK for an edition and list every problem with its cell."""
     from .build import parse_edition
     from .checks import check_file
 
     result = check_file(workbook, edition=parse_edition(edition) if edition else None)
+    if annotate_path is not None:
+        from .annotate import annotate
+
+        marked = annotate(workbook, annotate_path, result.findings, result.sha256)
+        # On stderr, so that --json stays one JSON document on stdout.
+        click.echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
+                   "Fix list, lists every finding.", err=True)
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
     else:
@@ -115,6 +124,58 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
     click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}")
     for path in result.paths:
         click.echo(str(path))
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Where to write the page.")
+def watch(workbook: Path, outdir: Path) -> None:
+    """Check WORKBOOK and rebuild its page each time it is saved, until Ctrl-C."""
+    from .errors import UnreadableWorkbook
+    from .watch import watch as run_watch
+
+    if not workbook.is_file():
+        raise UnreadableWorkbook(f"There is no workbook at {workbook}: check the path and try again.")
+    click.echo(f"Watching {workbook}: each save is checked and the page rebuilt in {outdir}. Ctrl-C stops.")
+    try:
+        for outcome in run_watch(workbook, outdir):
+            when = outcome.when.strftime("%H:%M:%S")
+            if outcome.unusable:
+                click.echo(f"{when} {outcome.unusable} Waiting for the next save.")
+                continue
+            for finding in outcome.findings:
+                click.echo(finding.line())
+            if not outcome.built:
+                click.echo(f"{when} {summary(outcome.findings)}: not rebuilt. Fix the errors and save again.")
+                continue
+            for warning in outcome.warnings:
+                click.echo(f"WARNING {warning}")
+            click.echo(f"{when} {outcome.verdict}")
+            for path in outcome.paths:
+                click.echo(str(path))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the editor says they are done: not an error
+    click.echo("Stopped watching.")
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--force", is_flag=True, help="Replace NEW if it exists.")
+def upgrade(old: Path, new: Path, force: bool) -> None:
+    """Write NEW from the current template with every record of OLD."""
+    from .upgrade import upgrade as run_upgrade
+
+    done = run_upgrade(old, new, force=force)
+    counts = ", ".join(f"{sheet} {count}" for sheet, count in done.carried.items())
+    click.echo(f"Wrote {new} from {old}, carrying across every record ({counts}).")
+    if done.added:
+        click.echo(f"Added from the current template: {'; '.join(done.added)}.")
+    if done.not_placed:
+        click.echo(f"WARNING not carried across, having no place in the template: {'; '.join(done.not_placed)}.",
+                   err=True)
+    click.echo(f"Next: report check {new}")
 
 
 @cli.command()

@@ -9,6 +9,16 @@ from pathlib import Path
 from .errors import OutputError
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """True if the two paths name one file, however spelled (relative, via a symlink, a hard link)."""
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return False
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half of one."""
     path = Path(path)

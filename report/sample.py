@@ -23,7 +23,6 @@ SETTINGS: dict[str, object] = {
     "Recipients": "desk@example.com",
     "Sender": "briefing@example.com",
     "Edition date": dt.date(2026, 6, 1),
-    "Sign-off required": "No",
 }
 
 

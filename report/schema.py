@@ -235,6 +235,7 @@ SOURCES = Sheet(
 TABLES: tuple[Sheet, ...] = (LABS, EVENTS, SIGNALS, MILESTONES, SOURCES)
 SHEETS: tuple[Sheet, ...] = (SETTINGS, *TABLES)
 README_SHEET = "README"
+FIX_LIST_SHEET = "Fix list"  # written first by `report check --annotate`; never read as data
 
 
 def sheet_named(name: str) -> Sheet:

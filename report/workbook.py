@@ -229,7 +229,8 @@ def read_workbook(path: Path | str) -> RawWorkbook:
             raise UnreadableWorkbook(
                 f"{path} has no {names} {plural} (sheets found: {found}): use a workbook made by 'report init'."
             )
-        known = {schema.header_key(s.name) for s in schema.SHEETS} | {schema.header_key(schema.README_SHEET)}
+        known = {schema.header_key(s.name) for s in schema.SHEETS} | {
+            schema.header_key(name) for name in (schema.README_SHEET, schema.FIX_LIST_SHEET)}
         unknown = [name for name in book.sheetnames if schema.header_key(name) not in known]
         sheets: dict[str, RawSheet] = {}
         with _unreadable(path):

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from report import sample, schema
-from report.template import SAFE, _settings, _styles, _table
+from report.new_workbook import SAFE, _settings, _styles, _table
 
 PROBE = r"""
 import json, resource, sys, time

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE, checked_tracker, records, run_cli, soffice_convert
+from conftest import SAMPLE, append_row, checked_tracker, edit_workbook, records, run_cli, soffice_convert
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
@@ -16,10 +18,10 @@ from report import sample, schema
 from report.checks import check_file
 from report.cli import cli
 from report.model import Tracker
-from report.template import MAX_ROWS, template_bytes
+from report.new_workbook import MAX_INPUT_MESSAGE, MAX_INPUT_TITLE, MAX_ROWS, input_message, input_title, template_bytes
 
 HEADER_FILL = "FF1F3A5F"
-REQUIRED_FILL = "FF8A2D1E"
+REQUIRED_FILL = "FF2F6F6A"  # a calm teal, not an error red
 
 
 def init(tmp_path: Path, *args: str, name: str = "w.xlsx") -> Path:
@@ -101,7 +103,8 @@ def test_dropdowns_and_input_messages_on_every_column(blank: openpyxl.Workbook, 
     for index, column in enumerate(spec.columns, start=1):
         dv = found[f"{get_column_letter(index)}2"]
         assert str(dv.sqref) == f"{get_column_letter(index)}2:{get_column_letter(index)}{MAX_ROWS + 1}"
-        assert dv.showInputMessage and dv.promptTitle == column.name and dv.prompt == column.help
+        assert dv.showInputMessage and dv.promptTitle == input_title(column) and dv.prompt == input_message(column)
+        assert column.help in dv.prompt and column.name in dv.promptTitle
         if column.choices:
             assert dv.type == "list" and dv.formula1 == '"' + ",".join(column.choices) + '"', column.name
         elif column.kind == "lab":
@@ -111,6 +114,10 @@ def test_dropdowns_and_input_messages_on_every_column(blank: openpyxl.Workbook, 
             assert dv.errorStyle == "information"  # other quarters, and the other spellings, stay allowed
         elif column.kind == "strength":
             assert dv.type == "list" and dv.formula1 == '"1,2,3"'
+        elif column.kind == "source":
+            # Fed by the Sources sheet; a link is allowed too, so the list informs and never refuses.
+            assert dv.type == "list" and dv.formula1 == f"Sources!$A$2:$A${MAX_ROWS + 1}", column.name
+            assert dv.errorStyle == "information"
         else:
             assert dv.type is None  # "any value": there only for its input message
 
@@ -126,19 +133,77 @@ def test_settings_sheet_lists_every_setting_with_help_and_dropdown(blank: openpy
         assert field.help in ws.cell(row=row, column=3).value
         assert ws.cell(row=row, column=1).fill.fgColor.rgb == (REQUIRED_FILL if field.required else "00000000")
         dv = found[f"B{row}"]
-        assert dv.prompt == field.help
+        assert dv.prompt == input_message(field) and field.help in dv.prompt
         if field.kind == "lab":
             assert dv.type == "list" and dv.formula1.startswith("Labs!")
     assert ws.freeze_panes == "A2"
 
 
-def test_blank_workbook_checks_with_the_required_settings_missing(tmp_path: Path) -> None:
+def test_blank_workbook_says_what_to_fill_first(tmp_path: Path) -> None:
     path = init(tmp_path)
+    done = run_cli("check", str(path))
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        ("ERROR Settings!B2 (Title): this workbook is new: start with Settings: Title, Pivot lab, Pivot model, "
+        "Pivot date; then put the pivot lab and the labs you watch on the Labs sheet; then add events, signals, "
+        "milestones and sources"),
+        "1 error, 0 warnings in 1 sheet",
+    ]
+    done = run_cli("check", "--json", str(path))
+    assert [(f["code"], f["cell"]) for f in json.loads(done.stdout)] == [("empty-workbook", "B2")]
+
+
+def test_partly_filled_workbook_gets_the_bare_findings(tmp_path: Path) -> None:
+    """Once the editor has started on the tables, each blank required setting is its own error again."""
+    path = init(tmp_path)
+    edit_workbook(path, lambda book: append_row(book, "Labs", {"Lab": "Alibaba", "Flagship weights": "Closed"}))
     result = check_file(path)
     assert [(f.cell, f.code, f.column) for f in result.findings] == [
         ("B2", "required", "Title"), ("B5", "required", "Pivot lab"), ("B6", "required", "Pivot model"),
         ("B7", "required", "Pivot date"),
     ]
+
+
+@pytest.mark.parametrize("column", [*schema.SETTINGS_FIELDS, *(c for s in schema.TABLES for c in s.columns)],
+                         ids=lambda c: c.name)
+def test_every_input_note_fits_excels_limits(column: schema.Column) -> None:
+    assert len(input_title(column)) <= MAX_INPUT_TITLE
+    assert len(input_message(column)) <= MAX_INPUT_MESSAGE
+
+
+def test_required_marks_have_a_legend(blank: openpyxl.Workbook) -> None:
+    text = " ".join(str(c.value) for row in blank[schema.README_SHEET].iter_rows() for c in row if c.value)
+    assert "marked * and have teal headers" in text
+
+
+def test_template_through_libreoffice_nothing_overlaps(tmp_path: Path, artifacts: Path) -> None:
+    """Every README row is tall enough for its wrapped text (LibreOffice does not grow a row written by a
+    program), and the PDF LibreOffice prints keeps each sheet one page wide. The PNG pages are saved to look at."""
+    path = init(tmp_path, "--sample")
+    book = openpyxl.load_workbook(path)
+    ws = book[schema.README_SHEET]
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCD"}
+    merged = {str(r).split(":")[0]: str(r) for r in ws.merged_cells.ranges}
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            width = widths[cell.column_letter]
+            if cell.coordinate in merged:
+                first, last = merged[cell.coordinate].split(":")
+                width = sum(widths[get_column_letter(c)] for c in range(ws[first].column, ws[last].column + 1))
+            lines = sum(max(1, -(-len(part) // int(width * 0.95 - 1))) for part in cell.value.split("\n"))
+            assert (ws.row_dimensions[cell.row].height or 15) >= 15 * lines, cell.coordinate
+    pdf = soffice_convert(path, "pdf", tmp_path / "pdf")
+    (artifacts / "template.pdf").write_bytes(pdf.read_bytes())
+    done = subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(artifacts / "template-page")],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=False, capture_output=True,
+                          text=True, timeout=120).stdout
+    # One page wide: the help column prints beside its column names, not on pages of its own.
+    assert "Closed flagship, Reopened" in text.replace("\n", " ") or "Closed flagship," in text
+    assert any("Title" in line and "The briefing's title" in line for line in text.splitlines())
 
 
 def test_template_is_the_same_every_time() -> None:
@@ -197,6 +262,8 @@ def test_sample_holds_the_story_of_the_seed(tmp_path: Path) -> None:
 
 def test_committed_sample_holds_the_same_records_as_a_fresh_init(tmp_path: Path) -> None:
     assert records(tracker(SAMPLE)) == records(tracker(init(tmp_path, "--sample")))
+    # And it is that very file: regenerate it with `report init workbooks/bifurcation-tracker.xlsx --sample --force`.
+    assert SAMPLE.read_bytes() == template_bytes(with_sample=True)
 
 
 def test_init_sample_then_check_passes_before_and_after_libreoffice(tmp_path: Path) -> None:

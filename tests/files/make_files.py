@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report.template import template_bytes
+from report.new_workbook import template_bytes
 
 SEED = "Seed report, 2026-05-27"
 
