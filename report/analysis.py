@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from . import schema
 from .briefing import (
@@ -17,6 +16,7 @@ from .briefing import (
     KeyFigures,
     LabRow,
     Link,
+    Mailing,
     Masthead,
     QuarterWeight,
     Reason,
@@ -31,28 +31,13 @@ from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Source, Tracker, quarter_label, quarter_of
+from .safety import safe_url  # the one link rule; the renderers import it from here too
 from .values import text
 
 if TYPE_CHECKING:
     from .history import PreviousEdition
 
 SOON_DAYS = 14
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is http, https (with a host) or mailto; None for anything else."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https") and parts.hostname:
-        return url
-    if scheme == "mailto" and parts.path and "@" in parts.path:
-        return url
-    return None
 
 
 def signal_weight(signal: Signal) -> float:
@@ -352,6 +337,7 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         sources=tuple(_sources(tracker)),
         recipients=s.recipients,
         sender=s.sender,
+        mailing=Mailing(s.list_address, s.reply_to, s.unsubscribe, s.sign_off_required, s.editor),
         left_out=view.left_out,
         health_summary=HealthSummary(
             counted_signals=len(counted),

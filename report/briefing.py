@@ -270,6 +270,17 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class Mailing:
+    """How the email is addressed and signed off: the Settings' sending rows, checked."""
+
+    list_address: str | None = None
+    reply_to: str | None = None
+    unsubscribe: str | None = None  # a mailto: link
+    sign_off_required: bool = False
+    editor: str | None = None  # who is asked to approve, when sign-off is required
+
+
+@dataclass(frozen=True)
 class Briefing:
     """One edition, analysed: the single input of every renderer."""
 
@@ -288,6 +299,7 @@ class Briefing:
     sources: tuple[SourceRow, ...]
     recipients: tuple[str, ...] = ()
     sender: str | None = None
+    mailing: Mailing = field(default_factory=Mailing)
     left_out: LeftOut = field(default_factory=LeftOut)
     health_summary: HealthSummary | None = None
     # Every record as of the edition, as plain data: what the history keeps for the next "what changed".

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema
+from . import safety, schema
 from .edition import EditionView, as_of, edition_findings
 from .errors import UsageError
 from .findings import Finding, Level
@@ -30,6 +30,8 @@ from .values import (
     parse_due,
     parse_email,
     parse_emails,
+    parse_mailto,
+    parse_name,
     parse_number,
     parse_quarter,
     parse_strength,
@@ -38,6 +40,7 @@ from .values import (
     positive,
     show,
     text,
+    value_text,
 )
 from .workbook import (
     HEADER_SEARCH,
@@ -120,8 +123,13 @@ class _Row:
 
 
 def _name_key(name: str) -> str:
-    """Names compare ignoring case and runs of spaces: 'Moonshot  kimi' is 'Moonshot Kimi'."""
-    return " ".join(name.split()).casefold()
+    """Names compare as safety.name_key does: NFC, ignoring case and runs of spaces."""
+    return safety.name_key(name)
+
+
+def _is_name(sheet: str, column: schema.Column) -> bool:
+    """A lab name, or a reference to one: matched by name, so held to the name rule (NFC, short, visible)."""
+    return column.kind == "lab" or (sheet == schema.LABS.name and column.name == "Lab")
 
 
 class _Checker:
@@ -181,8 +189,12 @@ class _Checker:
         try:
             too_long(value)
             parsed = self.parse(column, value)
-            if column.one_line and isinstance(parsed, str):
+            if isinstance(parsed, str) and _is_name(sheet, column):
+                parsed = parse_name(value)
+            elif column.one_line and isinstance(parsed, str):
                 one_line(parsed)
+            elif isinstance(parsed, str) and column.kind == "text":
+                value_text(parsed)
             if column.positive:
                 positive(parsed)
             return True, parsed
@@ -217,6 +229,8 @@ class _Checker:
             return parse_emails(value)
         if kind == "email":
             return parse_email(value)
+        if kind == "mailto":
+            return parse_mailto(value)
         return " ".join(text(value).split()) if kind == "lab" else text(value)
 
     # -- sheets -----------------------------------------------------------------------------------
@@ -579,6 +593,7 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
     settings = dict(settings)
     settings["pivot_lab"] = lab_names[_name_key(settings["pivot_lab"])]
     settings["recipients"] = settings.get("recipients") or ()
+    settings["sign_off_required"] = settings.get("sign_off_required") == "Yes"
     for attr in ("stale_after_days", "call_margin"):
         settings[attr] = float(settings[attr])
     tracker = Tracker(

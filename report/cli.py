@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
 import traceback
 import warnings
-from email.message import EmailMessage
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 
 from . import __version__
 from .errors import ReportError, UsageError, WorkbookHasErrors
 from .findings import Finding, summary
-
-if TYPE_CHECKING:
-    from .mail import Sent
 
 
 def _fail(error: BaseException, debug: bool) -> NoReturn:
@@ -208,7 +203,7 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
               default=Path("out/history.sqlite"), show_default=True, help="The history database.")
 def history(history_path: Path) -> None:
     """List the editions built so far, and the emails sent."""
-    from .history import History
+    from .history import History, approvals
     from .publish import recover
 
     if not history_path.exists():
@@ -218,10 +213,11 @@ def history(history_path: Path) -> None:
     with History(history_path, create=False) as db:
         editions = db.editions()
         sends = db.sends()
+        approved = approvals(db)
     if not editions:
         click.echo("No editions yet.")
-        return
-    click.echo(f"{'Edition':<11} {'Verdict':<16} {'Score':>6} {'Signals':>7}  {'Workbook':<12} Built at")
+    else:
+        click.echo(f"{'Edition':<11} {'Verdict':<16} {'Score':>6} {'Signals':>7}  {'Workbook':<12} Built at")
     for row in editions:
         click.echo(f"{row.edition.isoformat():<11} {row.state:<16} {row.score:>+6.2f} {row.signals:>7}  "
                    f"{row.workbook_sha256[:12]:<12} {row.built_at}")
@@ -230,73 +226,75 @@ def history(history_path: Path) -> None:
         click.echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  Message-ID")
         for sent in sends:
             click.echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.message_id}")
+    if approved:
+        click.echo("")
+        click.echo(f"{'Edition':<11} {'Approved at':<26} {'SHA-256':<16}  Approved by")
+        for approval in approved:
+            click.echo(f"{approval.edition.isoformat():<11} {approval.approved_at:<26} {approval.sha256[:16]:<16}  "
+                       f"{approval.approved_by}")
 
 
 @cli.command()
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--to", "to", multiple=True, help="Send to this address instead (repeat for more).")
+@click.option("--to", "to", multiple=True, help="Send to this address instead of Recipients, visibly (repeat for more).")
+@click.option("--bcc", "bcc", multiple=True, help="Send to this address as well, hidden (repeat for more).")
 @click.option("--smtp", default="localhost:25", show_default=True, help="The SMTP server, HOST:PORT.")
 @click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
 @click.option("--ssl", "use_ssl", is_flag=True, help="Connect over TLS from the start (usually port 465).")
 @click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Trust this CA certificate file (PEM) as well as the system's.")
 @click.option("--user", help="Log in as NAME; the password comes from REPORT_SMTP_PASSWORD.")
-@click.option("--dry-run", is_flag=True, help="Show the envelope and the message; do not connect.")
+@click.option("--timeout", "deadline", type=float, default=120.0, show_default=True,
+              help="Give up on a send that has not finished within this many seconds.")
+@click.option("--dry-run", is_flag=True, help="Check everything a send checks and show the plan; do not connect.")
 @click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
               show_default=True, help="Where to build, when TARGET is a workbook.")
 @click.option("--edition", help="The edition date, when TARGET is a workbook.")
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The history database (default OUTDIR/history.sqlite, or beside the .eml).")
-def send(target: Path, to: tuple[str, ...], smtp: str, starttls: bool, use_ssl: bool, cafile: Path | None,
-         user: str | None, dry_run: bool, outdir: Path, edition: str | None, history_path: Path | None) -> None:
+def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, starttls: bool, use_ssl: bool,
+         cafile: Path | None, user: str | None, deadline: float, dry_run: bool, outdir: Path, edition: str | None,
+         history_path: Path | None) -> None:
     """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
-    from . import mail
-    from .build import build as run_build
     from .build import parse_edition
+    from .send import Request, run
 
     if starttls and use_ssl:
         raise UsageError("Choose one of --starttls and --ssl, not both.")
-    if target.suffix.lower() == ".eml":
-        eml = target
-        history_path = history_path or target.parent / "history.sqlite"
-        from .publish import recover
-
-        recover(history_path)  # first finish a publish that a killed build left half-done
-    else:
-        result = run_build(target, outdir, parse_edition(edition) if edition else None, ("xlsx", "html", "eml"),
-                           history_path)
-        eml = next(p for p in result.paths if p.suffix == ".eml")
-        history_path = result.history
-        click.echo(f"Built {eml}")
-    message = mail.read_eml(eml)
-    if to:
-        mail.replace_recipients(message, to)
-    host, port = mail.parse_server(smtp)
-    if dry_run:
-        click.echo(mail.describe(message, host, port))
-        return
-    password = os.environ.get("REPORT_SMTP_PASSWORD")
-    security = "ssl" if use_ssl else "starttls" if starttls else "none"
-    try:
-        sent = mail.send(message, host, port, security=security, user=user, password=password, cafile=cafile)
-    except mail.PartlyRefused as partly:
-        # Some recipients did get it: that send happened and belongs in the history.
-        _record_send(history_path, message, partly.sent)
-        raise
-    click.echo(f"Sent {sent.message_id} to {len(sent.recipients)} recipient{'s' if len(sent.recipients) != 1 else ''} "
-               f"via {host}:{port}.")
-    _record_send(history_path, message, sent)
+    request = Request(target, to, bcc, smtp, "ssl" if use_ssl else "starttls" if starttls else "none", cafile, user,
+                      os.environ.get("REPORT_SMTP_PASSWORD"), dry_run, outdir,
+                      parse_edition(edition) if edition else None, history_path, deadline)
+    for line in run(request).lines:
+        click.echo(line)
 
 
-def _record_send(history_path: Path, message: EmailMessage, sent: Sent) -> None:
-    from . import mail
-    from .history import History
+@cli.command()
+@click.argument("eml_path", metavar="EML", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--by", "by", required=True, help="Who approves it (recorded in the history).")
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The history database (default beside the .eml).")
+def approve(eml_path: Path, by: str, history_path: Path | None) -> None:
+    """Approve EML for sending (records who approved its exact bytes)."""
+    from .send import approve as run_approve
 
-    edition_date = mail.edition_of(message)
-    if edition_date is not None:
-        with History(history_path) as db:
-            db.record_send(edition_date, sent.message_id, len(sent.recipients),
-                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    click.echo(run_approve(eml_path, by, history_path))
+
+
+@cli.command()
+@click.argument("eml_path", metavar="EML", type=click.Path(path_type=Path, dir_okay=True))
+def preflight(eml_path: Path) -> None:
+    """Check EML before sending; exit 1 if anything hurts delivery."""
+    from .eml import read_eml
+    from .preflight import check as run_preflight
+
+    problems = run_preflight(read_eml(eml_path))
+    for problem in problems:
+        click.echo(problem.line())
+    hurting = sum(1 for p in problems if p.hurts)
+    click.echo(f"{hurting} problem{'s' if hurting != 1 else ''} that would hurt delivery, "
+               f"{len(problems) - hurting} note{'s' if len(problems) - hurting != 1 else ''}."
+               if problems else "Nothing to fix: ready to send.")
+    sys.exit(1 if hurting else 0)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from .safety import escape
+
 Level = Literal["error", "warning"]
 
 
@@ -38,7 +40,8 @@ class Finding:
         else:
             parts[-1] += ":"
         parts.append(self.message)
-        return " ".join(parts)
+        # One line whatever a sheet name or value holds: line breaks and invisible characters shown escaped.
+        return escape(" ".join(parts))
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)

@@ -84,6 +84,17 @@ class EditionRow:
 
 
 @dataclass(frozen=True)
+class ApprovalRow:
+    """Who approved which bytes (SHA-256 of the .eml) of which edition, and when."""
+
+    edition: dt.date
+    sha256: str
+    approved_by: str
+    approved_at: str
+    file: str
+
+
+@dataclass(frozen=True)
 class SendRow:
     edition: dt.date
     sent_at: str
@@ -435,6 +446,43 @@ def _date(value: object) -> dt.date:
     if not isinstance(value, str):
         raise TypeError(f"{value!r} is not a date")
     return dt.date.fromisoformat(value)
+
+
+# -- approvals (sign-off before send) ------------------------------------------------------------------------
+# A table of its own, created when the first approval is recorded: it needs no migration, so a history
+# without it reads as one without approvals.
+
+APPROVALS_TABLE = """CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY,
+    edition TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    file TEXT NOT NULL
+)"""
+
+
+def record_approval(history: History, edition: dt.date, sha256: str, approved_by: str, file: str) -> None:
+    """Record that `approved_by` approved the .eml whose bytes hash to `sha256`, of `edition`."""
+    with history._transaction() as db:
+        db.execute(APPROVALS_TABLE)
+        db.execute("INSERT INTO approvals (edition, sha256, approved_by, approved_at, file) VALUES (?, ?, ?, ?, ?)",
+                   (edition.isoformat(), sha256, approved_by, _now(), file))
+
+
+def approvals(history: History, edition: dt.date | None = None) -> list[ApprovalRow]:
+    """Every approval recorded (of `edition` only, if given), oldest first."""
+    with history._errors():
+        db = history._db
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'approvals'").fetchone() is None:
+            return []
+        query = "SELECT edition, sha256, approved_by, approved_at, file FROM approvals"
+        args: tuple[str, ...] = ()
+        if edition is not None:
+            query += " WHERE edition = ?"
+            args = (edition.isoformat(),)
+        rows = db.execute(query + " ORDER BY approved_at, id", args).fetchall()
+    return [ApprovalRow(dt.date.fromisoformat(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def _now() -> str:

@@ -144,6 +144,11 @@ class Settings:
     recipients: tuple[str, ...]
     sender: str | None
     edition_date: dt.date | None
+    # Sending (optional rows, so these have defaults).
+    sign_off_required: bool = False
+    list_address: str | None = None
+    reply_to: str | None = None
+    unsubscribe: str | None = None  # a mailto: link
 
     def snapshot(self) -> dict[str, object]:
         """The settings as plain JSON-able values."""

@@ -150,6 +150,7 @@ def _kind_text(col: schema.Column) -> str:
         "lab": "a lab (Labs sheet)", "quarter": "quarter (2026-Q2)", "due": "date or quarter",
         "strength": "1, 2 or 3", "url": "http(s) link", "source": "source name or link",
         "emails": "addresses, ; separated", "email": "address", "choice": "choice",
+        "mailto": "address or mailto: link",
     }[col.kind]
 
 

@@ -23,6 +23,7 @@ Kind = Literal[
     "source",  # a Sources name or an http(s) URL
     "emails",  # addresses separated by ; or ,
     "email",  # one address
+    "mailto",  # an address or a mailto: link
 ]
 
 
@@ -112,6 +113,17 @@ SETTINGS_FIELDS: tuple[Column, ...] = (
            example="desk@example.com; editor@example.com"),
     Column("Sender", kind="email", help="The email's From address.", example="briefing@example.com"),
     Column("Edition date", kind="date", help="The edition's date; leave blank for today.", example=""),
+    # Sending like a newsletter (README "Sending"): optional, so older workbooks still check.
+    Column("Sign-off required", kind="choice", choices=YES_NO, default="No",
+           help="Yes: 'report send' refuses an edition until someone has run 'report approve' on its email "
+                "(default No).", example="No"),
+    Column("List address", kind="email",
+           help="The email's visible To (and its List-Id); recipients are always in Bcc. Blank: the Sender.",
+           example=""),
+    Column("Reply-To", kind="email", help="Where replies go, if not to the Sender.", example=""),
+    Column("Unsubscribe", kind="mailto",
+           help="An address or mailto: link readers can write to to leave the list (List-Unsubscribe).",
+           example=""),
 )
 
 SETTINGS = Sheet(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from email.utils import formataddr
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import TypeVar
 
+from . import safety
 from .model import Quarter, QuarterEnd
+from .safety import Unsafe
+
+T = TypeVar("T")
 
 MONTHS = {
     name: number
@@ -43,11 +47,8 @@ class Bad(Exception):
 
 
 def show(value: object) -> str:
-    """A value quoted for a message: 'maybe'."""
-    text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return "'" + text.replace("\n", " ") + "'"
+    """A value quoted for a message: 'maybe' (line breaks and invisible characters escaped, cut to 60)."""
+    return safety.quote(value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value)
 
 
 def text(value: object) -> str:
@@ -235,75 +236,58 @@ def parse_choice(value: object, choices: tuple[str, ...]) -> str:
     raise Bad("not-a-choice", f"{show(text(value))} is not one of {', '.join(choices)}")
 
 
+def _checked(rule: Callable[[str], T], raw: str) -> T:
+    """The value `rule` (a report.safety rule) makes of `raw`, with its Unsafe turned into Bad."""
+    try:
+        return rule(raw)
+    except Unsafe as unsafe:
+        raise Bad(unsafe.code, unsafe.reason) from None
+
+
 def parse_url(value: object) -> str:
-    """An http or https URL with a host."""
-    raw = text(value)
-    parts = urlsplit(raw)
-    if any(ch.isspace() or ord(ch) < 32 for ch in raw) or parts.scheme.lower() not in ("http", "https"):
-        raise Bad("bad-url", f"{show(raw)} is not an http or https link; expected a link such as https://example.com/page")
-    if not parts.hostname:
-        raise Bad("bad-url", f"{show(raw)} has no host; expected a link such as https://example.com/page")
-    return raw
+    """An http or https URL with a host (safety.web_url)."""
+    return _checked(safety.web_url, text(value))
 
 
 def looks_like_url(raw: str) -> bool:
-    return "://" in raw or raw.lower().startswith(("www.", "javascript:", "data:", "mailto:", "file:"))
-
-
-_ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-
-
-_NAMED = re.compile(r"^(.*?)\s*<([^<>]*)>$")
+    """Whether cell text is meant as a link rather than a name (safety.looks_like_url)."""
+    return safety.looks_like_url(raw)
 
 
 def parse_email(value: object) -> str:
-    """One address, optionally with a display name: 'Desk <desk@example.com>'.
-
-    Checked as written: a space inside an address is an error, never silently closed up (parseaddr would
-    turn 'desk@exa mple.com' into another address).
-    """
-    raw = text(value)
-    if any(ch in raw for ch in "\r\n\x00") or "=?" in raw:
-        raise Bad("bad-email", f"{show(raw)} is not an email address: it holds a line break or encoded text")
-    named = _NAMED.match(raw)
-    name, address = (named.group(1).strip().strip('"').strip(), named.group(2).strip()) if named else ("", raw)
-    if not _ADDRESS.match(address) or any(ch in name for ch in '<>"'):
-        raise Bad("bad-email", f"{show(raw)} is not an email address; expected one such as desk@example.com")
-    return formataddr((name, address)) if name else address
+    """One address, optionally with a display name: 'Desk <desk@example.com>' (safety.address)."""
+    return _checked(safety.address_text, text(value))
 
 
 def parse_emails(value: object) -> tuple[str, ...]:
-    """Addresses separated by ; or , (or line breaks)."""
-    raw = text(value)
-    if "\x00" in raw or "=?" in raw:
-        raise Bad("bad-email", f"{show(raw)} holds encoded text or a NUL; expected addresses separated by ;")
-    parts = [p.strip() for p in re.split(r"[;,\r\n]+", raw) if p.strip()]
-    return tuple(parse_email(p) for p in parts)
+    """Addresses separated by ; or , (or line breaks), each checked by safety.address."""
+    return _checked(safety.addresses, text(value))
 
 
-# Unicode line separators count too: str.splitlines() breaks on them, and so do some mail tools.
-LINE_BREAKS = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+def parse_mailto(value: object) -> str:
+    """An address or a mailto link, as a mailto link (for List-Unsubscribe)."""
+    return _checked(safety.mailto, text(value))
 
 
-def header_problem(value: str) -> str | None:
-    """Why `value` could forge an email header ("line break" or "encoded word"), or None if it is safe."""
-    if any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") for ch in value):
-        return "line break"
-    if "=?" in value:
-        return "encoded word"
-    return None
+def one_line(value: str, limit: int = safety.HEADER_LIMIT) -> str:
+    """Text that may go into an email header (safety.one_line), or Bad saying why not at its cell."""
+    try:
+        return safety.one_line(value, limit)
+    except Unsafe as unsafe:
+        advice = {"not-one-line": "it goes into the email's subject, so keep it on one line",
+                  "too-long": "it goes into the email's subject, so shorten it"}.get(unsafe.code, "remove it")
+        raise Bad(unsafe.code, f"{unsafe.reason}; {advice}") from None
 
 
-def one_line(value: str) -> str:
-    """Text that may go into an email header: no line breaks, control characters or encoded words."""
-    problem = header_problem(value)
-    if problem == "line break":
-        raise Bad("not-one-line", f"{show(value)} holds a line break or control character; it goes into the "
-                  "email's subject, so keep it on one line")
-    if problem == "encoded word":
-        raise Bad("not-one-line", f"{show(value)} holds '=?', which mail programs read as encoded text; it goes "
-                  "into the email's subject, so remove it")
-    return value
+def parse_name(value: object) -> str:
+    """A name other sheets refer to: NFC, spaces collapsed, one line, no invisible characters (safety.name)."""
+    name = one_line(safety.nfc(text(value)), safety.NAME_LIMIT)  # before spaces close up: a line break counts
+    return " ".join(name.split())
+
+
+def value_text(value: str) -> str:
+    """Cell text every output can show as it is (safety.value_text)."""
+    return _checked(safety.value_text, value)
 
 
 def positive(number: float) -> float:

@@ -181,7 +181,8 @@ def test_recipients_must_be_valid_addresses(sample_copy: Path) -> None:
     result = checked(sample_copy, cells(Settings_B10="desk@example.com, editor@example", Settings_B11="briefing"))
     assert [(f.cell, f.code, f.column) for f in result.findings] == [
         ("B10", "bad-email", "Recipients"), ("B11", "bad-email", "Sender")]
-    assert result.findings[0].message == ("'editor@example' is not an email address; expected one such as "
+    assert result.findings[0].message == ("'editor@example' is not an email address (the part after the @-sign "
+                                          "is not valid: it should have a period); expected one such as "
                                           "desk@example.com")
 
 
@@ -275,14 +276,15 @@ def test_far_future_setting(sample_copy: Path) -> None:
 def test_unknown_and_repeated_settings(sample_copy: Path) -> None:
     def change(book: openpyxl.Workbook) -> None:
         ws = book["Settings"]
-        ws["A13"], ws["B13"] = "Colour", "blue"
-        ws["A14"], ws["B14"] = " title* ", "Another title"
-        ws["B15"] = "a value with no name"
+        last = ws.max_row  # below the last setting row
+        ws[f"A{last + 1}"], ws[f"B{last + 1}"] = "Colour", "blue"
+        ws[f"A{last + 2}"], ws[f"B{last + 2}"] = " title* ", "Another title"
+        ws[f"B{last + 3}"] = "a value with no name"
 
     assert found(sample_copy, change) == [
-        ("warning", "Settings", "A13", "unknown-setting"),
-        ("error", "Settings", "A14", "duplicate-setting"),
-        ("warning", "Settings", "B15", "unnamed-setting"),
+        ("warning", "Settings", "A17", "unknown-setting"),
+        ("error", "Settings", "A18", "duplicate-setting"),
+        ("warning", "Settings", "B19", "unnamed-setting"),
     ]
 
 

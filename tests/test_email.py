@@ -11,16 +11,15 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import EDITION, edit_workbook, set_cell
+from conftest import EDITION
 from PIL import Image
 
 from report.briefing import SECTIONS, Link, SourceRow, TimelineItem
+from report.eml import check_header_text, edition_of, parse_address
 from report.errors import MailError
-from report.mail import check_header_text, edition_of, parse_address
 from report.render.email import charts, render_eml, subject
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -120,7 +119,8 @@ def test_mime_tree(message: EmailMessage) -> None:
 
 def test_headers(message: EmailMessage, sample_briefing) -> None:  # type: ignore[no-untyped-def]
     assert message["From"] == "briefing@example.com"
-    assert message["To"] == "desk@example.com"
+    # Like a newsletter: To is the sender (no List address in the sample); the Recipients are in Bcc.
+    assert message["To"] == "briefing@example.com" and message["Bcc"] == "desk@example.com"
     # Verdict first and short enough for a phone's inbox (the words are present.py's).
     assert message["Subject"] == subject(sample_briefing) == "TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun"
     assert message["X-Report-Edition"] == "2026-06-01"
@@ -129,7 +129,7 @@ def test_headers(message: EmailMessage, sample_briefing) -> None:  # type: ignor
     assert re.fullmatch(r"<[^<>@\s]+@example\.com>", str(message["Message-ID"]))
     for name in ("From", "To", "Subject", "Date", "Message-ID", "X-Report-Edition", "MIME-Version"):
         assert len(message.get_all(name) or []) == 1, name
-    assert message.get_all("Bcc") is None and message.get_all("Cc") is None
+    assert message.get_all("Cc") is None
 
 
 def test_raw_message_is_smtp_ready(sample_eml: bytes) -> None:
@@ -271,17 +271,6 @@ INJECTIONS = [
 ]
 
 
-def assert_no_injection(data: bytes) -> None:
-    message = parse(data)
-    assert message.get_all("Bcc") is None
-    assert len(message.get_all("Subject") or []) == 1
-    assert len(message.get_all("To") or []) <= 1
-    head = data.split(b"\r\n\r\n")[0]
-    assert b"\nBcc:" not in head and b"evil" not in head.replace(b"\r\n ", b" ").split(b"\r\nTo:")[0]
-    # A second line in Recipients may become a second, visible To address; never a hidden one.
-    assert "evil" not in str(message["Subject"]) and "evil" not in str(message["From"] or "")
-
-
 @pytest.mark.parametrize("title", INJECTIONS)
 def test_a_title_cannot_forge_headers(sample_briefing, title: str) -> None:  # type: ignore[no-untyped-def]
     briefing = dataclasses.replace(sample_briefing, masthead=dataclasses.replace(sample_briefing.masthead, title=title))
@@ -295,32 +284,6 @@ def test_recipients_and_sender_cannot_forge_headers(sample_briefing, bad: str) -
                      dataclasses.replace(sample_briefing, sender=bad)):
         with pytest.raises(MailError):
             render_eml(briefing, tiny_xlsx())
-
-
-@pytest.mark.parametrize(("column", "value"), [
-    ("Title", "Briefing\r\nBcc: evil@example.com"),
-    ("Title", "=?utf-8?q?x=0D=0ABcc:_evil@example.com?="),
-    ("Recipients", "desk@example.com\nBcc: evil@example.com"),
-    ("Recipients", "desk@example.com\r\nBcc: evil@example.com"),
-    ("Sender", "briefing@example.com\r\nBcc: evil@example.com"),
-    ("Pivot lab", "Alibaba\r\nBcc: evil@example.com"),
-])
-def test_workbook_cells_never_become_headers(sample_copy: Path, column: str, value: str) -> None:
-    """Through the whole pipeline: the check refuses the cell, or the email build does, or it is harmless."""
-    from report.analysis import analyse
-    from report.checks import check_file
-
-    edit_workbook(sample_copy, lambda book: set_cell(book, "Settings", "Setting", column, "Value", value))
-    result = check_file(sample_copy, today=EDITION)
-    if result.tracker is None:
-        return  # a check error with its cell: nothing is built
-    briefing = analyse(result.tracker, EDITION, result.findings)
-    try:
-        data = render_eml(briefing, tiny_xlsx(), now=NOW)
-    except MailError as error:
-        assert "\n" not in str(error)
-        return
-    assert_no_injection(data)
 
 
 def test_header_text_checks() -> None:

@@ -6,8 +6,9 @@ import re
 
 from conftest import ROOT
 
-# A finding is made as add("error", "code", ...), Finding("warning", "code", ...) or Bad("code", ...).
-MADE = re.compile(r"""(?:\b(?:add|Finding)\(\s*"(?:error|warning)",\s*|\bBad\(\s*)"([a-z0-9-]+)\"""")
+# A finding is made as add("error", "code", ...), Finding("warning", "code", ...), Bad("code", ...) or, for the
+# safety rules that check and build share, Unsafe("code", ...).
+MADE = re.compile(r"""(?:\b(?:add|Finding)\(\s*"(?:error|warning)",\s*|\b(?:Bad|Unsafe)\(\s*)"([a-z0-9-]+)\"""")
 LISTED = re.compile(r"^\| `([a-z0-9-]+)` \| (error|warning|either) \| (.+) \|$", re.MULTILINE)
 
 

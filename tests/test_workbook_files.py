@@ -61,7 +61,8 @@ EQUIVALENT = ["sample-libreoffice.xlsx", "reordered.xlsx", "blank-rows.xlsx", "t
               "lying-dimension.xlsx", "date1904.xlsx", "macros.xlsm"]
 
 ERRORS_TEXT = """\
-ERROR Settings!B10 (Recipients): 'not an address' is not an email address; expected one such as desk@example.com
+ERROR Settings!B10 (Recipients): 'not an address' is not an email address (an email address must have an \
+@-sign); expected one such as desk@example.com
 ERROR Labs!A7 (Lab): 'deepseek' is already on row 3: each Lab must be unique
 ERROR Events!A2 (Date): '03/04/2026' is ambiguous: it could be day/month or month/day; write it as 2026-04-03 \
 or 2026-03-04

@@ -39,7 +39,7 @@ import css_inline
 from .. import palette
 from ..analysis import safe_url
 from ..briefing import Briefing
-from ..mail import check_header_text, msgid_domain, new_msgid, parse_address
+from ..eml import address_message, check_header_text, msgid_domain, new_msgid, parse_address
 from ..present import Limits, Presentation, more_note, present
 from . import svg_charts
 from .jinja import environment
@@ -296,10 +296,7 @@ def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = Non
     parts = render_parts(briefing, images)
 
     message = EmailMessage(policy=policy.SMTP)
-    if checked.sender is not None:
-        message["From"] = checked.sender
-    if checked.recipients:
-        message["To"] = checked.recipients
+    address_message(message, briefing)  # From, To, Bcc and the list headers (report/eml.py)
     message["Subject"] = checked.subject
     message["Date"] = format_datetime(now or dt.datetime.now().astimezone())
     message["Message-ID"] = new_msgid(checked.edition.isoformat(), domain)

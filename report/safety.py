@@ -1,0 +1,273 @@
+"""The one rule each for text that leaves the workbook: names, one-line text and email headers, addresses,
+links, and cell text shown as a value.
+
+`report check` applies these rules at each cell; the renderers and the sender apply the same functions to
+the same values, so anything `check` accepts, `build` and `send` accept, and anything they would refuse,
+`check` has already reported at its cell. Each rule raises `Unsafe` with a stable code and a plain reason
+(no advice: the caller knows whether to say "fix the cell", "build again" or "fix --to").
+
+Decisions, written down once:
+- Addresses are checked by `email-validator` (syntax only, no DNS). A non-ASCII letter before the @
+  (`dësk@example.com`) is refused: delivering it needs the SMTPUTF8 extension, which Python's smtplib
+  does not negotiate by itself and many servers lack. A non-ASCII domain (`desk@exämple.com`) is accepted
+  and written in its ASCII (xn--) form, which every server can route.
+- Text that is compared (lab names and every reference to them) is NFC-normalised first, so an NFD
+  `Café` is the NFC one; zero-width characters and bidi controls are refused in names and one-line text,
+  where they make two different names look the same.
+- Every Unicode line break (CR, LF, VT, FF, NEL U+0085, U+2028, U+2029, and the C0 separators) counts as a
+  line break; values quoted in messages show them escaped, never raw.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from email.headerregistry import Address
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+# Unicode line separators count too: str.splitlines() breaks on them, and so do some mail tools.
+LINE_BREAKS = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# Characters that change how text looks without showing themselves: zero-width ones, and bidi controls that
+# reorder what is shown (a name can be made to read as another).
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u180e")
+BIDI = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE = ZERO_WIDTH | BIDI
+
+HEADER_LIMIT = 200  # characters in one header value taken from a cell (a Title, a name); RFC 5322 lines are 998
+NAME_LIMIT = 100  # characters in a lab name: it is quoted in the verdict headline and the subject
+EXCEL_CELL_LIMIT = 32_767  # what one Excel cell can hold, in UTF-16 code units
+URL_SCHEMES = ("http", "https", "mailto")
+
+
+class Unsafe(ValueError):
+    """A value that breaks a rule: a stable code (`not-one-line`, `bad-email`, ...) and the reason, quoting it."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+# -- showing a value in a message ---------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """`text` with line breaks, control characters and invisible characters shown as escapes (\\n, \\u2028)."""
+    out = []
+    for ch in text:
+        if ch in LINE_BREAKS or ch in INVISIBLE or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F:
+            out.append({"\n": "\\n", "\r": "\\r"}.get(ch, f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """A value quoted for a one-line message: 'maybe', escaped and cut to `limit` characters."""
+    text = escape(str(value)[: limit * 4])
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return "'" + text + "'"
+
+
+# -- names and one-line text ----------------------------------------------------------------------------------
+
+
+def nfc(text: str) -> str:
+    """`text` in Unicode NFC: the composed form, so that text that looks the same compares the same."""
+    return unicodedata.normalize("NFC", text)
+
+
+def name_key(name: str) -> str:
+    """How names compare: NFC, ignoring case and runs of spaces ('Moonshot  kimi' is 'Moonshot Kimi')."""
+    return " ".join(nfc(name).split()).casefold()
+
+
+def one_line(value: str, limit: int = HEADER_LIMIT) -> str:
+    """`value` if it is safe as one line of text that may reach an email header; else Unsafe saying why.
+
+    One line (no line break of any kind, no control character), no RFC 2047 encoded word ('=?', which mail
+    programs decode into anything), no zero-width or bidi control character, at most `limit` characters.
+    """
+    if any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F for ch in value):
+        raise Unsafe("not-one-line", f"{quote(value)} holds a line break or control character")
+    if "=?" in value:
+        raise Unsafe("not-one-line", f"{quote(value)} holds '=?', which mail programs read as encoded text")
+    hidden = sorted({ch for ch in value if ch in INVISIBLE})
+    if hidden:
+        names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}" for ch in hidden)
+        raise Unsafe("invisible-character", f"{quote(value)} holds an invisible character ({names}) that makes "
+                     "it look like other text")
+    if len(value) > limit:
+        raise Unsafe("too-long", f"{quote(value)} is {len(value):,} characters long; keep it to {limit}")
+    return value
+
+
+def name(value: str) -> str:
+    """A name other sheets refer to (a lab): one-line text of at most NAME_LIMIT characters, in NFC."""
+    return one_line(nfc(" ".join(value.split())), NAME_LIMIT)
+
+
+def header_text(value: str) -> str:
+    """Text composed by the tool (a subject) made safe to hand to the email package: one line, capped.
+
+    Cell text has passed `one_line` at its cell already; this is the bound that keeps a composed header's
+    parse time small whatever it is made of (the email package's folding is slow on huge headers).
+    """
+    flat = "".join(" " if ch in LINE_BREAKS or ord(ch) < 32 else ch for ch in value)
+    flat = "".join(ch for ch in flat if ch not in INVISIBLE).replace("=?", "= ?")
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= 2 * HEADER_LIMIT else flat[: 2 * HEADER_LIMIT - 1].rstrip() + "…"
+
+
+# -- addresses ----------------------------------------------------------------------------------------------
+
+
+_NAMED = re.compile(r"(.*?)\s*<([^<>]*)>")
+
+
+def address(text: str) -> Address:
+    """Exactly one address, 'desk@example.com' or 'Desk <desk@example.com>', as an email Address; else Unsafe.
+
+    Syntax by email-validator (no DNS look-up); the domain in its ASCII form. See the module docstring for
+    internationalised addresses.
+    """
+    raw = text.strip()
+    if len(raw) > 320:  # 64 + @ + 255, with room for a display name; anything longer is not one address
+        raise Unsafe("bad-email", f"{quote(raw)} is too long to be one email address")
+    try:
+        one_line(raw, limit=320)
+    except Unsafe as unsafe:
+        raise Unsafe("bad-email", f"{unsafe.reason}, so it is not an email address") from None
+    # A display name is the editor's to write (Zoë, Le Bureau); only the address itself has a grammar, and
+    # email-validator checks that. Quotes around the name are optional.
+    named = _NAMED.fullmatch(raw)
+    display, spec = (named.group(1).strip(), named.group(2).strip()) if named else ("", raw)
+    if len(display) >= 2 and display[0] == display[-1] == '"':
+        display = display[1:-1].strip()
+    if any(ch in display for ch in '<>"\\@'):
+        raise Unsafe("bad-email", f"{quote(raw)} has '<', '>', '@', '\\' or '\"' in its name; expected a name such "
+                     "as Desk <desk@example.com>")
+    try:
+        checked = validate_email(spec, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        sentences = [part[:1].lower() + part[1:] for part in escape(str(error)).rstrip(".").split(". ")]
+        reason = ": ".join(sentences)
+        raise Unsafe("bad-email", f"{quote(raw)} is not an email address ({reason}); expected one such as "
+                     "desk@example.com") from None
+    local, _, domain = checked.ascii_email.rpartition("@") if checked.ascii_email else ("", "", "")
+    if not local:
+        raise Unsafe("bad-email", f"{quote(raw)} is not an email address; expected one such as desk@example.com")
+    return Address(display_name=display, username=local, domain=domain)
+
+
+def address_text(text: str) -> str:
+    """The address as it is written in a header: 'desk@example.com' or 'Desk <desk@example.com>'."""
+    return str(address(text))
+
+
+def split_addresses(text: str) -> list[str]:
+    """Addresses separated by ; or , (a comma inside a quoted name does not separate) or line breaks."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if not quoted and (ch in ";," or ch in LINE_BREAKS):
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def addresses(text: str) -> tuple[str, ...]:
+    """Several addresses separated by ; or , each checked by `address`."""
+    if "=?" in text or "\x00" in text:
+        raise Unsafe("bad-email", f"{quote(text)} holds encoded text or a NUL; expected addresses separated by ;")
+    return tuple(address_text(part) for part in split_addresses(text))
+
+
+def mailto(text: str) -> str:
+    """'mailto:leave@example.com?subject=unsubscribe' from an address or a mailto URL; else Unsafe."""
+    raw = text.strip()
+    if raw.lower().startswith("mailto:"):
+        url_text = url(raw)
+        target = urlsplit(url_text).path
+        address(target)
+        return url_text
+    return f"mailto:{address(raw).addr_spec}?subject=unsubscribe"
+
+
+# -- links --------------------------------------------------------------------------------------------------
+
+
+def url(text: str, schemes: tuple[str, ...] = URL_SCHEMES) -> str:
+    """An http, https (with a host) or mailto (with an address) link, trimmed; else Unsafe.
+
+    javascript:, data:, file: and every other scheme are refused, as are spaces and control characters.
+    """
+    raw = text.strip()
+    refused = f"{quote(raw)} is not an {' or '.join(schemes)} link"
+    example = "expected a link such as https://example.com/page"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 0x7F or ch in INVISIBLE for ch in raw):
+        raise Unsafe("bad-url", f"{refused}: it holds a space or control character; {example}")
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname
+    except ValueError:
+        raise Unsafe("bad-url", f"{refused}; {example}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        raise Unsafe("bad-url", f"{refused}; {example}")
+    if scheme in ("http", "https") and not host:
+        raise Unsafe("bad-url", f"{quote(raw)} has no host; {example}")
+    if scheme == "mailto" and "@" not in parts.path:
+        raise Unsafe("bad-url", f"{quote(raw)} names no address; expected a link such as mailto:desk@example.com")
+    return raw
+
+
+def web_url(text: str) -> str:
+    """An http or https link (what a Sources URL must be); else Unsafe."""
+    return url(text, ("http", "https"))
+
+
+def safe_url(text: str | None) -> str | None:
+    """The link if `url` accepts it, else None: what a renderer may put in an href."""
+    if not text:
+        return None
+    try:
+        return url(text)
+    except Unsafe:
+        return None
+
+
+def looks_like_url(raw: str) -> bool:
+    """Whether cell text is meant as a link (so it is checked as one) rather than a name."""
+    return "://" in raw or raw.strip().lower().startswith(("www.", "javascript:", "data:", "mailto:", "file:",
+                                                            "vbscript:"))
+
+
+# -- cell text shown as a value -----------------------------------------------------------------------------
+
+
+_NOT_STORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def value_text(value: str) -> str:
+    """Cell text that every output can show as it is: no control character an xlsx or a page cannot hold,
+    and no longer than one Excel cell. (Text starting with '=' stays text: the xlsx writer quote-prefixes
+    it; the page and the email escape it.)"""
+    bad = _NOT_STORABLE.search(value)
+    if bad:
+        raise Unsafe("control-character", f"{quote(value)} holds the control character {escape(bad.group())}, "
+                     "which no output can show")
+    units = len(value.encode("utf-16-le", "surrogatepass")) // 2
+    if units > EXCEL_CELL_LIMIT:
+        raise Unsafe("too-long", f"{quote(value)} is {units:,} characters long; a cell holds at most "
+                     f"{EXCEL_CELL_LIMIT:,}")
+    return value

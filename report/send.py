@@ -1,0 +1,191 @@
+"""The send flow: resolve the target (building it if it is a workbook), address it, check sign-off, then
+either describe the plan (--dry-run) or deliver it and record the send. It never prints.
+
+A dry run goes through exactly the same checks as a real send, in the same order, so it refuses what a
+real send refuses with the same sentence and exit code; it only stops before connecting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from . import eml, smtp
+from .errors import MailError, UsageError
+from .history import History, approvals, record_approval
+from .safety import Unsafe, one_line
+
+
+@dataclass(frozen=True)
+class Request:
+    """What `report send` was asked to do."""
+
+    target: Path
+    to: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    server: str = "localhost:25"
+    security: str = "none"
+    cafile: Path | None = None
+    user: str | None = None
+    password: str | None = None
+    dry_run: bool = False
+    outdir: Path = Path("out")
+    edition: dt.date | None = None
+    history: Path | None = None
+    deadline: float = smtp.DEADLINE
+
+
+@dataclass
+class Prepared:
+    """A message ready to go: every check passed."""
+
+    eml_path: Path
+    message: EmailMessage
+    sender: str
+    recipients: list[str]
+    host: str
+    port: int
+    history: Path
+    built: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened: lines to show, and what was sent (None for a dry run)."""
+
+    lines: list[str]
+    sent: smtp.Sent | None = None
+
+
+def prepare(request: Request) -> Prepared:
+    """Every check a send makes before connecting, in order; MailError or UsageError at the first failure."""
+    if request.deadline <= 0:
+        raise UsageError(f"--timeout {request.deadline:g} is not a time: give a number of seconds above zero.")
+    smtp.check_security(request.security)
+    host, port = smtp.parse_server(request.server)
+    eml_path, history, built = _resolve(request)
+    data = eml.read_bytes(eml_path)
+    message = eml.parse(data, eml_path)
+    if request.to:
+        eml.replace_recipients(message, request.to)
+    eml.add_bcc(message, request.bcc)
+    sender, recipients = eml.check_envelope(message)
+    notes = _check_sign_off(message, data, eml_path, history)
+    smtp.check_login(host, request.security, request.user, request.password)
+    eml.freshen(message, sender)
+    return Prepared(eml_path, message, sender, recipients, host, port, history, built, notes)
+
+
+def _resolve(request: Request) -> tuple[Path, Path, bool]:
+    """(the .eml, the history, whether it was just built): an .eml as it is, a workbook built first."""
+    target = request.target
+    if target.suffix.lower() == ".eml":
+        history = request.history or target.parent / "history.sqlite"
+        from .publish import recover
+
+        recover(history)  # first finish, or roll back, a publish that a killed build left half-done
+        return target, history, False
+    from .build import build
+
+    result = build(target, request.outdir, request.edition, ("xlsx", "html", "eml"), request.history)
+    path = next(p for p in result.paths if p.suffix == ".eml")
+    return path, result.history, True
+
+
+def _check_sign_off(message: EmailMessage, data: bytes, path: Path, history_path: Path) -> list[str]:
+    """Refuse an edition that needs sign-off and has none for these exact bytes; notes on the approval."""
+    if not eml.sign_off_required(message):
+        return ["Sign-off:   not required (the Sign-off required setting is No)"]
+    edition = eml.edition_of(message)
+    who = eml.approver_of(message)
+    asked = f"{who} (the Editor in Settings)" if who else "the editor in charge"
+    approve = f"report approve {path} --by NAME --history {history_path}"
+    if edition is None:
+        raise MailError(f"{path} needs sign-off but names no edition (no X-Report-Edition header): build it "
+                        "again with 'report build'.")
+    found = []
+    if history_path.is_file():
+        with History(history_path, create=False) as db:
+            found = approvals(db, edition)
+    digest = eml.sha256(data)
+    matching = [a for a in found if a.sha256 == digest]
+    if matching:
+        last = matching[-1]
+        return [f"Sign-off:   approved by {last.approved_by} at {last.approved_at}"]
+    if found:
+        last = found[-1]
+        raise MailError(f"Edition {edition.isoformat()} was approved by {last.approved_by} at {last.approved_at}, "
+                        f"but {path} has changed since (it is not the file that was approved): ask {asked} to "
+                        f"look at it again and run '{approve}'.")
+    raise MailError(f"Edition {edition.isoformat()} needs sign-off before it is sent and nobody has approved it: "
+                    f"ask {asked} to read {path} and run '{approve}'.")
+
+
+def describe(prepared: Prepared, request: Request) -> list[str]:
+    """The dry run's plan: the connection, the envelope, who sees whom, and the message."""
+    hidden = {a.casefold() for a in eml.hidden_recipients(prepared.message)}
+    shown = [r for r in prepared.recipients if r.casefold() not in hidden]
+    lines = ["Dry run: nothing was sent and no connection was made; a real send would do this:"]
+    lines += smtp.plan(prepared.host, prepared.port, request.security, request.user, request.password,
+                       request.deadline)
+    lines.append(f"Envelope:   from {prepared.sender} to {len(prepared.recipients)} address"
+                 f"{'es' if len(prepared.recipients) != 1 else ''} ({len(shown)} visible, "
+                 f"{len(prepared.recipients) - len(shown)} in Bcc)")
+    lines += eml.describe(prepared.message)
+    lines += prepared.notes
+    lines.append(f"Message-ID: a new one at each send (this run made {prepared.message['Message-ID']})")
+    return lines
+
+
+def run(request: Request) -> Outcome:
+    """Prepare, then describe (dry run) or deliver and record. PartlyRefused is recorded, then raised."""
+    prepared = prepare(request)
+    lines = [f"Built {prepared.eml_path}"] if prepared.built else []
+    if request.dry_run:
+        return Outcome(lines + describe(prepared, request))
+    try:
+        sent = smtp.send(prepared.message, prepared.sender, prepared.recipients, prepared.host, prepared.port,
+                         request.security, request.user, request.password, request.cafile, request.deadline)
+    except smtp.PartlyRefused as partly:
+        # Some recipients did get it: that send happened and belongs in the history.
+        _record(prepared, partly.sent)
+        raise
+    _record(prepared, sent)
+    count = len(sent.recipients)
+    lines.append(f"Sent {sent.message_id} to {count} recipient{'s' if count != 1 else ''} via "
+                 f"{smtp.server_text(prepared.host, prepared.port)}.")
+    return Outcome(lines, sent)
+
+
+def _record(prepared: Prepared, sent: smtp.Sent) -> None:
+    edition = eml.edition_of(prepared.message)
+    if edition is not None:
+        with History(prepared.history) as db:
+            db.record_send(edition, sent.message_id, len(sent.recipients),
+                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+
+def approve(path: Path, by: str, history_path: Path | None = None) -> str:
+    """Record that `by` approved the .eml at `path` (its exact bytes); the sentence to show."""
+    try:
+        name = " ".join(one_line(by, limit=100).split())
+    except Unsafe as unsafe:
+        raise UsageError(f"--by {unsafe.reason}: give the approver's name on one line.") from None
+    if not name:
+        raise UsageError("--by is empty: give the approver's name, e.g. --by 'A. Editor'.")
+    data = eml.read_bytes(path)
+    message = eml.parse(data, path)
+    edition = eml.edition_of(message)
+    if edition is None:
+        raise MailError(f"{path} names no edition (no X-Report-Edition header): approve the .eml that "
+                        "'report build' wrote.")
+    history_path = history_path or path.parent / "history.sqlite"
+    digest = eml.sha256(data)
+    with History(history_path) as db:
+        record_approval(db, edition, digest, name, str(path))
+    required = "" if eml.sign_off_required(message) else " (this edition does not require sign-off)"
+    return (f"Approved edition {edition.isoformat()} by {name}: {path}, SHA-256 {digest[:16]}…, recorded in "
+            f"{history_path}{required}.")

@@ -1,0 +1,81 @@
+"""`report preflight EML`: what a sender checks before pressing send (issue 11 §7)."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE, run_cli
+
+from report import preflight
+
+
+def message(html: str | None = "<p>Hello</p>", text: str | None = "Hello", to: str = "desk@example.com",
+            subject: str = "TOO EARLY: 0 of 4 labs follow · Briefing 1 Jun") -> EmailMessage:
+    made = EmailMessage(policy=policy.SMTP)
+    made["From"] = "briefing@example.com"
+    made["To"] = to
+    made["Subject"] = subject
+    if text is not None:
+        made.set_content(text)
+        if html is not None:
+            made.add_alternative(html, subtype="html")
+    elif html is not None:
+        made.set_content(html, subtype="html")
+    return made
+
+
+def codes(made: EmailMessage) -> list[tuple[str, bool]]:
+    return [(p.code, p.hurts) for p in preflight.check(made)]
+
+
+def test_a_clean_message_has_nothing_to_say() -> None:
+    assert preflight.check(message()) == []
+
+
+@pytest.mark.parametrize(("made", "expected"), [
+    (message(subject="x" * 81), [("subject-long", False)]),
+    (message(subject=""), [("no-subject", True)]),
+    (message(text=None), [("no-plain-text", True)]),
+    (message(to="a@example.com, b@example.com"), [("recipients-visible", True)]),
+    (message(html="<p>Hi</p>" + "x" * (103 * 1024)), [("html-clipped", True)]),
+    (message(html='<p>Hi<span style="font-size:1px;color:#fff">preheader</span></p>'), [("hidden-text", True)]),
+    (message(html='<div style="color:#ffffff; background-color:#ffffff">same colour</div>'), [("hidden-text", True)]),
+    (message(html='<table bgcolor="#F3F4F6"><tr><td><div style="display:none;color:#f3f4f6">pre</div>'),
+     [("hidden-text", True)]),
+    (message(html='<div style="display:none;font-size:1px">a 1px preheader, hidden or not</div>'),
+     [("hidden-text", True)]),
+    (message(html='<div style="display:none;mso-hide:all">a preheader hidden the expected way</div><p>Hi</p>'), []),
+    (message(html='<img src="cid:x">'), [("image-no-alt", False), ("image-no-size", False)]),
+    (message(html='<img src="cid:x" alt="Chart: 3 pays, 1 reverts" width="600" height="300">'), []),
+    (message(html='<a href="http://example.com">x</a><a href="https://example.com">y</a>'
+                  '<a href="mailto:desk@example.com">z</a>'), [("link-not-https", False)]),
+])
+def test_each_check(made: EmailMessage, expected: list[tuple[str, bool]]) -> None:
+    assert codes(made) == expected
+
+
+def test_warnings_are_lines_for_the_build() -> None:
+    assert preflight.warnings(message(text=None)) == [
+        ("email preflight: HURTS no-plain-text: there is no plain-text part; an HTML-only message scores worse with "
+        "spam filters and shows nothing in text-only readers")]
+
+
+def test_cli_preflight(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", str(SAMPLE), "-o", str(out), "--edition", "2026-06-01").returncode == 0
+    built = run_cli("preflight", str(out / "briefing-2026-06-01.eml"))
+    # The build addresses readers in Bcc and writes a plain-text part; the exit code follows the HURTS lines.
+    lines = built.stdout.splitlines()
+    assert not any(code in built.stdout for code in ("recipients-visible", "no-plain-text", "html-clipped"))
+    assert built.returncode == (1 if any(line.startswith("HURTS") for line in lines) else 0), built.stdout
+    bad = tmp_path / "bad.eml"
+    bad.write_bytes(message(text=None, to="a@example.com, b@example.com").as_bytes())
+    result = run_cli("preflight", str(bad))
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == "2 problems that would hurt delivery, 0 notes."
+    assert result.stdout.splitlines()[0].startswith("HURTS no-plain-text: ")
+    missing = run_cli("preflight", str(tmp_path / "nope.eml"))
+    assert missing.returncode == 2 and missing.stderr.startswith("Error: There is no file at")

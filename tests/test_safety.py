@@ -1,0 +1,260 @@
+"""One safety module (report/safety.py): addresses, one-line/header text, names, links and cell text.
+
+`check` and `build`/`send` use the same rules, so a hostile workbook is refused at its cells by `check`,
+`build` refuses exactly those cells, and whatever `check` accepts, `build` writes and `send` takes
+(issue 10 §3, issue 12 §4)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import unicodedata
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import SAMPLE, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from report import eml, safety
+from report.safety import Unsafe
+
+
+def put(book: openpyxl.Workbook, sheet: str, cell: str, value: str) -> None:
+    """Write `value` as text, even when it starts with '=' (openpyxl would store a formula)."""
+    target = book[sheet][cell]
+    target.value = value
+    target.data_type = "s"
+
+
+def hostile(tmp_path: Path, cells: dict[tuple[str, str], str]) -> Path:
+    path = tmp_path / "hostile.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    book = openpyxl.load_workbook(path)
+    for (sheet, cell), value in cells.items():
+        put(book, sheet, cell, value)
+    book.save(path)
+    return path
+
+
+def setting_cell(name: str) -> str:
+    book = openpyxl.load_workbook(SAMPLE, read_only=True)
+    for row in book["Settings"].iter_rows(min_row=2):
+        if row[0].value == name:
+            return f"B{row[0].row}"
+    raise KeyError(name)
+
+
+# Each hostile value, where it goes, and the finding code `check` must give at that very cell.
+HOSTILE: list[tuple[str, str, str, str]] = [
+    ("Settings", "Title", "Briefing\r\nBcc: evil@example.com", "not-one-line"),
+    ("Settings", "Title", "=?utf-8?q?x=0D=0ABcc:_evil@example.com?=", "not-one-line"),
+    ("Settings", "Title", "Briefing\u2028Bcc: evil@example.com", "not-one-line"),
+    ("Settings", "Title", "Brief\u202eing", "invisible-character"),
+    ("Settings", "Title", "x" * 2_000_000, "too-long"),
+    ("Settings", "Pivot model", "Qwen\x85Bcc: evil@example.com", "not-one-line"),
+    ("Settings", "Pivot lab", "Alibaba\r\nBcc: evil@example.com", "not-one-line"),
+    ("Settings", "Pivot lab", "Alibaba\u200b", "invisible-character"),
+    ("Settings", "Sender", "briefing@example.com\r\nBcc: evil@example.com", "bad-email"),
+    ("Settings", "Sender", "dësk@example.com", "bad-email"),
+    ("Settings", "Sender", "=?utf-8?q?Evil?= <a@example.com>", "bad-email"),
+    ("Settings", "Recipients", "desk@example.com\nBcc: evil@example.com", "bad-email"),
+    ("Settings", "Recipients", "desk@example.com, evil@localhost", "bad-email"),
+    ("Settings", "Reply-To", "a@example.com, b@example.com", "bad-email"),
+    ("Settings", "List address", "list@example.com\u2029To: evil@example.com", "bad-email"),
+    ("Settings", "Unsubscribe", "javascript:alert(1)", "bad-email"),
+    ("Settings", "Unsubscribe", "mailto:", "bad-url"),
+    ("Labs", "A3", "Deep\u200bSeek", "invisible-character"),
+    ("Labs", "A4", "Moonshot\u2066Kimi", "invisible-character"),
+    ("Events", "B3", "Alibaba\u200d", "invisible-character"),
+    ("Sources", "C2", "javascript:alert(1)", "bad-url"),
+    ("Sources", "C3", "data:text/html,<script>alert(1)</script>", "bad-url"),
+    ("Sources", "C4", "file:///etc/passwd", "bad-url"),
+    ("Events", "F2", "javascript:alert(1)", "bad-url"),
+]
+
+
+@pytest.mark.parametrize(("sheet", "where", "value", "code"), HOSTILE,
+                         ids=[f"{s}-{w}-{c}-{i}" for i, (s, w, _, c) in enumerate(HOSTILE)])
+def test_check_and_build_refuse_each_hostile_cell_at_the_cell(tmp_path: Path, sheet: str, where: str, value: str,
+                                                              code: str) -> None:
+    cell = setting_cell(where) if sheet == "Settings" else where
+    path = hostile(tmp_path, {(sheet, cell): value})
+    checked = run_cli("check", str(path), "--json")
+    assert checked.returncode == 1, checked.stdout
+    findings = json.loads(checked.stdout)
+    assert [(f["sheet"], f["cell"], f["code"]) for f in findings if f["level"] == "error"] == [(sheet, cell, code)]
+    built = run_cli("build", str(path), "-o", str(tmp_path / "out"), "--edition", "2026-06-01")
+    assert built.returncode == 1, built.stderr
+    assert f"ERROR {sheet}!{cell}" in built.stderr and "unexpected problem" not in built.stderr
+    assert not (tmp_path / "out" / "briefing-2026-06-01.eml").exists()
+    # Every finding line is one line: line breaks and invisible characters are shown escaped, never raw.
+    human = run_cli("check", str(path))
+    assert len(human.stdout.splitlines()) == 2, human.stdout  # the finding and the summary
+    for line in human.stdout.splitlines() + built.stderr.splitlines():
+        assert not any(ch in safety.LINE_BREAKS or ch in safety.INVISIBLE for ch in line), line
+
+
+def test_what_check_accepts_build_writes_and_send_takes(tmp_path: Path) -> None:
+    """Odd but valid values: an internationalised domain, names with accents, a quoted comma, an NFD lab name
+    referred to in NFC, a mailto Unsubscribe, a Title of the longest length allowed."""
+    nfd = unicodedata.normalize("NFD", "Café Labs")
+    title = "Le briefing — été " + "x" * (safety.HEADER_LIMIT - 18)
+    cells = {
+        ("Settings", setting_cell("Title")): title,
+        ("Settings", setting_cell("Sender")): "Le Bureau <briefing@exämple.com>",
+        ("Settings", setting_cell("Recipients")): '"Desk, B" <b@example.com>; Zoë <zoe@example.com>',
+        ("Settings", setting_cell("Reply-To")): "replies@example.com",
+        ("Settings", setting_cell("List address")): "briefing-list@example.com",
+        ("Settings", setting_cell("Unsubscribe")): "leave@example.com",
+        ("Labs", "A3"): nfd,
+        ("Events", "B3"): "CAFÉ LABS",
+        ("Sources", "C2"): "https://example.com/report?a=1&b=2",
+    }
+    path = hostile(tmp_path, cells)
+    checked = run_cli("check", str(path))
+    assert checked.returncode == 0, checked.stdout
+    out = tmp_path / "out"
+    built = run_cli("build", str(path), "-o", str(out), "--edition", "2026-06-01")
+    assert built.returncode == 0, built.stderr
+    message = eml.read_eml(out / "briefing-2026-06-01.eml")
+    assert message["From"].addresses[0].domain == "xn--exmple-cua.com"
+    assert [a.addr_spec for a in message["Bcc"].addresses] == ["b@example.com", "zoe@example.com"]
+    assert [a.display_name for a in message["Bcc"].addresses] == ["Desk, B", "Zoë"]
+    assert message["List-Unsubscribe"] == "<mailto:leave@example.com?subject=unsubscribe>"
+    assert str(message["Subject"]).startswith("Le briefing — été")
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
+    assert "Café Labs" in html and nfd not in html.replace("Café Labs", ""), "one lab, in NFC"
+    sent = run_cli("send", str(out / "briefing-2026-06-01.eml"), "--dry-run")
+    assert sent.returncode == 0, sent.stderr
+    assert "Bcc:        2 hidden addresses (b@example.com, zoe@example.com)" in sent.stdout
+
+
+def test_a_lab_name_that_only_looks_like_another_is_refused_not_added(tmp_path: Path) -> None:
+    # Deep\u200bSeek beside DeepSeek would be a fifth watched lab; it is an error at its cell instead.
+    book_path = hostile(tmp_path, {})
+    book = openpyxl.load_workbook(book_path)
+    ws = book["Labs"]
+    row = ws.max_row + 1
+    ws.cell(row=row, column=1, value="Deep\u200bSeek")
+    ws.cell(row=row, column=5, value="Open")
+    book.save(book_path)
+    findings = json.loads(run_cli("check", str(book_path), "--json").stdout)
+    assert [(f["cell"], f["code"]) for f in findings if f["level"] == "error"] == [(f"A{row}", "invisible-character")]
+    assert "U+200B ZERO WIDTH SPACE" in findings[0]["message"]
+
+
+# -- the rules themselves ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["desk@example.com", "Desk <desk@example.com>", '"Desk, B" <b@example.com>',
+                                  "Zoë <zoe@example.com>", "desk@exämple.com", "a.b+c@sub.example.co.uk"])
+def test_addresses_accepted(text: str) -> None:
+    address = safety.address(text)
+    assert "@" in address.addr_spec and address.addr_spec.isascii()
+
+
+@pytest.mark.parametrize("text", ["", "desk", "x@", "@example.com", "a@example.com b@example.com",
+                                  "a@example.com, b@example.com", "group: a@example.com;", "dësk@example.com",
+                                  "a@localhost", "a@example.invalid", "=?utf-8?q?Evil?= <a@example.com>",
+                                  "a@example.com\r\nBcc: x@example.com", "De\u200bsk <a@example.com>",
+                                  "a@exa mple.com", "a" * 400 + "@example.com"])
+def test_addresses_refused(text: str) -> None:
+    with pytest.raises(Unsafe) as caught:
+        safety.address(text)
+    assert caught.value.code == "bad-email"
+    assert not any(ch in safety.LINE_BREAKS for ch in caught.value.reason)
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("one\nline", "not-one-line"), ("one\u2028line", "not-one-line"), ("one\x85line", "not-one-line"),
+    ("tab\x0bvertical", "not-one-line"), ("nul\x00", "not-one-line"), ("=?utf-8?b?QmNj?=", "not-one-line"),
+    ("Ali\u200bbaba", "invisible-character"), ("abc\u202edcba", "invisible-character"),
+    ("x" * (safety.HEADER_LIMIT + 1), "too-long"),
+])
+def test_one_line_refuses(text: str, code: str) -> None:
+    with pytest.raises(Unsafe) as caught:
+        safety.one_line(text)
+    assert caught.value.code == code
+    assert not any(ch in safety.LINE_BREAKS or ch in safety.INVISIBLE for ch in caught.value.reason)
+
+
+def test_names_compare_in_nfc_ignoring_case_and_spaces() -> None:
+    assert safety.name_key(unicodedata.normalize("NFD", "Café")) == safety.name_key("CAFÉ")
+    assert safety.name_key("Moonshot  kimi") == safety.name_key("Moonshot Kimi")
+    assert safety.name(unicodedata.normalize("NFD", "Café")) == "Café"
+
+
+@pytest.mark.parametrize(("url", "safe"), [
+    ("https://example.com/a?b=1", True), ("http://example.com", True), ("mailto:desk@example.com", True),
+    ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False), ("data:text/html,x", False),
+    ("file:///etc/passwd", False), ("https://", False), ("https://exa mple.com", False), ("mailto:", False),
+    ("https://example.com/\u202e", False), ("//example.com", False), ("vbscript:x", False), ("", False),
+])
+def test_links(url: str, safe: bool) -> None:
+    assert (safety.safe_url(url) is not None) is safe
+
+
+def test_header_text_is_bounded_whatever_it_is_made_of() -> None:
+    composed = safety.header_text("Title\r\n" + "y" * 2_000_000 + "=?x?=\u200b")
+    assert len(composed) <= 2 * safety.HEADER_LIMIT and "\n" not in composed and "=?" not in composed
+
+
+def test_value_text() -> None:
+    assert safety.value_text("=SUM(A1) stays text") == "=SUM(A1) stays text"
+    with pytest.raises(Unsafe, match="control character"):
+        safety.value_text("bell\x07")
+    with pytest.raises(Unsafe, match="at most 32,767"):
+        safety.value_text("x" * 32_768)
+
+
+def test_quote_escapes() -> None:
+    assert safety.quote("a\u2028b\x85c\u200bd") == "'a\\u2028b\\x85c\\u200bd'"
+
+
+# Addresses from a wide alphabet: whatever the rule accepts survives being written into a header and read back
+# by the sender, which accepts it again (build and send agree).
+ADDRESS_TEXT = st.text(alphabet=st.sampled_from(list("abcXYZ09.+-_@ <>\",;:éë\u200b\u2028\r\n=?")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ADDRESS_TEXT)
+def test_an_accepted_address_survives_the_message_and_is_accepted_again(text: str) -> None:
+    try:
+        address = safety.address(text)
+    except Unsafe:
+        return
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = address
+    message["To"] = address
+    message["Subject"] = "x"
+    message.set_content("x")
+    parsed = BytesParser(policy=policy.default).parsebytes(message.as_bytes())
+    sender, recipients = eml.check_envelope(parsed)
+    assert sender == recipients[0] == address.addr_spec
+
+
+def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # type: ignore[no-untyped-def]
+        sample_briefing, tmp_path: Path) -> None:
+    """The verdict headline names every follower: longer than any one cell may be, it must not fail the build."""
+    import dataclasses
+
+    from test_mail import tiny_xlsx
+
+    from report.render.email import render_eml
+
+    headline = "The pivot is spreading: " + ", ".join(f"Lab {'x' * 90} {n}" for n in range(30)) + "."
+    briefing = dataclasses.replace(sample_briefing, verdict=dataclasses.replace(sample_briefing.verdict,
+                                                                                headline=headline))
+    from report.send import Request, run
+
+    data = render_eml(briefing, tiny_xlsx())
+    assert b"Lab xxx" in data
+    path = tmp_path / "briefing-2026-06-01.eml"
+    path.write_bytes(data)
+    lines = run(Request(path, dry_run=True)).lines
+    assert any(line.startswith("Subject:    The bifurcation briefing") for line in lines)
