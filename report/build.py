@@ -100,4 +100,9 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
         assert xlsx is not None
         out["eml"], email_warnings = render_email(briefing, xlsx)
         warnings.extend(email_warnings)
+        # What a sender would check before pressing send, said at build time (report preflight).
+        from .eml import parse
+        from .preflight import warnings as preflight_warnings
+
+        warnings.extend(preflight_warnings(parse(out["eml"], Path(f"{briefing.stem}.eml"))))
     return out, warnings

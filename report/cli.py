@@ -137,7 +137,8 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
     result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
                        history_path)
     # The same lines `report check` prints for this workbook and edition, then the build's own.
-    _print_findings(result.check.findings, err=True)
+    if result.check.findings:
+        _print_findings(result.check.findings, err=True)
     for warning in result.warnings:
         click.echo(f"WARNING {warning}", err=True)
     verdict = result.briefing.verdict

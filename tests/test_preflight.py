@@ -79,3 +79,17 @@ def test_cli_preflight(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0].startswith("HURTS no-plain-text: ")
     missing = run_cli("preflight", str(tmp_path / "nope.eml"))
     assert missing.returncode == 2 and missing.stderr.startswith("Error: There is no file at")
+
+
+def test_build_prints_preflights_warnings_for_the_email_it_wrote(sample_copy: Path, tmp_path: Path) -> None:
+    from conftest import edit_workbook, set_cell
+
+    edit_workbook(sample_copy, lambda book: set_cell(book, "Sources", "Source", "Seed report, 2026-05-27", "URL",
+                                                     "http://example.com/seed"))
+    built = run_cli("build", str(sample_copy), "-o", str(tmp_path), "--format", "eml")
+    assert built.returncode == 0, built.stderr
+    assert ("WARNING email preflight: NOTE link-not-https: 1 link(s) are not https (first: "
+            "'http://example.com/seed')") in built.stderr
+    assert "No problems found." not in built.stderr, "no all-clear line above a warning"
+    clean = run_cli("build", str(SAMPLE), "-o", str(tmp_path / "clean"), "--format", "eml")
+    assert clean.returncode == 0 and "preflight" not in clean.stderr
