@@ -146,10 +146,10 @@ def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], wa
                 f"{_days(days)} after the pivot.")
     else:
         lean = {
-            "LEANING PAYS": f"the evidence leans towards closed weights paying (score {signed(total, 1)})",
+            "LEANING PAYS": f"the evidence leans towards closed weights paying (score {signed(total)})",
             "LEANING REVERTS": "the evidence leans towards the open-weight default reasserting "
-                               f"(score {signed(total, 1)})",
-            "TOO EARLY": f"the evidence is too mixed to call (score {signed(total, 1)})",
+                               f"(score {signed(total)})",
+            "TOO EARLY": f"the evidence is too mixed to call (score {signed(total)})",
         }[verdict_state]
         if watched:
             text = (f"The pivot is being watched, not imitated: 0 of {watched} watched labs have followed "

@@ -52,16 +52,21 @@ def refuse_overwriting(workbook: Path, targets: Iterable[Path]) -> None:
                               "it. Give -o another folder, or keep the workbook elsewhere.")
 
 
-def write_draft(workbook: Path, files: dict[Path, bytes]) -> None:
-    """Write files that no history records (report watch's page): each atomically, never over the workbook."""
-    refuse_overwriting(workbook, files)
-    folders = {p.parent for p in files}
+def _make_folders(folders: set[Path]) -> None:
+    """Create the output folders, or say which one cannot be made."""
     for folder in sorted(folders):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise OutputError(f"Cannot create the folder {folder} ({error.strerror}): choose a folder you can "
                               "write to.") from error
+
+
+def write_draft(workbook: Path, files: dict[Path, bytes]) -> None:
+    """Write files that no history records (report watch's page): each atomically, never over the workbook."""
+    refuse_overwriting(workbook, files)
+    folders = {p.parent for p in files}
+    _make_folders(folders)
     with _taking_turns(folders):  # a build's sweep of stray temporary files must not take ours
         for path, data in files.items():
             atomic_write(path, data)
@@ -81,12 +86,7 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
             raise OutputError(f"{target} is a folder, where the briefing's file goes: move it away or give -o "
                               "another folder.")
     folders = {p.parent for p in targets} | {history_path.parent}
-    for folder in sorted(folders):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(f"Cannot create the folder {folder} ({error.strerror}): choose a folder you can "
-                              "write to.") from error
+    _make_folders(folders)
     new_history = not history_path.exists() or _empty(history_path)
     journal = journal_path(history_path)
     committed = False

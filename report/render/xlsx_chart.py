@@ -82,7 +82,10 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
     for title, col in ((f"Call margin \u00b1{abs(margin):.1f}", high), (f"Call margin \u2212{abs(margin):.1f}", low)):
         net.add_series({
             "name": title, "categories": categories, "values": column(col),
-            "line": {"color": palette.MUTED, "width": 1.5, "dash_type": "dash"}, "marker": {"type": "none"},
+            "line": {"color": palette.MUTED, "width": 1.5, "dash_type": "dash"},
+            # A line needs two quarters; a wide dash marker shows the threshold from the first quarter on.
+            "marker": {"type": "dash", "size": 20, "fill": {"color": palette.MUTED},
+                       "border": {"color": palette.MUTED}},
         })
     chart.combine(net)
     chart.show_hidden_data()

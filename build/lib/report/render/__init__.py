@@ -1,1 +1,0 @@
-"""One module per output; each takes a Briefing."""
