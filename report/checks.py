@@ -186,21 +186,11 @@ class _Checker:
                 return False, None
             return True, column.default
         assert cell is not None
-        try:
-            too_long(value)
-            parsed = self.parse(column, value)
-            if isinstance(parsed, str) and _is_name(sheet, column):
-                parsed = parse_name(value)
-            elif column.one_line and isinstance(parsed, str):
-                one_line(parsed)
-            elif isinstance(parsed, str) and column.kind == "text":
-                value_text(parsed)
-            if column.positive:
-                positive(parsed)
-            return True, parsed
-        except Bad as bad:
-            self.add("error", bad.code, bad.message, cell=cell.coordinate, value=text(value), **where)
+        parsed = self.parse_once(sheet, column, value)
+        if isinstance(parsed, Bad):
+            self.add("error", parsed.code, parsed.message, cell=cell.coordinate, value=text(value), **where)
             return False, None
+        return True, parsed
 
     def parse(self, column: schema.Column, value: object) -> Any:
         kind = column.kind
@@ -320,7 +310,7 @@ class _Checker:
                             by_type = cache[found.__class__] = {}
                         value = by_type.get(found, _MISS)
                         if value is _MISS:
-                            value = by_type[found] = self.parse_once(column, found)
+                            value = by_type[found] = self.parse_once(spec.name, column, found)
                         good = True
                         if value is _BLANK:
                             good, value = typed(spec.name, column, None, raw.number)
@@ -337,15 +327,23 @@ class _Checker:
         return [_Row(raw.number, dict(zip(attrs, values, strict=True)), found_bad.get(raw.number, set()))
                 for raw, values in zip(raws, zip(*by_column, strict=True), strict=True)]
 
-    def parse_once(self, column: schema.Column, value: object) -> Any:
-        """A cell's typed value, or the Bad it raises, or _BLANK: what `typed` decides for a saved value."""
+    def parse_once(self, sheet: str, column: schema.Column, value: object) -> Any:
+        """A saved value typed by every rule of its column, or the Bad it raises, or _BLANK (blank text).
+
+        `typed` and the column-by-column pass of `table` both come here, so a cached value and a cell
+        read one by one meet the same rules.
+        """
         if isinstance(value, str) and not value.strip():
             return _BLANK
         try:
             too_long(value)
             parsed = self.parse(column, value)
-            if column.one_line and isinstance(parsed, str):
+            if isinstance(parsed, str) and _is_name(sheet, column):
+                parsed = parse_name(value)
+            elif column.one_line and isinstance(parsed, str):
                 one_line(parsed)
+            elif isinstance(parsed, str) and column.kind == "text":
+                value_text(parsed)
             if column.positive:
                 positive(parsed)
             return parsed

@@ -101,7 +101,7 @@ def test_a_failed_render_leaves_the_previous_outputs_and_history_untouched(
 
 def test_a_failed_first_build_leaves_no_history(sample_copy: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("report.render.html.render_html", lambda briefing: 1 / 0)
+    monkeypatch.setattr("report.render.html.render_html", lambda briefing, presentation=None: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         build_module.build(sample_copy, tmp_path / "out", dt.date(2026, 6, 1))
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

@@ -301,15 +301,16 @@ def test_header_text_checks() -> None:
 
 
 def test_without_sender_or_recipients_the_eml_is_still_built(sample_briefing) -> None:  # type: ignore[no-untyped-def]
-    from report import mail
+    from report import eml
 
     message = parse(render_eml(dataclasses.replace(sample_briefing, sender=None, recipients=()), tiny_xlsx()))
     assert message["From"] is None and message["To"] is None
     assert re.fullmatch(r"<[^<>@\s]+@report\.invalid>", str(message["Message-ID"]))
-    described = mail.describe(message, "127.0.0.1", 25)
-    assert "(none: fill in Sender" in described and "(none: give --to" in described
+    described = "\n".join(eml.describe(message))
+    assert "From:       (none: fill in Sender on the Settings sheet)" in described
+    assert "To:         (none)" in described
     with pytest.raises(MailError, match="no sender: fill in Sender"):
-        mail.send(message, "127.0.0.1", 9, "none", None, None, None)
+        eml.check_envelope(message)
     message["From"] = "briefing@example.com"
     with pytest.raises(MailError, match="no recipients: give --to"):
-        mail.send(message, "127.0.0.1", 9, "none", None, None, None)
+        eml.check_envelope(message)
