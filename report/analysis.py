@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import heapq
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .history import PreviousEdition
 
 SOON_DAYS = 14
+REASON_SIGNALS = 40  # the most signals any format lists under "Why" (the email's largest row limit)
 
 
 def signal_weight(signal: Signal) -> float:
@@ -257,15 +259,17 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         reasons.append(Reason("fact", f"The newest counted signal was observed on {newest.isoformat()}, "
                                       f"{age} days before this edition."))
     moving = [sig for sig in tracker.signals if counts(sig, pivot_quarter) and signal_weight(sig) != 0]
-    moving.sort(key=lambda sig: (-abs(signal_weight(sig)), -signal_weight(sig), sig.row))
-    for sig in moving:
+    # The reasons name the signals that moved the score most; no format lists more than REASON_SIGNALS of them.
+    largest = heapq.nsmallest(REASON_SIGNALS, moving,
+                              key=lambda sig: (-abs(signal_weight(sig)), -signal_weight(sig), sig.row))
+    for sig in largest:
         reasons.append(Reason("signal", sig.signal, _tidy(signal_weight(sig)),
                               f"{sig.points_to}, {sig.confidence}, strength {sig.strength}, {quarter_label(sig.quarter)}",
                               _source(sources, sig.source)))
     verdict = Verdict(verdict_state, headline(verdict_state, tracker, [lab.lab for lab, _ in follow], watched,
                                               days, total, age, stale),
                       tuple(reasons), tuple(lab.lab for lab, _ in follow), watched, reverted_fact is not None,
-                      total, pays, reverts, s.call_margin, newest, age, stale)
+                      total, pays, reverts, s.call_margin, newest, age, stale, len(moving))
 
     # Evidence by quarter.
     all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]

@@ -80,6 +80,7 @@ class Verdict:
     newest_evidence: dt.date | None = None  # the newest Observed date among the counted signals
     evidence_age: int | None = None  # days from newest_evidence to the edition
     stale: bool = False  # the newest counted evidence is older than Stale after days
+    moving: int = 0  # counted signals that moved the score (`reasons` names the largest, up to 40)
 
     @property
     def css(self) -> str:

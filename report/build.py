@@ -98,11 +98,11 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
         from .render.email import render_email
 
         assert xlsx is not None
-        out["eml"], email_warnings = render_email(briefing, xlsx)
-        warnings.extend(email_warnings)
+        email = render_email(briefing, xlsx, presentation=presentation)
+        out["eml"] = email.data
+        warnings.extend(email.warnings)
         # What a sender would check before pressing send, said at build time (report preflight).
-        from .eml import parse
         from .preflight import warnings as preflight_warnings
 
-        warnings.extend(preflight_warnings(parse(out["eml"], Path(f"{briefing.stem}.eml"))))
+        warnings.extend(preflight_warnings(email.message))
     return out, warnings

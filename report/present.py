@@ -47,8 +47,9 @@ machine-readable attributes, and `value` (the date) for the xlsx.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from . import palette
@@ -94,6 +95,7 @@ HEALTH_LABELS = {"stale": "Stale signal", "no-source": "No source", "warning": "
 class Limits:
     """How many rows the page and the email show of each long list; the xlsx always keeps every row."""
 
+    reasons: int = 10
     signals: int = 15
     timeline: int = 15
     watchlist: int = 20
@@ -121,6 +123,7 @@ def short_date(day: dt.date) -> str:
     return f"{day.day}{NBSP}{day:%b}"
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def house_date(day: dt.date) -> str:
     """1 Jun 2026: the one date style, with non-breaking spaces."""
     return f"{day.day}{NBSP}{day:%b}{NBSP}{day.year}"
@@ -128,8 +131,12 @@ def house_date(day: dt.date) -> str:
 
 def as_day(day: dt.date | None) -> Day | None:
     """The date in the house style, or None."""
-    if day is None:
-        return None
+    return None if day is None else _day(day)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _day(day: dt.date) -> Day:
+    # A long sheet repeats its dates: each is formatted once and its (frozen) Day shared.
     return Day(day, house_date(day), day.isoformat())
 
 
@@ -269,9 +276,12 @@ class VerdictView:
     score_label: str  # Score −0.60
     score_note: str  # pays 1.20 vs reverts 1.80; the call needs ±2.0
     facts: tuple[str, ...]
-    signals: tuple[ReasonLine, ...]
+    signals: tuple[ReasonLine, ...]  # the largest, up to Limits.reasons
     signals_lead: str
     no_signals: str
+    signals_count: int = 0  # every signal that moved the score
+    signals_more: str | None = None  # "12 more in the attached workbook"
+    all_signals: tuple[ReasonLine, ...] = ()  # every reason line the analysis kept (the most any format lists)
 
 
 @dataclass(frozen=True)
@@ -483,6 +493,30 @@ class Presentation:
     def heading(self, section: str) -> str:
         return dict(self.sections)[section]
 
+    def limited(self, limits: Limits) -> Presentation:
+        """The same presentation showing at most `limits` rows of each long list (the email asks for fewer).
+
+        Only the shown rows and their "N more" notes change: every row was presented once, in `present`."""
+        if limits == self.limits:
+            return self
+        v = self.verdict
+        shown = v.all_signals[: limits.reasons]
+        return replace(
+            self,
+            verdict=replace(v, signals=shown, signals_more=more_note(v.signals_count - len(shown))),
+            evidence=replace(self.evidence, latest=_rows(self.evidence.latest.all,
+                                                         self.evidence.latest.all[: limits.signals],
+                                                         self.evidence.latest.empty)),
+            timeline=_rows(self.timeline.all, _shown_timeline(self.timeline.all, limits.timeline),
+                           self.timeline.empty),
+            watchlist=_rows(self.watchlist.all, _shown_watchlist(self.watchlist.all, limits.watchlist),
+                            self.watchlist.empty),
+            health=replace(self.health, items=_rows(self.health.items.all, self.health.items.all[: limits.health],
+                                                    self.health.items.empty)),
+            sources=_rows(self.sources.all, self.sources.all[: limits.sources], self.sources.empty),
+            limits=limits,
+        )
+
 
 # --- Building ----------------------------------------------------------------------------------------------
 
@@ -514,7 +548,7 @@ def _masthead(b: Briefing) -> MastheadView:
     )
 
 
-def _verdict(b: Briefing) -> VerdictView:
+def _verdict(b: Briefing, limits: Limits) -> VerdictView:
     v = b.verdict
     fill, ink = _state_colours(v.state)
     signals = tuple(
@@ -527,9 +561,12 @@ def _verdict(b: Briefing) -> VerdictView:
         score_label=f"Score {signed(v.score)}",
         score_note=f"pays {number(v.pays)} vs reverts {number(v.reverts)}; the call needs \u00b1{v.margin:.1f}",
         facts=tuple(dates_in_words(r.text) for r in v.reasons if r.kind == "fact"),
-        signals=signals,
+        signals=signals[: limits.reasons],
         signals_lead="The signals that moved the score, largest first:",
         no_signals=EMPTY["reasons"],
+        signals_count=max(v.moving, len(signals)),
+        signals_more=more_note(max(v.moving, len(signals)) - min(len(signals), limits.reasons)),
+        all_signals=signals,
     )
 
 
@@ -664,13 +701,17 @@ def _event(e: TimelineItem) -> EventLine:
                      "Pivot" if e.is_pivot else None)
 
 
+def _shown_timeline(rows: tuple[EventLine, ...], limit: int) -> tuple[EventLine, ...]:
+    # The latest events matter most to this edition; the ones shown stay oldest first. The pivot stays.
+    shown = rows[-limit:] if limit > 0 else ()
+    if len(rows) > len(shown) and rows and rows[0].is_pivot and limit > 1:
+        shown = (rows[0], *rows[-(limit - 1):])
+    return tuple(shown)
+
+
 def _timeline(b: Briefing, limits: Limits) -> Rows[EventLine]:
     rows = tuple(_event(e) for e in b.timeline)
-    # The latest events matter most to this edition; the ones shown stay oldest first. The pivot stays.
-    shown = rows[-limits.timeline:] if limits.timeline > 0 else ()
-    if len(rows) > len(shown) and rows and rows[0].is_pivot and limits.timeline > 1:
-        shown = (rows[0], *rows[-(limits.timeline - 1):])
-    return _rows(rows, tuple(shown), EMPTY["timeline"])
+    return _rows(rows, _shown_timeline(rows, limits.timeline), EMPTY["timeline"])
 
 
 def _watch(w: WatchItem) -> WatchLine:
@@ -683,15 +724,17 @@ def _watch(w: WatchItem) -> WatchLine:
     return WatchLine(due_day(w.due), w.milestone, w.why, w.status, w.outcome, w.days_left, text, attention, key)
 
 
+def _shown_watchlist(rows: tuple[WatchLine, ...], limit: int) -> tuple[WatchLine, ...]:
+    # What is still ahead (and overdue) matters most; done milestones go first when the list is cut.
+    if len(rows) <= limit:
+        return rows
+    keep = sorted(range(len(rows)), key=lambda i: (rows[i].key == "done", i))[:limit]
+    return tuple(rows[i] for i in sorted(keep))
+
+
 def _watchlist(b: Briefing, limits: Limits) -> Rows[WatchLine]:
     rows = tuple(_watch(w) for w in b.watchlist)
-    # What is still ahead (and overdue) matters most; done milestones go first when the list is cut.
-    if len(rows) > limits.watchlist:
-        keep = sorted(range(len(rows)), key=lambda i: (rows[i].key == "done", i))[: limits.watchlist]
-        shown = tuple(rows[i] for i in sorted(keep))
-    else:
-        shown = rows
-    return _rows(rows, shown, EMPTY["watchlist"])
+    return _rows(rows, _shown_watchlist(rows, limits.watchlist), EMPTY["watchlist"])
 
 
 def health_sentences(b: Briefing) -> tuple[str, ...]:
@@ -801,7 +844,7 @@ def present(briefing: Briefing, limits: Limits | None = None) -> Presentation:
         subject=subject(briefing).replace(NBSP, " "),
         preheader=preheader(briefing),
         masthead=_masthead(briefing),
-        verdict=_verdict(briefing),
+        verdict=_verdict(briefing, limits),
         figures=cards,
         figure_cells=cells,
         changes=_changes(briefing.changes),

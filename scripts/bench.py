@@ -119,14 +119,18 @@ def run_once(argv: list[str]) -> tuple[float, float]:
     """Wall seconds and peak MB of one fresh process (its own ru_maxrss, from wait4)."""
     with tempfile.TemporaryDirectory() as folder:
         argv = [folder if a == "{out}" else a for a in argv]
-        start = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        error = child.stderr.read().decode(errors="replace") if child.stderr else ""
-        if child.returncode not in (0, 1):
-            raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{error[-2000:]}")
+        # The child's findings go to a file, not a pipe: a pipe nobody reads fills at 64 KB and the child
+        # then waits for ever (10,000 stale-signal warnings are 1.6 MB).
+        with tempfile.TemporaryFile() as errors:
+            start = time.perf_counter()
+            child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+            _, status, usage = os.wait4(child.pid, 0)
+            seconds = time.perf_counter() - start
+            child.returncode = os.waitstatus_to_exitcode(status)
+            if child.returncode not in (0, 1):
+                errors.seek(0)
+                tail = errors.read().decode(errors="replace")[-2000:]
+                raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{tail}")
     return seconds, usage.ru_maxrss / 1024
 
 

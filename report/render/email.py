@@ -63,7 +63,7 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=True, keep_at_rules=True, load_
 # The lists the email shows, by section: where every row is in a Presentation, and the page's own cap
 # (a present.Limits field) when the page shows fewer than all.
 LISTS: dict[str, tuple[str, str | None]] = {
-    "verdict": ("verdict.signals", None),
+    "verdict": ("verdict.all_signals", "reasons"),
     "changes": ("changes.lines", None),
     "labs": ("labs.rows", None),
     "evidence": ("evidence.latest.all", "signals"),
@@ -121,10 +121,11 @@ class Headers:
 
 
 class EmailResult(NamedTuple):
-    """The .eml's bytes and the warnings for the console (a pair: `data, warnings = render_email(...)`)."""
+    """The .eml's bytes, the warnings for the console, and the message itself (for preflight to read)."""
 
     data: bytes
     warnings: tuple[str, ...]
+    message: EmailMessage
 
 
 def subject(briefing: Briefing) -> str:
@@ -218,7 +219,7 @@ def limits_for(limit: int) -> Limits:
 
 
 def _summary(p: Presentation, section: str) -> str:
-    rows = len(_get(p, LISTS[section][0]))
+    rows = p.verdict.signals_count if section == "verdict" else len(_get(p, LISTS[section][0]))
     # The `more` macro adds the full stop.
     return f"{rows:,} row{'s' if rows != 1 else ''} in this list: see the attached workbook"
 
@@ -249,9 +250,11 @@ def render_text(briefing: Briefing, p: Presentation, limit: int) -> str:
     return template.render(briefing=briefing, p=p, limit=limit, more_note=more_note)
 
 
-def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int = HTML_BUDGET) -> EmailParts:
+def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int = HTML_BUDGET,
+                 presentation: Presentation | None = None) -> EmailParts:
     """The HTML and text parts within the budget (see the module docstring for the steps)."""
-    full = present(briefing, limits_for(ROW_LIMITS[0]))
+    whole = presentation or present(briefing)
+    full = whole.limited(limits_for(ROW_LIMITS[0]))
     planned = plan_limit(full, images, budget)
     warnings: list[str] = []
     summarised: dict[str, str] = {}
@@ -259,7 +262,7 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
     limits = [limit for limit in ROW_LIMITS if limit <= planned]
     p = full
     for limit in limits:
-        p = present(briefing, limits_for(limit))
+        p = whole.limited(limits_for(limit))
         html = compile_mjml(render_mjml(p, images, limit, summarised))
         if len(html.encode("utf-8")) <= budget:
             break
@@ -284,16 +287,17 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
     return EmailParts(html, render_text(briefing, p, limit), limit, tuple(summarised), tuple(warnings))
 
 
-def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None) -> tuple[EmailMessage,
-                                                                                             tuple[str, ...]]:
+def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None,
+                  presentation: Presentation | None = None) -> tuple[EmailMessage, tuple[str, ...]]:
     """The edition as an EmailMessage (see the module docstring for its parts), and the build's warnings."""
-    checked = headers(briefing)
+    presentation = presentation or present(briefing)
+    checked = headers(briefing, presentation)
     domain = msgid_domain(checked.sender)
     drawn = charts(briefing)
     cids = {chart.name: new_msgid(chart.name, domain) for chart in drawn}
     images = {chart.name: InlineImage("cid:" + cids[chart.name][1:-1], chart.alt, chart.width, chart.height)
               for chart in drawn}
-    parts = render_parts(briefing, images)
+    parts = render_parts(briefing, images, presentation=presentation)
 
     message = EmailMessage(policy=policy.SMTP)
     address_message(message, briefing)  # From, To, Bcc and the list headers (report/eml.py)
@@ -313,10 +317,11 @@ def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = Non
     return message, parts.warnings
 
 
-def render_email(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None) -> EmailResult:
-    """The .eml file's bytes (CRLF line ends, as SMTP sends them) and the warnings for the console."""
-    message, warnings = build_message(briefing, xlsx, now)
-    return EmailResult(message.as_bytes(policy=policy.SMTP), warnings)
+def render_email(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None,
+                 presentation: Presentation | None = None) -> EmailResult:
+    """The .eml file's bytes (CRLF line ends, as SMTP sends them), the warnings for the console and the message."""
+    message, warnings = build_message(briefing, xlsx, now, presentation)
+    return EmailResult(message.as_bytes(policy=policy.SMTP), warnings, message)
 
 
 def render_eml(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None) -> bytes:

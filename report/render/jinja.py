@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 
 
 def _templates() -> Path:
@@ -26,10 +26,13 @@ TEMPLATES = _templates()
 def environment(autoescape: bool = True) -> Environment:
     """Templates from `templates/`; escaped for HTML (autoescape) or not (the plain-text email part).
 
-    Undefined names are errors, never blanks.
+    Undefined names are errors, never blanks. Compiled templates are kept in Jinja2's own per-user cache
+    folder (under the temporary directory, checked by Jinja2 to be the user's alone), keyed by each template's
+    source: a build does not compile the same templates again (about a third of a small build's time).
     """
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
+        bytecode_cache=FileSystemBytecodeCache(),
         autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import Any, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -30,7 +30,7 @@ from .. import palette, schema
 from ..analysis import safe_url
 from ..briefing import Briefing, Link
 from ..formatting import signed
-from ..present import EMPTY, ChangesView, Day, MastheadView, Presentation, present
+from ..present import EMPTY, MORE_WHERE, ChangesView, Day, MastheadView, Presentation, present
 from .xlsx_chart import QuarterTable, add_evidence_chart
 
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell, in UTF-16 code units
@@ -38,7 +38,9 @@ MAX_URL_CHARS = 2_079  # Excel ignores longer hyperlinks
 MAX_LINKS_PER_SHEET = 65_530
 # Excel reads a cell typed (or re-entered after F2) with these first characters as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SAFE_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+# constant_memory: each row goes to a temporary file as soon as the next begins, so a 100,000-row sheet is
+# never held as cell objects (the sheets that are not written row by row go through a _RowBuffer).
+SAFE_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                 "strings_to_numbers": False}
 # Arial 10 as the workbook's own font: Excel has it everywhere and LibreOffice has a metric twin (Liberation
 # Sans), so column widths (counted in the default font's digits) and wrapped lines come out alike in both.
@@ -116,7 +118,7 @@ def cell_text(value: str, limit: int = MAX_CELL_CHARS) -> CellText:
 
     `limit` is in UTF-16 code units and must leave room for the marker (it is Excel's 32,767 outside tests).
     """
-    text = _NOT_XML.sub("\ufffd", value)
+    text = value if value.isascii() else _NOT_XML.sub("\ufffd", value)
     cut = 0
     # A character is at most two UTF-16 units: most texts are short enough not to need counting.
     if len(text) * 2 > limit and excel_length(text) > limit:
@@ -163,7 +165,13 @@ def sheet_name(name: str, taken: Collection[str] = ()) -> str:
 
 def link_url(link: Link | None) -> str | None:
     """The address to link to: only http, https or mailto, and only what Excel can hold."""
-    url = safe_url(link.url) if link is not None else None
+    return _link_url(link.url) if link is not None and link.url else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _link_url(text: str) -> str | None:
+    # Thousands of rows cite the same few sources: each address is checked once.
+    url = safe_url(text)
     return url if url is not None and excel_length(url) <= MAX_URL_CHARS else None
 
 
@@ -211,20 +219,74 @@ class _Styles:
         return self.cache[key]
 
 
+class _RowBuffer:
+    """Stands in for a worksheet whose cells are not written row by row (the Briefing sheet learns its row
+    heights at the end; the evidence chart adds helper cells beside its table). The workbook is written with
+    XlsxWriter's constant_memory, which writes each row once, in order: so the cell writes wait here and reach
+    the worksheet row by row, each row's height first, when the sheet is finished (`flush`).
+    Everything that is not a cell write goes straight to the worksheet."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.cells: list[tuple[int, int, str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ws, name)
+
+    def _keep(self, method: str, row: int, col: int, args: tuple[Any, ...]) -> int:
+        self.cells.append((row, col, method, args))
+        return 0
+
+    def write_string(self, row: int, col: int, *args: Any) -> int:
+        return self._keep("write_string", row, col, args)
+
+    def write_number(self, row: int, col: int, *args: Any) -> int:
+        return self._keep("write_number", row, col, args)
+
+    def write_blank(self, row: int, col: int, *args: Any) -> int:
+        return self._keep("write_blank", row, col, args)
+
+    def write_datetime(self, row: int, col: int, *args: Any) -> int:
+        return self._keep("write_datetime", row, col, args)
+
+    def write_url(self, row: int, col: int, *args: Any) -> int:
+        return self._keep("write_url", row, col, args)
+
+    def write_formula(self, row: int, col: int, *args: Any) -> int:
+        return self._keep("write_formula", row, col, args)
+
+    def flush(self, heights: dict[int, float]) -> None:
+        """Every kept cell, row by row (each row's height set before its cells), then nothing is kept."""
+        by_row: dict[int, list[tuple[int, str, tuple[Any, ...]]]] = {}
+        for row, col, method, args in self.cells:
+            by_row.setdefault(row, []).append((col, method, args))
+        for row in sorted(by_row.keys() | heights.keys()):
+            if row in heights:
+                self.ws.set_row(row, heights[row])
+            for col, method, args in sorted(by_row.get(row, ()), key=lambda cell: cell[0]):
+                getattr(self.ws, method)(row, col, *args)
+        self.cells.clear()
+
+
 @dataclass
 class _Sheet:
-    """A worksheet and what it learns while being written: column widths, row heights, links, cut texts."""
+    """A worksheet and what it learns while being written: column widths, row heights, links, cut texts.
+
+    `ordered` sheets are written row by row (the table sheets: their widths are planned before the first
+    row, so each row's height is known before its cells); the others write through a `_RowBuffer`."""
 
     ws: Worksheet
     name: str
     styles: _Styles
     cuts: list[str]
+    ordered: bool = True
     widths: dict[int, float] = field(default_factory=dict)  # pixels of the longest line
     heights: dict[int, float] = field(default_factory=dict)  # rows that need more than the default
     wrapped: list[tuple[int, int, str, dict[str, object]]] = field(default_factory=list)
     links: int = 0
     measured: dict[int, int] = field(default_factory=dict)  # texts measured per column
     longest: dict[int, int] = field(default_factory=dict)  # the most characters measured per column
+    planned: dict[int, int] = field(default_factory=dict)  # column widths (units) planned before the rows
 
     def _seen(self, row: int, col: int, text: str, props: dict[str, object], fit: bool = True) -> None:
         # Widths from a bounded sample: the first WIDTH_SAMPLE texts of a column, then only a text with more
@@ -234,7 +296,7 @@ class _Sheet:
             self.longest[col] = max(self.longest.get(col, 0), len(text))
             longest = max((text_px(line, props) for line in text.splitlines()), default=0.0)
             self.widths[col] = max(self.widths.get(col, 0.0), longest)
-        if props.get("text_wrap"):
+        if props.get("text_wrap") and not self.ordered:  # an ordered sheet sizes its rows as it writes them
             self.wrapped.append((row, col, text, props))
         elif float(props.get("font_size", 10)) > 10:  # type: ignore[arg-type]
             self.height(row, float(props["font_size"]) * 1.3 + 3)  # type: ignore[arg-type]
@@ -245,9 +307,11 @@ class _Sheet:
                              f"Excel's {MAX_CELL_CHARS:,} per cell")
 
     def height(self, row: int, points: float) -> None:
-        """At least this tall (points); 0 asks for nothing."""
+        """At least this tall (points); 0 asks for nothing. An ordered sheet must ask before leaving the row."""
         if points > 0:
             self.heights[row] = max(self.heights.get(row, 0), points)
+            if self.ordered:
+                self.ws.set_row(row, self.heights[row])
 
     def text(self, row: int, col: int, value: str | None, *style: str, fit: bool = True, **extra: Any) -> None:
         """Text as text: write_string, quote prefix when needed, cut when too long."""
@@ -323,17 +387,26 @@ class _Sheet:
         """
         widths: dict[int, int] = {}
         for col, (least, most) in enumerate(caps):
-            wanted = math.ceil((self.widths.get(col, 0.0) + 12) / DIGIT_PX)
-            widths[col] = max(least, min(most, wanted))
+            widths[col] = self.planned.get(col) or _fitted(self.widths.get(col, 0.0), least, most)
             self.ws.set_column(col, col, widths[col])
         for row, col, text, props in self.wrapped:
             if col in widths:
-                # No character is wider than its em: a text that fits by its length is one line, unmeasured.
-                if "\n" not in text and len(text) * _widest_px(props) <= widths[col] * DIGIT_PX:
-                    continue
-                self.height(row, _text_height(text, widths[col], props))
-        for row, points in sorted(self.heights.items()):
-            self.ws.set_row(row, points)
+                self.height(row, _wrapped_height(text, widths[col], props))
+        if not self.ordered:
+            cast(_RowBuffer, self.ws).flush(self.heights)
+
+
+def _fitted(longest_px: float, least: int, most: int) -> int:
+    """A column width (units) for its longest line, between the column's least and most."""
+    return max(least, min(most, math.ceil((longest_px + 12) / DIGIT_PX)))
+
+
+def _wrapped_height(text: str, width: int, props: dict[str, object]) -> float:
+    """Points a wrapping cell needs; 0 when one line does (no character is wider than its em: a text that fits
+    by its length alone is one line, and is not measured)."""
+    if "\n" not in text and len(text) * _widest_px(props) <= width * DIGIT_PX:
+        return 0
+    return _text_height(text, width, props)
 
 
 DEFAULT_ROW_POINTS = 12.75  # Arial 10
@@ -372,10 +445,16 @@ def text_px(text: str, props: dict[str, object]) -> float:
     return _ems(text) * size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
 
 
+# Thousandths of an em for every ASCII code, as _em gives them (a control character is 0.6 em).
+_ASCII_EMS = tuple(ARIAL_WIDTHS[code - 32] if 32 <= code < 127 else 600 for code in range(128))
+
+
 @functools.lru_cache(maxsize=65536)
 def _ems(text: str) -> float:
     # Words and labels repeat down a long sheet; measuring each once keeps big briefings quick.
-    return sum(_em(ch) for ch in text)
+    if text.isascii():  # most cell text: one table lookup per byte, in C
+        return sum(map(_ASCII_EMS.__getitem__, text.encode("ascii"))) / 1000
+    return sum(map(_em, text))
 
 
 def _line_count(text: str, width: int, props: dict[str, object]) -> int:
@@ -441,14 +520,15 @@ def render_xlsx_report(briefing: Briefing, presentation: Presentation | None = N
     cuts: list[str] = []
     taken: list[str] = []
 
-    def sheet(title: str) -> _Sheet:
+    def sheet(title: str, ordered: bool = True) -> _Sheet:
         name = sheet_name(title, taken)
         taken.append(name)
-        return _Sheet(book.add_worksheet(name), name, styles, cuts)
+        ws = book.add_worksheet(name)
+        return _Sheet(ws if ordered else cast(Worksheet, _RowBuffer(ws)), name, styles, cuts, ordered)
 
-    _briefing_sheet(book, sheet(BRIEFING), p)
+    _briefing_sheet(book, sheet(BRIEFING, ordered=False), p)
     _labs_sheet(sheet(LABS), p)
-    _evidence_sheet(book, sheet(EVIDENCE), p)
+    _evidence_sheet(book, sheet(EVIDENCE, ordered=False), p)
     _signals_sheet(sheet(SIGNALS), p)
     _timeline_sheet(sheet(TIMELINE), p)
     _watchlist_sheet(sheet(WATCHLIST), p)
@@ -490,19 +570,144 @@ def _page(sheet: _Sheet, masthead: MastheadView, header_rows: tuple[int, int] | 
     ws.freeze_panes(*freeze)
 
 
+def _shown(kind: str, value: object) -> str:
+    """What a table cell shows, as far as its width goes."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Day):
+        return value.text
+    if isinstance(value, Link):
+        return value.text or value.url or ""
+    if kind in NUMBER_KINDS and isinstance(value, (int, float)):
+        return signed(value) if kind == "score" else f"{value:.2f}" if kind == "weight" else f"{value:g}"
+    if isinstance(value, dt.date):
+        return "30 Sep 2026"
+    return str(value)
+
+
+def _plain_date(value: object) -> dt.date | None:
+    """The date of a date cell shown in the house date format (not a due quarter's words), else None."""
+    if isinstance(value, Day):
+        return value.value if value.text[:1].isdigit() else None
+    return value if type(value) is dt.date else None
+
+
+def _plan_widths(sheet: _Sheet, columns: Sequence[Column], rows: Sequence[Sequence[object]],
+                 bold_rows: Collection[int]) -> dict[int, int]:
+    """Each column's width (units) before any row is written, from its header and a bounded sample: the first
+    WIDTH_SAMPLE texts, then only a text with more characters than any measured. A long table costs a length
+    check per cell, not a measurement, and each row's height is known when the row is written."""
+    header = sheet.styles.cached_props("header")
+    plain_props, bold_props = sheet.styles.cached_props("cell"), sheet.styles.cached_props("cell", "bold")
+    widths: dict[int, int] = {}
+    for col, column in enumerate(columns):
+        widest = max(text_px(line, header) for line in column.header.splitlines())
+        longest, measured = 0, 0
+        for index, values in enumerate(rows):
+            text = _shown(column.kind, values[col])
+            if measured < WIDTH_SAMPLE or len(text) > longest:
+                measured += 1
+                longest = max(longest, len(text))
+                props = bold_props if index in bold_rows else plain_props
+                widest = max(widest, max((text_px(line, props) for line in text.splitlines()), default=0.0))
+        widths[col] = _fitted(widest, column.least, column.most)
+    sheet.planned = widths
+    return widths
+
+
+class _Cells:
+    """The formats of one table's cells, by column and (bold, quote), each looked up once."""
+
+    def __init__(self, sheet: _Sheet, columns: Sequence[Column]) -> None:
+        self.sheet, self.columns = sheet, columns
+        self.formats: dict[tuple[int, bool, bool], Format] = {}
+        self.props: dict[tuple[int, bool], dict[str, object]] = {}
+
+    def _style(self, col: int, bold: bool) -> tuple[tuple[str, ...], dict[str, Any]]:
+        column = self.columns[col]
+        names: tuple[str, ...] = ("cell", "bold") if bold else ("cell",)
+        if column.kind in NUMBER_KINDS:
+            names += (column.kind,)
+        elif column.kind == "date":
+            names += ("date",)
+        elif column.kind == "link":
+            names += ("wrap", "link")
+        else:
+            names += ("wrap",)
+        return names, ({"align": column.align} if column.align else {})
+
+    def format(self, col: int, bold: bool, quote: bool = False) -> Format:
+        key = (col, bold, quote)
+        found = self.formats.get(key)
+        if found is None:
+            names, extra = self._style(col, bold)
+            found = self.formats[key] = self.sheet.styles(*names, quote=quote, **extra)
+        return found
+
+    def text_props(self, col: int, bold: bool) -> dict[str, object]:
+        key = (col, bold)
+        found = self.props.get(key)
+        if found is None:
+            names, extra = self._style(col, bold)
+            found = self.props[key] = self.sheet.styles.cached_props(*names, **extra)
+        return found
+
+
 def _table(sheet: _Sheet, top: int, columns: Sequence[Column], rows: Sequence[Sequence[object]],
            bold_rows: Collection[int] = (), empty: str = "Nothing yet.") -> tuple[int, int]:
-    """A header row at `top`, then the rows; returns (first, last) data row (last < first when none)."""
+    """A header row at `top`, then the rows, in order; returns (first, last) data row (last < first when none).
+
+    This is where a 100,000-row briefing spends its time, so the common cells (text, links, numbers, dates)
+    are written here with formats looked up once per column; any other value goes through `_Sheet.put`."""
+    widths = _plan_widths(sheet, columns, rows, bold_rows)
+    header = sheet.styles.cached_props("header")
+    sheet.height(top, max(_wrapped_height(c.header, widths[col], header) for col, c in enumerate(columns)))
     for col, column in enumerate(columns):
-        sheet.text(top, col, column.header, "header")
+        sheet.text(top, col, column.header, "header", fit=False)
     if not rows:
         sheet.text(top + 1, 0, empty, "muted", fit=False)
         return top + 1, top
+    cells = _Cells(sheet, columns)
+    ws, cuts = sheet.ws, sheet._cut
+    kinds = [column.kind for column in columns]
+    plain_formats = [cells.format(col, False) for col in range(len(columns))]
+    bold_formats = [cells.format(col, True) for col in range(len(columns))]
+    # Wrapping columns, with the most pixels a text may have and stay on one line: (col, room, props).
+    wraps = [(col, widths[col] * DIGIT_PX, cells.text_props(col, False), cells.text_props(col, True))
+             for col, kind in enumerate(kinds) if kind in ("text", "link")]
+    widest = _widest_px(cells.text_props(0, True))  # no character is wider: a text this short is one line
+    bold_rows = set(bold_rows)
     for index, values in enumerate(rows):
         row = top + 1 + index
-        extra = ("cell", "bold") if index in bold_rows else ("cell",)
-        for col, (column, value) in enumerate(zip(columns, values, strict=True)):
-            sheet.put(row, col, column.kind, value, *extra, **({"align": column.align} if column.align else {}))
+        bold = index in bold_rows
+        points = 0.0
+        for col, room, plain_props, bold_props in wraps:  # the row's height first: constant_memory writes a row once
+            text = _shown(kinds[col], values[col])
+            if len(text) * widest > room or "\n" in text:
+                points = max(points, _wrapped_height(text, widths[col], bold_props if bold else plain_props))
+        if points:
+            sheet.height(row, points)
+        formats = bold_formats if bold else plain_formats
+        for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
+            if kind == "text" and value.__class__ is str and value:
+                safe = cell_text(value)  # type: ignore[arg-type]
+                if safe.cut:
+                    cuts(row, col, safe)
+                ws.write_string(row, col, safe.text, cells.format(col, bold, True) if safe.quote else formats[col])
+            elif kind == "link" and isinstance(value, Link) and sheet.links < MAX_LINKS_PER_SHEET \
+                    and (url := link_url(value)) is not None:
+                safe = cell_text(value.text or url)
+                if safe.cut:
+                    cuts(row, col, safe)
+                ws.write_url(row, col, url, cells.format(col, bold, True) if safe.quote else formats[col], safe.text)
+                sheet.links += 1
+            elif kind in NUMBER_KINDS and value.__class__ in (int, float):
+                ws.write_number(row, col, value, formats[col])
+            elif kind == "date" and (day := _plain_date(value)) is not None:
+                ws.write_datetime(row, col, dt.datetime(day.year, day.month, day.day), formats[col])
+            else:  # blanks, dashes, a due quarter, a link that is only text: rare enough for the general path
+                extra = {"align": columns[col].align} if columns[col].align else {}
+                sheet.put(row, col, kind, value, *(("cell", "bold") if bold else ("cell",)), **extra)
     return top + 1, top + len(rows)
 
 
@@ -619,6 +824,9 @@ def _verdict(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
         sheet.text(row, 2, reason.text, "cell", "wrap")
         sheet.text(row, 3, reason.detail, "cell", "wrap", "muted")
         sheet.link(row, 4, reason.source, "cell", "wrap")
+    if v.signals_more:
+        row += 1
+        sheet.text(row, 2, f"{v.signals_more[: -len(MORE_WHERE)]}on the Signals sheet.", "muted", fit=False)
     if not v.signals:
         row += 1
         sheet.text(row, 0, v.no_signals, "muted", fit=False)
