@@ -1,6 +1,8 @@
 """What changed since the last edition (SPEC §6, section 4): snapshots of the records and their comparison.
 
-A snapshot is plain JSON kept in the history database; `compare` matches rows by their natural keys
+A snapshot is plain JSON kept in the history database: per sheet, its field names once and each row as a list
+of values (format 2; format 1 kept a dict per row, and old histories are still read). `compare` matches rows
+by their natural keys
 (schema `Sheet.key`), ignoring case and spacing the way editors type them, and names fields by their
 column headers so readers see "Flagship weights", not `flagship_weights`.
 """
@@ -8,18 +10,18 @@ column headers so readers see "Flagship weights", not `flagship_weights`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .briefing import Briefing, Changes, FieldChange, RowChange
-from .model import Tracker
+from .model import Tracker, plain
 from .values import text
 
 if TYPE_CHECKING:
     from .history import PreviousEdition
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 BLANK = "(blank)"  # how an empty cell reads in a before → after pair
 KEY_SEPARATOR = " · "
 
@@ -31,15 +33,19 @@ Key = tuple[str, ...]
 
 
 def snapshot(tracker: Tracker) -> dict[str, Any]:
-    """Every record per sheet and the settings, as normalised JSON-able data.
+    """Every record per sheet and the settings, as compact JSON-able data (see the module docstring).
 
-    Rows are sorted by their natural key, so moving rows around in the workbook changes nothing.
+    Rows are sorted, so moving rows around in the workbook changes nothing.
     """
-    sheets: dict[str, list[dict[str, object]]] = {}
+    sheets: dict[str, dict[str, list[Any]]] = {}
     tables = tracker.tables()
     for sheet in schema.TABLES:
-        rows = [record.snapshot() for record in tables.get(sheet.name, ())]
-        sheets[sheet.name] = sorted(rows, key=partial(_order, sheet))
+        records = tables.get(sheet.name, ())
+        names = [f.name for f in fields(records[0]) if f.name != "row"] if records else \
+            [column.attr for column in sheet.columns]
+        rows = [[plain(getattr(record, name)) for name in names] for record in records]
+        rows.sort(key=repr)  # any total order will do; repr is one C call per row
+        sheets[sheet.name] = {"columns": names, "rows": rows}
     return {"format": SNAPSHOT_FORMAT, "settings": tracker.settings.snapshot(), "sheets": sheets}
 
 
@@ -90,14 +96,13 @@ def display(value: object, blank: str = BLANK) -> str:
 
 
 def _rows(snap: Mapping[str, Any], sheet: str) -> list[Row]:
+    """A sheet's rows as field -> value mappings, from a snapshot of either format."""
     # Snapshots written by older versions may lack a sheet: read that as no rows.
-    sheets = snap.get("sheets") or {}
-    return [row for row in sheets.get(sheet) or [] if isinstance(row, Mapping)]
-
-
-def _order(sheet: schema.Sheet, row: Row) -> tuple[Key, str]:
-    # Ties on the key (repeated events) still sort the same way every time.
-    return row_key(sheet, row), "\x1f".join(f"{name}={display(value, blank='')}" for name, value in sorted(row.items()))
+    data = (snap.get("sheets") or {}).get(sheet)
+    if isinstance(data, Mapping):  # format 2: field names once, then a list of values per row
+        names = data.get("columns") or []
+        return [dict(zip(names, row, strict=False)) for row in data.get("rows") or [] if isinstance(row, list)]
+    return [row for row in data or [] if isinstance(row, Mapping)]
 
 
 def _group(sheet: schema.Sheet, rows: Iterable[Row]) -> dict[Key, list[Row]]:

@@ -42,7 +42,7 @@ class QuarterEnd(dt.date):
         return quarter_of(self)
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
     """A field as JSON would hold it: dates in ISO form, a quarter as 2026-Q2, other tuples as lists."""
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -54,7 +54,7 @@ def _plain(value: object) -> object:
 
 
 def _plain_fields(item: object, skip: str | None = None) -> dict[str, object]:
-    return {f.name: _plain(getattr(item, f.name)) for f in fields(item) if f.name != skip}  # type: ignore[arg-type]
+    return {f.name: plain(getattr(item, f.name)) for f in fields(item) if f.name != skip}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

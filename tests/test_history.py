@@ -273,15 +273,33 @@ def test_repeated_keys_are_matched_one_for_one(sample_copy: Path) -> None:
     assert [(r.sheet, r.change) for r in changes.rows] == [("Events", "added")]
 
 
+def format_one(snap: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot as the first format kept it (and old histories still hold it): a dict per row."""
+    return {**snap, "format": 1, "sheets": {name: [dict(zip(sheet["columns"], row, strict=True))
+                                                   for row in sheet["rows"]] for name, sheet in snap["sheets"].items()}}
+
+
 def test_a_field_an_older_snapshot_did_not_keep_is_not_a_change(sample_copy: Path) -> None:
     tracker = tracker_of(sample_copy)
-    previous = as_previous(tracker)
+    previous = dataclasses.replace(as_previous(tracker), snapshot=format_one(snapshot(tracker)))
     for row in previous.snapshot["sheets"]["Labs"]:
         del row["notes"]
     del previous.snapshot["sheets"]["Sources"]
     changes = compare(previous, snapshot(tracker), briefing_of(tracker, SECOND))
     # Every source is new to a snapshot without the sheet; no Labs row changed.
     assert {(r.sheet, r.change) for r in changes.rows} == {("Sources", "added")}
+
+
+def test_a_first_format_snapshot_compares_with_the_compact_one(sample_copy: Path) -> None:
+    before = tracker_of(sample_copy)
+    labs = list(before.labs)
+    labs[1] = dataclasses.replace(labs[1], flagship_weights="Closed")
+    after = dataclasses.replace(before, labs=tuple(labs))
+    old = dataclasses.replace(as_previous(before), snapshot=format_one(snapshot(before)))
+    changes = compare(old, snapshot(after), briefing_of(after, SECOND))
+    assert [(r.sheet, r.key, r.change, r.fields) for r in changes.rows] == [
+        ("Labs", labs[1].lab, "changed", (FieldChange("Flagship weights", "Open", "Closed"),))]
+    assert compare(old, snapshot(before), briefing_of(before, SECOND)).rows == ()
 
 
 # -- compare: properties ------------------------------------------------------------------------------------

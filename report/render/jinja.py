@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 
 
 def _templates() -> Path:
@@ -22,6 +23,30 @@ def _templates() -> Path:
 TEMPLATES = _templates()
 
 
+class _Cache(FileSystemBytecodeCache):
+    """Jinja2's per-user cache of compiled templates. It only saves time: a cache that cannot be read or
+    written (a full disk, a read-only temporary folder) leaves the templates to be compiled, never fails a build."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):  # unreadable, or a half-written file: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> _Cache | None:
+    try:
+        return _Cache()
+    except (OSError, RuntimeError):  # no usable temporary folder, or one another user owns
+        return None
+
+
 @cache
 def environment(autoescape: bool = True) -> Environment:
     """Templates from `templates/`; escaped for HTML (autoescape) or not (the plain-text email part).
@@ -32,7 +57,7 @@ def environment(autoescape: bool = True) -> Environment:
     """
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
-        bytecode_cache=FileSystemBytecodeCache(),
+        bytecode_cache=_bytecode_cache(),
         autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -13,7 +13,9 @@ import datetime as dt
 import functools
 import io
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import palette, schema
 from ..analysis import safe_url
 from ..briefing import Briefing, Link
+from ..errors import OutputError
 from ..formatting import signed
 from ..present import EMPTY, MORE_WHERE, ChangesView, Day, MastheadView, Presentation, present
 from .xlsx_chart import QuarterTable, add_evidence_chart
@@ -513,8 +516,21 @@ def render_xlsx(briefing: Briefing, presentation: Presentation | None = None) ->
 def render_xlsx_report(briefing: Briefing, presentation: Presentation | None = None) -> XlsxReport:
     """The .xlsx bytes with the warnings met while writing them."""
     p = presentation or present(briefing)
+    try:
+        # constant_memory keeps each sheet's rows in a temporary file until the workbook is zipped; a folder of
+        # our own is removed with everything in it, whatever happens.
+        with tempfile.TemporaryDirectory(prefix="report-xlsx-") as folder:
+            return _write_workbook(briefing, p, folder)
+    except OSError as error:
+        where = os.environ.get("TMPDIR") or "/tmp"
+        raise OutputError(f"Cannot write the xlsx report's temporary files ({error.strerror or error}): free some "
+                          f"space in the temporary folder ({where}), or set TMPDIR to a folder with room, and build "
+                          "again; the previous edition is untouched.") from error
+
+
+def _write_workbook(briefing: Briefing, p: Presentation, folder: str) -> XlsxReport:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {**SAFE_OPTIONS, **FONT_OPTIONS})
+    book = xlsxwriter.Workbook(buffer, {**SAFE_OPTIONS, **FONT_OPTIONS, "tmpdir": folder})
     _properties(book, p.masthead, briefing.masthead.edition, p.verdict.headline)
     styles = _Styles(book)
     cuts: list[str] = []
