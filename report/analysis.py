@@ -31,7 +31,7 @@ from .changes import compare, snapshot
 from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
 from .formatting import signed
-from .model import Event, Lab, Quarter, Signal, Source, Tracker, quarter_label, quarter_of
+from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
 from .safety import safe_url  # the one link rule; the renderers import it from here too
 from .values import text
 
@@ -165,19 +165,26 @@ def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], wa
     return text
 
 
-def _source_index(tracker: Tracker) -> dict[str, Source]:
-    """Sources rows by their name as matched (case-insensitive), built once per briefing."""
-    return {source.source.casefold(): source for source in tracker.sources}  # names are unique (checked)
+class SourceLinks:
+    """Source cells as links, built once per briefing: thousands of rows cite the same few sources."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        # Sources rows by their name as matched (case-insensitive); names are unique (checked).
+        self.rows = {source.source.casefold(): source for source in tracker.sources}
+        self.links: dict[str, Link] = {}
+
+    def link(self, value: str) -> Link:
+        found = self.links.get(value)
+        if found is None:
+            source = self.rows.get(value.casefold())
+            found = Link(source.source, safe_url(source.url)) if source is not None else Link(value, safe_url(value))
+            self.links[value] = found
+        return found
 
 
-def _source(sources: dict[str, Source], value: str | None) -> Link | None:
+def _source(sources: SourceLinks, value: str | None) -> Link | None:
     """A Source cell as a link: the Sources row it names (linked by its URL), or a link given directly."""
-    if not value:
-        return None
-    source = sources.get(value.casefold())
-    if source is not None:
-        return Link(source.source, safe_url(source.url))
-    return Link(value, safe_url(value))
+    return sources.link(value) if value else None
 
 
 def _value_text(signal: Signal) -> str | None:
@@ -187,7 +194,7 @@ def _value_text(signal: Signal) -> str | None:
     return f"{shown} {signal.unit}".strip() if signal.unit else shown
 
 
-def _signal_row(sources: dict[str, Source], signal: Signal, pivot_quarter: Quarter) -> SignalRow:
+def _signal_row(sources: SourceLinks, signal: Signal, pivot_quarter: Quarter) -> SignalRow:
     counted = counts(signal, pivot_quarter)
     return SignalRow(
         quarter=quarter_label(signal.quarter),
@@ -224,7 +231,7 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     view = view if view is not None and view.edition == edition else as_of(tracker, edition)
     tracker = view.tracker
     s = tracker.settings
-    sources = _source_index(tracker)
+    sources = SourceLinks(tracker)
     pivot_quarter = quarter_of(s.pivot_date)
     days = (edition - s.pivot_date).days
     iso = edition.isocalendar()

@@ -27,7 +27,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """Text shown to the reader and, only when it is http, https or mailto, the address it links to."""
 
@@ -35,7 +35,7 @@ class Link:
     url: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Masthead:
     title: str
     publication: str | None
@@ -54,7 +54,7 @@ class Masthead:
         return f"{self.iso_year}-W{self.iso_week:02d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One line of 'why': a fact, or a signal with its signed weight."""
 
@@ -65,7 +65,7 @@ class Reason:
     source: Link | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     state: str  # one of STATES
     headline: str
@@ -88,7 +88,7 @@ class Verdict:
         return self.state.lower().replace(" ", "-")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyFigures:
     followers: int
     watched: int
@@ -116,14 +116,14 @@ class KeyFigures:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     field: str  # the column header, "Flagship weights"
     before: str
     after: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowChange:
     """A row added, removed or changed on one sheet, named by its natural key."""
 
@@ -133,7 +133,7 @@ class RowChange:
     fields: tuple[FieldChange, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Changes:
     """What changed since the latest edition dated before this one."""
 
@@ -163,7 +163,7 @@ class Changes:
         return tuple(r for r in self.rows if r.change == change)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabRow:
     lab: str
     country: str | None
@@ -180,7 +180,7 @@ class LabRow:
     source: Link | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterWeight:
     quarter: str  # 2026-Q2
     pays: float
@@ -189,7 +189,7 @@ class QuarterWeight:
     signals: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignalRow:
     quarter: str
     signal: str
@@ -204,7 +204,7 @@ class SignalRow:
     source: Link | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineItem:
     date: dt.date
     lab: str
@@ -215,7 +215,7 @@ class TimelineItem:
     is_pivot: bool  # on the pivot date: the pivot itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchItem:
     due: dt.date
     milestone: str
@@ -227,14 +227,14 @@ class WatchItem:
     soon: bool  # upcoming and due within 14 days
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthItem:
     kind: str  # "stale", "no-source" or "warning"
     where: str  # "Signals!A3" or "Signals row 3"
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LeftOut:
     """What an edition leaves out because it is dated after the edition (SPEC §4 "As of the edition date")."""
 
@@ -248,7 +248,7 @@ class LeftOut:
         return self.events + self.signals
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthSummary:
     """The data-health figures a reader can use; the itemised list is `Briefing.health`."""
 
@@ -260,7 +260,7 @@ class HealthSummary:
     other_warnings: int  # every other warning the check found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRow:
     name: str
     publisher: str | None
@@ -270,7 +270,7 @@ class SourceRow:
     cited: int  # how many rows name it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mailing:
     """How the email is addressed and signed off: the Settings' sending rows, checked."""
 
@@ -281,7 +281,7 @@ class Mailing:
     editor: str | None = None  # who is asked to approve, when sign-off is required
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Briefing:
     """One edition, analysed: the single input of every renderer."""
 

@@ -285,6 +285,9 @@ class _Checker:
         # Column by column, each distinct value parsed once: a column repeats its values (quarters, labs,
         # choices, dates, sources) across thousands of rows. Cached by type too: True == 1 == 1.0.
         raws = [raw for raw in sheet.rows if not raw.is_blank()]
+        # The raw rows are not read again once typed: let them go as the typed rows are made, so a 100,000-row
+        # sheet is not held twice.
+        sheet.rows.clear()
         attrs = [column.attr for column in spec.columns]
         typed = self.typed
         found_bad: dict[int, set[str]] = {}  # row number -> attributes whose cell has an error

@@ -50,7 +50,7 @@ def lab_as_of(lab: Lab, edition: dt.date) -> Lab:
     return dataclasses.replace(lab, flagship_weights=BEFORE[lab.flagship_weights], status_since=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EditionView:
     """The records an edition may use, and what it left out because it is dated after the edition."""
 

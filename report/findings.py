@@ -10,7 +10,7 @@ from .safety import escape
 Level = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem at one place. `code` is stable and tested; `message` quotes the value."""
 

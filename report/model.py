@@ -57,7 +57,7 @@ def _plain_fields(item: object, skip: str | None = None) -> dict[str, object]:
     return {f.name: plain(getattr(item, f.name)) for f in fields(item) if f.name != skip}  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """Fields shared by every table row: where it came from."""
 
@@ -68,7 +68,7 @@ class Record:
         return _plain_fields(self, skip="row")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lab(Record):
     lab: str
     country: str | None
@@ -88,7 +88,7 @@ class Lab(Record):
         return self.watch == "Yes"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event(Record):
     date: dt.date
     lab: str
@@ -99,7 +99,7 @@ class Event(Record):
     notes: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signal(Record):
     quarter: Quarter
     signal: str
@@ -114,7 +114,7 @@ class Signal(Record):
     notes: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Milestone(Record):
     due: dt.date
     milestone: str
@@ -123,7 +123,7 @@ class Milestone(Record):
     outcome: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source(Record):
     source: str
     publisher: str | None
@@ -131,7 +131,7 @@ class Source(Record):
     published: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     title: str
     publication: str | None
@@ -155,7 +155,7 @@ class Settings:
         return _plain_fields(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tracker:
     """Everything the workbook says, checked."""
 

@@ -91,7 +91,7 @@ MORE_WHERE = "in the attached workbook"
 HEALTH_LABELS = {"stale": "Stale signal", "no-source": "No source", "warning": "Check warning"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Limits:
     """How many rows the page and the email show of each long list; the xlsx always keeps every row."""
 
@@ -106,7 +106,7 @@ class Limits:
 # --- Small values ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Day:
     """A date as readers see it: `text` in the house style, never broken at a space or hyphen."""
 
@@ -211,7 +211,7 @@ def _line(text: str) -> str:
 # --- Rows --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rows(Generic[T]):
     """A long list: every row for the xlsx, the rows the page and the email show, and the note for the rest."""
 
@@ -241,7 +241,7 @@ def _rows(rows: tuple[T, ...], shown: tuple[T, ...], empty: str) -> Rows[T]:
 # --- Sections ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MastheadView:
     title: str
     publication: str | None
@@ -254,7 +254,7 @@ class MastheadView:
     pivot_date: Day
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReasonLine:
     """A signal that moved the score: its signed weight, the word it points to, and where it comes from."""
 
@@ -266,7 +266,7 @@ class ReasonLine:
     source: Link | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerdictView:
     state: str
     key: str  # too-early
@@ -284,7 +284,7 @@ class VerdictView:
     all_signals: tuple[ReasonLine, ...] = ()  # every reason line the analysis kept (the most any format lists)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FigureView:
     """A key-figure card: the label, the value in large type, a note."""
 
@@ -294,7 +294,7 @@ class FigureView:
     note: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FigureCell:
     """A key figure as the xlsx holds it: a real number or date, under a defined name."""
 
@@ -305,7 +305,7 @@ class FigureCell:
     note: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeLine:
     """One line of 'what changed': label (Verdict, Score, Key figure, Added...), what, before → after."""
 
@@ -326,7 +326,7 @@ class ChangeLine:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangesView:
     """The note says what is compared: the first-edition sentence, "Nothing changed since the edition of
     25 May 2026.", or "Compared with the edition of 25 May 2026." above the lines."""
@@ -336,7 +336,7 @@ class ChangesView:
     first: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabLine:
     lab: str
     country: str | None
@@ -361,7 +361,7 @@ LAB_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabsView:
     rows: tuple[LabLine, ...]
     columns: tuple[tuple[str, str], ...]  # the optional columns at least one row fills
@@ -371,7 +371,7 @@ class LabsView:
         return any(key == k for k, _ in self.columns)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterLine:
     quarter: str
     pays: float
@@ -385,7 +385,7 @@ class QuarterLine:
     signals_text: str  # 3 signals
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignalLine:
     quarter: str
     signal: str
@@ -403,7 +403,7 @@ class SignalLine:
     source: Link | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvidenceView:
     quarters: tuple[QuarterLine, ...]
     margin: float
@@ -415,7 +415,7 @@ class EvidenceView:
     all_signals: tuple[SignalLine, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventLine:
     date: Day
     lab: str
@@ -428,7 +428,7 @@ class EventLine:
     tag: str | None  # "Pivot"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchLine:
     due: Day
     milestone: str
@@ -441,7 +441,7 @@ class WatchLine:
     key: str  # overdue, soon, done or "" (CSS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthLine:
     kind: str
     label: str  # Stale signal, No source, Check warning
@@ -449,7 +449,7 @@ class HealthLine:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthView:
     sentences: tuple[str, ...]  # for readers: one or two
     items: Rows[HealthLine]  # the itemised list (the xlsx's Data health sheet)
@@ -457,7 +457,7 @@ class HealthView:
     empty: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceLine:
     name: str
     link: Link  # the name, linked when its URL is safe
@@ -469,7 +469,7 @@ class SourceLine:
     unlinked_url: str | None  # the URL as written when it is not shown as a link (not http, https or mailto)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Presentation:
     """What every format shows, in SPEC §6 order (see the module docstring for each field)."""
 

@@ -212,18 +212,23 @@ def url(text: str, schemes: tuple[str, ...] = URL_SCHEMES) -> str:
     javascript:, data:, file: and every other scheme are refused, as are spaces and control characters.
     """
     raw = text.strip()
-    refused = f"{quote(raw)} is not an {' or '.join(schemes)} link"
     example = "expected a link such as https://example.com/page"
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 0x7F or ch in INVISIBLE for ch in raw):
-        raise Unsafe("bad-url", f"{refused}: it holds a space or control character; {example}")
+
+    def refused() -> str:  # worded only when needed: most links are fine, and quoting costs
+        return f"{quote(raw)} is not an {' or '.join(schemes)} link"
+
+    # A printable ASCII link has no space or control character; only other links need a closer look.
+    if not (raw.isascii() and raw.isprintable() and " " not in raw) and \
+            any(ch.isspace() or ord(ch) < 32 or ord(ch) == 0x7F or ch in INVISIBLE for ch in raw):
+        raise Unsafe("bad-url", f"{refused()}: it holds a space or control character; {example}")
     try:
         parts = urlsplit(raw)
         host = parts.hostname
     except ValueError:
-        raise Unsafe("bad-url", f"{refused}; {example}") from None
+        raise Unsafe("bad-url", f"{refused()}; {example}") from None
     scheme = parts.scheme.lower()
     if scheme not in schemes:
-        raise Unsafe("bad-url", f"{refused}; {example}")
+        raise Unsafe("bad-url", f"{refused()}; {example}")
     if scheme in ("http", "https") and not host:
         raise Unsafe("bad-url", f"{quote(raw)} has no host; {example}")
     if scheme == "mailto" and "@" not in parts.path:

@@ -406,8 +406,9 @@ def _fitted(longest_px: float, least: int, most: int) -> int:
 
 def _wrapped_height(text: str, width: int, props: dict[str, object]) -> float:
     """Points a wrapping cell needs; 0 when one line does (no character is wider than its em: a text that fits
-    by its length alone is one line, and is not measured)."""
-    if "\n" not in text and len(text) * _widest_px(props) <= width * DIGIT_PX:
+    by its length alone is one line, and is not measured; nor is one whose whole width fits)."""
+    if "\n" not in text and (len(text) * _widest_px(props) <= width * DIGIT_PX or
+                             text_px(text, props) <= width * DIGIT_PX):
         return 0
     return _text_height(text, width, props)
 
@@ -442,34 +443,45 @@ def _widest_px(props: dict[str, object]) -> float:
     return 1.015 * size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
 
 
+def _px_per_em(props: dict[str, object]) -> float:
+    size = float(props.get("font_size", 10))  # type: ignore[arg-type]
+    return size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
+
+
 def text_px(text: str, props: dict[str, object]) -> float:
     """Estimated width in pixels of one line of `text` in the cell format `props` (Arial)."""
-    size = float(props.get("font_size", 10))  # type: ignore[arg-type]
-    return _ems(text) * size * 96 / 72 * (1.08 if props.get("bold") else 1.0)
+    return _ems(text) * _px_per_em(props)
 
 
 # Thousandths of an em for every ASCII code, as _em gives them (a control character is 0.6 em).
 _ASCII_EMS = tuple(ARIAL_WIDTHS[code - 32] if 32 <= code < 127 else 600 for code in range(128))
 
 
-@functools.lru_cache(maxsize=65536)
 def _ems(text: str) -> float:
-    # Words and labels repeat down a long sheet; measuring each once keeps big briefings quick.
     if text.isascii():  # most cell text: one table lookup per byte, in C
         return sum(map(_ASCII_EMS.__getitem__, text.encode("ascii"))) / 1000
-    return sum(map(_em, text))
+    return _word_ems(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_ems(text: str) -> float:
+    # Words repeat down a long sheet; measuring each once keeps big briefings quick.
+    return _ems(text) if text.isascii() else sum(map(_em, text))
 
 
 def _line_count(text: str, width: int, props: dict[str, object]) -> int:
     """Lines a wrapped text takes in a column `width` units wide: greedy word wrap, as Excel does."""
     room = width * DIGIT_PX  # the column is 5 px wider than its units; the cell keeps ~2 px each side
-    space = text_px(" ", props)
+    scale = _px_per_em(props)
+    space = _ems(" ") * scale
     count = 0
     for part in text.split("\n"):
         count += 1
+        words = [ems * scale for ems in map(_word_ems, part.split(" "))]
+        if sum(words) + space * (len(words) - 1) <= room:  # the whole line fits: no wrapping to follow
+            continue
         line = 0.0
-        for word in part.split(" "):
-            word_px = text_px(word, props)
+        for word_px in words:
             if line and line + space + word_px > room:
                 count += 1
                 line = 0.0
