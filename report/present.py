@@ -49,8 +49,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from . import palette
 from .briefing import (
@@ -211,11 +212,50 @@ def _line(text: str) -> str:
 # --- Rows --------------------------------------------------------------------------------------------------
 
 
+S = TypeVar("S")
+
+
+class Lines(Sequence[T]):
+    """Every row of a long list, each presented when it is read (the xlsx reads them row by row): a
+    100,000-row list is not held twice, as the briefing's rows and again as their lines. A line is made
+    again each time it is read; it is a pure function of its row, so each reading gives an equal line."""
+
+    __slots__ = ("_line", "_rows")
+
+    def __init__(self, rows: Sequence[S], line: Callable[[S], T]) -> None:
+        self._rows: Sequence[Any] = rows
+        self._line: Callable[[Any], T] = line
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._line, self._rows[index]))
+        return self._line(self._rows[index])
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._line, self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Lines({len(self)} rows)"
+
+
 @dataclass(frozen=True, slots=True)
 class Rows(Generic[T]):
     """A long list: every row for the xlsx, the rows the page and the email show, and the note for the rest."""
 
-    all: tuple[T, ...]
+    all: Sequence[T]  # a tuple, or for the longest lists Lines made as they are read
     shown: tuple[T, ...]
     more: str | None
     empty: str
@@ -234,7 +274,7 @@ def more_note(hidden: int) -> str | None:
     return f"{hidden:,} more {MORE_WHERE}" if hidden > 0 else None
 
 
-def _rows(rows: tuple[T, ...], shown: tuple[T, ...], empty: str) -> Rows[T]:
+def _rows(rows: Sequence[T], shown: tuple[T, ...], empty: str) -> Rows[T]:
     return Rows(rows, shown, more_note(len(rows) - len(shown)), empty)
 
 
@@ -412,7 +452,7 @@ class EvidenceView:
     empty: str
     latest_heading: str | None  # "Signals in 2026-Q2"
     latest: Rows[SignalLine]
-    all_signals: tuple[SignalLine, ...]
+    all_signals: Sequence[SignalLine]  # Lines: made as the xlsx reads them
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,7 +536,7 @@ class Presentation:
     def limited(self, limits: Limits) -> Presentation:
         """The same presentation showing at most `limits` rows of each long list (the email asks for fewer).
 
-        Only the shown rows and their "N more" notes change: every row was presented once, in `present`."""
+        Only the shown rows and their "N more" notes change; every row stays as `present` made it."""
         if limits == self.limits:
             return self
         v = self.verdict
@@ -505,15 +545,16 @@ class Presentation:
             self,
             verdict=replace(v, signals=shown, signals_more=more_note(v.signals_count - len(shown))),
             evidence=replace(self.evidence, latest=_rows(self.evidence.latest.all,
-                                                         self.evidence.latest.all[: limits.signals],
+                                                         tuple(self.evidence.latest.all[: limits.signals]),
                                                          self.evidence.latest.empty)),
             timeline=_rows(self.timeline.all, _shown_timeline(self.timeline.all, limits.timeline),
                            self.timeline.empty),
             watchlist=_rows(self.watchlist.all, _shown_watchlist(self.watchlist.all, limits.watchlist),
                             self.watchlist.empty),
-            health=replace(self.health, items=_rows(self.health.items.all, self.health.items.all[: limits.health],
+            health=replace(self.health, items=_rows(self.health.items.all,
+                                                    tuple(self.health.items.all[: limits.health]),
                                                     self.health.items.empty)),
-            sources=_rows(self.sources.all, self.sources.all[: limits.sources], self.sources.empty),
+            sources=_rows(self.sources.all, tuple(self.sources.all[: limits.sources]), self.sources.empty),
             limits=limits,
         )
 
@@ -682,7 +723,7 @@ def _evidence(b: Briefing, limits: Limits) -> EvidenceView:
         empty=EMPTY["evidence"],
         latest_heading=f"Signals in {b.latest_quarter}" if b.latest_quarter else None,
         latest=_rows(latest, latest[: limits.signals], EMPTY["signals"]),
-        all_signals=tuple(_signal(s) for s in b.signals),
+        all_signals=Lines(b.signals, _signal),
     )
 
 
@@ -701,7 +742,7 @@ def _event(e: TimelineItem) -> EventLine:
                      "Pivot" if e.is_pivot else None)
 
 
-def _shown_timeline(rows: tuple[EventLine, ...], limit: int) -> tuple[EventLine, ...]:
+def _shown_timeline(rows: Sequence[EventLine], limit: int) -> tuple[EventLine, ...]:
     # The latest events matter most to this edition; the ones shown stay oldest first. The pivot stays.
     shown = rows[-limit:] if limit > 0 else ()
     if len(rows) > len(shown) and rows and rows[0].is_pivot and limit > 1:
@@ -710,7 +751,7 @@ def _shown_timeline(rows: tuple[EventLine, ...], limit: int) -> tuple[EventLine,
 
 
 def _timeline(b: Briefing, limits: Limits) -> Rows[EventLine]:
-    rows = tuple(_event(e) for e in b.timeline)
+    rows = Lines(b.timeline, _event)
     return _rows(rows, _shown_timeline(rows, limits.timeline), EMPTY["timeline"])
 
 
@@ -724,10 +765,10 @@ def _watch(w: WatchItem) -> WatchLine:
     return WatchLine(due_day(w.due), w.milestone, w.why, w.status, w.outcome, w.days_left, text, attention, key)
 
 
-def _shown_watchlist(rows: tuple[WatchLine, ...], limit: int) -> tuple[WatchLine, ...]:
+def _shown_watchlist(rows: Sequence[WatchLine], limit: int) -> tuple[WatchLine, ...]:
     # What is still ahead (and overdue) matters most; done milestones go first when the list is cut.
     if len(rows) <= limit:
-        return rows
+        return tuple(rows)
     keep = sorted(range(len(rows)), key=lambda i: (rows[i].key == "done", i))[:limit]
     return tuple(rows[i] for i in sorted(keep))
 
@@ -778,7 +819,7 @@ def _health_line(h: HealthItem) -> HealthLine:
 
 
 def _health(b: Briefing, limits: Limits) -> HealthView:
-    items = tuple(_health_line(h) for h in b.health)
+    items = Lines(b.health, _health_line)
     return HealthView(health_sentences(b), _rows(items, items[: limits.health], EMPTY["health"]),
                       left_out_sentence(b), EMPTY["health"])
 

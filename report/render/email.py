@@ -160,7 +160,7 @@ def _get(p: Presentation, path: str) -> Sequence[object]:
     value: object = p
     for name in path.split("."):
         value = getattr(value, name)
-    assert isinstance(value, tuple)
+    assert isinstance(value, Sequence)
     return value
 
 
