@@ -44,7 +44,6 @@ from .values import (
 )
 from .workbook import (
     HEADER_SEARCH,
-    MAX_CELL_CHARS,
     RawCell,
     RawSheet,
     RawWorkbook,
@@ -339,13 +338,12 @@ class _Checker:
         if isinstance(value, str) and not value.strip():
             return _BLANK
         try:
-            too_long(value)
             parsed = self.parse(column, value)
             if isinstance(parsed, str) and _is_name(sheet, column):
                 parsed = parse_name(value)
             elif column.one_line and isinstance(parsed, str):
                 one_line(parsed)
-            elif isinstance(parsed, str) and column.kind == "text":
+            elif isinstance(parsed, str):  # free text, a text Value, a source's name: shown as written
                 value_text(parsed)
             if column.positive:
                 positive(parsed)
@@ -511,13 +509,6 @@ class _Checker:
 
 _MISS = object()  # not parsed yet
 _BLANK = object()  # text of only spaces: a blank cell
-
-
-def too_long(value: object) -> None:
-    """Excel keeps at most 32,767 characters in a cell; more came from another tool, and is cut by Excel."""
-    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-        raise Bad("too-long", f"this cell holds {len(value):,} characters, more than Excel's limit of "
-                  f"{MAX_CELL_CHARS:,}: shorten it")
 
 
 def cell_name_for(cell: RawCell | None, column: schema.Column, row: int, columns: dict[str, int]) -> str | None:

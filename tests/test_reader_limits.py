@@ -134,6 +134,7 @@ def test_a_chartsheet_under_a_table_name_is_a_sentence(tmp_path: Path) -> None:
 def test_a_cell_over_excels_limit_is_an_error_at_its_cell(tmp_path: Path) -> None:
     def marked(book: openpyxl.Workbook) -> None:
         book["Signals"]["B3"] = "LONG-SIGNAL"
+        book["Signals"]["D4"] = "LONG-VALUE"  # a Value may be text: the same limit holds
         book["Signals"]["K2"] = "LONG-NOTE"
 
     path = edit_workbook(copy(tmp_path), marked)
@@ -142,10 +143,13 @@ def test_a_cell_over_excels_limit_is_an_error_at_its_cell(tmp_path: Path) -> Non
         sheet = member_of(path, "Signals")
         xml = z.read(sheet)
     assert b"LONG-SIGNAL" in xml
-    rezip(path, {sheet: xml.replace(b"LONG-SIGNAL", b"x" * 32_768).replace(b"LONG-NOTE", b"y" * 32_767)})
+    rezip(path, {sheet: xml.replace(b"LONG-SIGNAL", b"x" * 32_768).replace(b"LONG-NOTE", b"y" * 32_767)
+                 .replace(b"LONG-VALUE", b"z" * 40_000)})
     code, lines, _ = check_lines(path)
     assert code == 1
     assert lines[:-1] == [("ERROR Signals!B3 (Signal): this cell holds 32,768 characters, more than Excel's limit of "
+                          "32,767: shorten it"),
+                          ("ERROR Signals!D4 (Value): this cell holds 40,000 characters, more than Excel's limit of "
                           "32,767: shorten it")]
     assert check_file(path).findings[0].code == "too-long"
 

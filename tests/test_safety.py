@@ -211,7 +211,7 @@ def test_value_text() -> None:
     assert safety.value_text("=SUM(A1) stays text") == "=SUM(A1) stays text"
     with pytest.raises(Unsafe, match="control character"):
         safety.value_text("bell\x07")
-    with pytest.raises(Unsafe, match="at most 32,767"):
+    with pytest.raises(Unsafe, match="more than Excel.s limit of 32,767: shorten it"):
         safety.value_text("x" * 32_768)
 
 
