@@ -108,7 +108,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One table row as typed: a value per column (None where the cell was bad), and the bad columns."""
 
@@ -296,6 +296,7 @@ class _Checker:
             attr = column.attr
             out: list[Any] = []
             cache: dict[type, dict[Any, Any]] = {}
+            texts = cache[str] = {}  # most cells are text: found without a lookup by type
             for raw in raws:
                 special = raw.special
                 if index is None or (special is not None and index in special):
@@ -307,7 +308,7 @@ class _Checker:
                     if found is None or found == "":
                         good, value = typed(spec.name, column, None, raw.number)
                     else:
-                        by_type = cache.get(found.__class__)
+                        by_type = texts if found.__class__ is str else cache.get(found.__class__)
                         if by_type is None:
                             by_type = cache[found.__class__] = {}
                         value = by_type.get(found, _MISS)
@@ -410,10 +411,16 @@ class _Checker:
         lab_names = self.unique("Labs", "Lab", tables["Labs"])
         source_names = self.unique("Sources", "Source", tables["Sources"])
 
+        known_lab: dict[str, bool] = {}  # each name's key made once, not once per row
         for sheet in ("Events", "Signals"):
             for row in tables[sheet]:
                 name = row.values.get("lab")
-                if name is not None and _name_key(name) not in lab_names:
+                if name is None:
+                    continue
+                known = known_lab.get(name)
+                if known is None:
+                    known = known_lab[name] = _name_key(name) in lab_names
+                if not known:
                     self.add("error", "unknown-lab", f"{show(name)} is not a lab on the Labs sheet: add it there "
                              "or fix the spelling", sheet=sheet, cell=self.cell(sheet, "Lab", row.number),
                              column="Lab", row=row.number, value=name)
