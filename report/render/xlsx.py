@@ -613,6 +613,15 @@ def _shown(kind: str, value: object) -> str:
     return str(value)
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in Excel's 1900 date system (its 1900 leap-year bug included)
+
+
+@functools.lru_cache(maxsize=4096)
+def _serial(day: dt.date) -> int:
+    """The day's Excel serial number (1900 date system), as XlsxWriter's write_datetime stores it."""
+    return (day - EXCEL_EPOCH).days
+
+
 def _plain_date(value: object) -> dt.date | None:
     """The date of a date cell shown in the house date format (not a due quarter's words), else None."""
     if isinstance(value, Day):
@@ -732,7 +741,8 @@ def _table(sheet: _Sheet, top: int, columns: Sequence[Column], rows: Sequence[Se
             elif kind in NUMBER_KINDS and value.__class__ in (int, float):
                 ws.write_number(row, col, value, formats[col])
             elif kind == "date" and (day := _plain_date(value)) is not None:
-                ws.write_datetime(row, col, dt.datetime(day.year, day.month, day.day), formats[col])
+                # A date cell is its serial number in a date format: what write_datetime stores, made once a day.
+                ws.write_number(row, col, _serial(day), formats[col])
             else:  # blanks, dashes, a due quarter, a link that is only text: rare enough for the general path
                 extra = {"align": columns[col].align} if columns[col].align else {}
                 sheet.put(row, col, kind, value, *(("cell", "bold") if bold else ("cell",)), **extra)
