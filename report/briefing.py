@@ -256,7 +256,7 @@ class HealthSummary:
     stale_signals: int  # of those, observed more than stale_after_days before the edition
     stale_after_days: float
     newest_observed: dt.date | None  # the newest Observed date among the counted signals
-    missing_sources: int  # Labs, Events and Signals rows with no source
+    missing_sources: int  # signals with no source (the checker asks a source of signals only)
     other_warnings: int  # every other warning the check found
 
 

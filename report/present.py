@@ -791,7 +791,7 @@ def health_sentences(b: Briefing) -> tuple[str, ...]:
                    f"than {s.stale_after_days:g} days ago{newest}.")
     chores = []
     if s.missing_sources:
-        chores.append(f"{plural(s.missing_sources, 'row')} without a source")
+        chores.append(f"{plural(s.missing_sources, 'signal')} without a source")
     if s.other_warnings:
         chores.append(plural(s.other_warnings, "other warning"))
     if chores:

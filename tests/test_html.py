@@ -611,7 +611,7 @@ def test_data_health_for_readers_in_sentences(open_page: Any, sample_briefing: B
                                    left_out=LeftOut(events=1, signals=1))
     text = open_page(render_html(briefing)).js("document.getElementById('health').innerText")
     assert "3 of 5 counted signals were observed more than 28 days ago; the newest on 27\u00a0May\u00a02026." in text
-    assert "1 row without a source and 1 other warning" in text
+    assert "1 signal without a source and 1 other warning" in text
     assert "2 records dated after this edition were left out." in text
     assert "Signals row 3" not in text and "Zhipu" not in text
     assert EMPTY["health"] not in text

@@ -234,7 +234,7 @@ def test_health_sentences_for_readers(sample_briefing: Briefing) -> None:
     p = present(dataclasses.replace(sample_briefing, health_summary=summary))
     assert p.health.sentences == (
         f"3 of 5 counted signals were observed more than 28 days ago; the newest on 27{NBSP}May{NBSP}2026.",
-        "The desk has 2 rows without a source and 1 other warning to see to; the attached workbook lists them.",
+        "The desk has 2 signals without a source and 1 other warning to see to; the attached workbook lists them.",
     )
     one = HealthSummary(1, 1, 14.0, None, 0, 0)
     assert present(dataclasses.replace(sample_briefing, health_summary=one)).health.sentences == (

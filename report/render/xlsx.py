@@ -1024,7 +1024,7 @@ def _health_sheet(sheet: _Sheet, p: Presentation) -> None:
                Column("Message", least=40, most=100))
     rows = [(item.label, item.where, item.message) for item in h.items.all]
     note = " ".join((*((h.left_out,) if h.left_out else ()), *h.sentences)) or \
-        "Stale signals, rows without a source and the checker's warnings."
+        "Stale signals, signals without a source and the checker's warnings."
     _title(sheet, len(columns), p.heading("health"), note)
     _filtered_table(sheet, columns, rows, h.empty)
     _finish(sheet, p, columns)
