@@ -229,34 +229,21 @@ class _RowBuffer:
     the worksheet row by row, each row's height first, when the sheet is finished (`flush`).
     Everything that is not a cell write goes straight to the worksheet."""
 
+    CELL_WRITES = frozenset({"write_string", "write_number", "write_blank", "write_datetime", "write_url",
+                             "write_formula"})
+
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self.cells: list[tuple[int, int, str, tuple[Any, ...]]] = []
 
     def __getattr__(self, name: str) -> Any:
+        if name in self.CELL_WRITES:
+            def keep(row: int, col: int, *args: Any) -> int:
+                self.cells.append((row, col, name, args))
+                return 0
+
+            return keep
         return getattr(self.ws, name)
-
-    def _keep(self, method: str, row: int, col: int, args: tuple[Any, ...]) -> int:
-        self.cells.append((row, col, method, args))
-        return 0
-
-    def write_string(self, row: int, col: int, *args: Any) -> int:
-        return self._keep("write_string", row, col, args)
-
-    def write_number(self, row: int, col: int, *args: Any) -> int:
-        return self._keep("write_number", row, col, args)
-
-    def write_blank(self, row: int, col: int, *args: Any) -> int:
-        return self._keep("write_blank", row, col, args)
-
-    def write_datetime(self, row: int, col: int, *args: Any) -> int:
-        return self._keep("write_datetime", row, col, args)
-
-    def write_url(self, row: int, col: int, *args: Any) -> int:
-        return self._keep("write_url", row, col, args)
-
-    def write_formula(self, row: int, col: int, *args: Any) -> int:
-        return self._keep("write_formula", row, col, args)
 
     def flush(self, heights: dict[int, float]) -> None:
         """Every kept cell, row by row (each row's height set before its cells), then nothing is kept."""
