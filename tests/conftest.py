@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
@@ -92,6 +93,17 @@ def records(tracker) -> dict[str, object]:  # type: ignore[no-untyped-def]
     for sheet, rows in tracker.tables().items():
         out[sheet] = [r.snapshot() for r in rows]
     return out
+
+
+def tiny_xlsx() -> bytes:
+    """A real but small workbook to attach where the attachment is not what a test looks at."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.add_worksheet("Briefing").write(0, 0, "Briefing")
+    book.close()
+    return out.getvalue()
 
 
 def soffice_convert(source: Path, to: str, outdir: Path, timeout: int = 180) -> Path:

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import openpyxl
 import pytest
-from conftest import EDITION
+from conftest import EDITION, tiny_xlsx
 from PIL import Image
 
 from report.briefing import SECTIONS, Link, SourceRow, TimelineItem
@@ -24,17 +24,6 @@ from report.render.email import charts, render_eml, subject
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOW = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
-
-
-def tiny_xlsx() -> bytes:
-    """A real but small workbook to attach when the xlsx renderer is not there yet."""
-    import xlsxwriter
-
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    book.add_worksheet("Briefing").write(0, 0, "Briefing")
-    book.close()
-    return out.getvalue()
 
 
 def xlsx_for(briefing) -> bytes:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import EDITION, SAMPLE, edit_workbook, run_cli, set_cell
+from conftest import EDITION, SAMPLE, edit_workbook, run_cli, set_cell, tiny_xlsx
 
 from report import eml, smtp
 from report.briefing import Mailing
@@ -32,19 +32,6 @@ from report.send import Request, run
 
 USER, PASSWORD = "desk", "s3cret-Pa55word"
 NOW = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
-
-
-def tiny_xlsx() -> bytes:
-    """A real but small workbook to attach (the attachment is not what these tests look at)."""
-    import io
-
-    import xlsxwriter
-
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    book.add_worksheet("Briefing").write(0, 0, "Briefing")
-    book.close()
-    return out.getvalue()
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, run_cli, tiny_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -245,8 +245,6 @@ def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # t
         sample_briefing, tmp_path: Path) -> None:
     """The verdict headline names every follower: longer than any one cell may be, it must not fail the build."""
     import dataclasses
-
-    from test_mail import tiny_xlsx
 
     from report.render.email import render_eml
 

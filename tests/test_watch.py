@@ -11,9 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-import openpyxl
 import pytest
-from conftest import SAMPLE, edit_workbook, soffice_convert
+from conftest import SAMPLE, edit_workbook, set_cell, soffice_convert
 
 EDITION = "2026-06-01"
 VERDICT = re.compile(r"^\d\d:\d\d:\d\d Edition 2026-06-01: ")
@@ -54,13 +53,7 @@ def titled(source: Path, folder: Path, title: str) -> Path:
     draft.parent.mkdir(parents=True, exist_ok=True)
     draft.write_bytes(source.read_bytes())
 
-    def change(book: openpyxl.Workbook) -> None:
-        ws = book["Settings"]
-        for row in range(2, ws.max_row + 1):
-            if ws.cell(row=row, column=1).value == "Title":
-                ws.cell(row=row, column=2, value=title)
-
-    edit_workbook(draft, change)
+    edit_workbook(draft, lambda book: set_cell(book, "Settings", "Setting", "Title", "Value", title))
     return soffice_convert(draft, "xlsx", folder)
 
 
@@ -71,13 +64,7 @@ def watched(tmp_path: Path) -> Path:
     workbook = folder / "tracker.xlsx"
     workbook.write_bytes(SAMPLE.read_bytes())
 
-    def edition(book: openpyxl.Workbook) -> None:
-        ws = book["Settings"]
-        for row in range(2, ws.max_row + 1):
-            if ws.cell(row=row, column=1).value == "Edition date":
-                ws.cell(row=row, column=2, value=EDITION)
-
-    edit_workbook(workbook, edition)
+    edit_workbook(workbook, lambda book: set_cell(book, "Settings", "Setting", "Edition date", "Value", EDITION))
     return workbook
 
 
