@@ -13,7 +13,6 @@ from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History
 from .publish import publish, write_draft
-from .values import FIRST_YEAR, LAST_YEAR
 
 FORMATS = ("xlsx", "html", "eml")
 
@@ -25,17 +24,6 @@ class BuildResult:
     paths: list[Path]
     history: Path
     warnings: list[str]  # from rendering, e.g. text cut to fit an Excel cell
-
-
-def parse_edition(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--edition '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-06-01.") from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the workbook's dates have the same range (report/values.py)
-        raise UsageError(f"--edition '{text}' is outside the years a briefing can cover ({FIRST_YEAR} to "
-                         f"{LAST_YEAR}): check the year.")
-    return day
 
 
 def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats: tuple[str, ...] = FORMATS,

@@ -101,8 +101,8 @@ def init(path: Path, sample: bool, force: bool) -> None:
               help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
 def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None) -> None:
     """Check WORKBOOK for an edition and list every problem with its cell."""
-    from .build import parse_edition
     from .checks import check_file
+    from .edition import parse_edition
 
     result = check_file(workbook, edition=parse_edition(edition) if edition else None)
     if annotate_path is not None:
@@ -131,8 +131,9 @@ def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Pat
 def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str, ...],
           history_path: Path | None) -> None:
     """Build this week's briefing from WORKBOOK."""
-    from .build import FORMATS, parse_edition
+    from .build import FORMATS
     from .build import build as run_build
+    from .edition import parse_edition
 
     result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
                        history_path)
@@ -257,7 +258,7 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
          cafile: Path | None, user: str | None, deadline: float, dry_run: bool, outdir: Path, edition: str | None,
          history_path: Path | None) -> None:
     """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
-    from .build import parse_edition
+    from .edition import parse_edition
     from .send import Request, run
 
     if starttls and use_ssl:

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .briefing import LeftOut
+from .errors import UsageError
 from .findings import Finding
 from .model import Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
-from .values import show
+from .values import FIRST_YEAR, LAST_YEAR, show
 
 # Which of Open/Closed a lab had before the Status since its row gives.
 BEFORE = {"Open": "Closed", "Closed": "Open"}
@@ -138,3 +139,15 @@ def edition_findings(view: EditionView, today: dt.date, locate: Locate,
                 f"{show(signal.signal)} ({quarter_label(signal.quarter)}) was observed {_days(age)} before this edition, "
                 f"more than the {settings.stale_after_days:g} days of Stale after days: confirm or update it"))
     return out
+
+
+def parse_edition(text: str) -> dt.date:
+    """--edition's date, or UsageError saying how to write it."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--edition '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-06-01.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the workbook's dates have the same range (report/values.py)
+        raise UsageError(f"--edition '{text}' is outside the years a briefing can cover ({FIRST_YEAR} to "
+                         f"{LAST_YEAR}): check the year.")
+    return day

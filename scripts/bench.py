@@ -171,6 +171,7 @@ def main() -> None:
     parser.add_argument("--check-only", action="store_true", help="only python-calamine and report check")
     parser.add_argument("--write", nargs=2, metavar=("SIGNALS", "PATH"), help=argparse.SUPPRESS)
     options = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each table as soon as it is measured
     if options.write:
         Path(options.write[1]).write_bytes(big_workbook(int(options.write[0])))
         return
