@@ -78,6 +78,15 @@ def set_cell(book: openpyxl.Workbook, sheet: str, key_column: str, key: str, col
     raise KeyError(key)
 
 
+def flagship_moves(book: openpyxl.Workbook, lab: str, weights: str, day: dt.datetime, headline: str) -> None:
+    """`lab` takes its flagship to `weights` on `day`: the event on the Events sheet, and its Labs row changed."""
+    kind = "Closed flagship" if weights == "Closed" else "Reopened flagship"
+    append_row(book, "Events", {"Date": day, "Lab": lab, "Kind": kind, "Headline": headline,
+                                "Source": "Seed report, 2026-05-27"})
+    set_cell(book, "Labs", "Lab", lab, "Flagship weights", weights)
+    set_cell(book, "Labs", "Lab", lab, "Status since", day)
+
+
 def checked_tracker(path: Path, today: dt.date | None = None):  # type: ignore[no-untyped-def]
     """The records of a workbook that must check without errors."""
     from report.checks import check_file

@@ -13,7 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import EDITION, SAMPLE, append_row, edit_workbook, set_cell
+from conftest import EDITION, SAMPLE, append_row, edit_workbook, flagship_moves, set_cell
 
 from report import schema
 from report.analysis import analyse
@@ -495,11 +495,7 @@ def test_many_quarters_fit_the_page(open_page: Any, sample_briefing: Briefing) -
 
 
 def _spreading(book: openpyxl.Workbook) -> None:
-    append_row(book, "Events", {"Date": dt.datetime(2026, 5, 10), "Lab": "DeepSeek", "Kind": "Closed flagship",
-                                "Headline": "DeepSeek moves its flagship to closed weights",
-                                "Source": "Seed report, 2026-05-27"})
-    set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "Closed")
-    set_cell(book, "Labs", "Lab", "DeepSeek", "Status since", dt.datetime(2026, 5, 10))
+    flagship_moves(book, "DeepSeek", "Closed", dt.datetime(2026, 5, 10), "DeepSeek moves its flagship to closed weights")
 
 
 def test_spreading(open_page: Any, sample_copy: Path, artifacts: Path) -> None:

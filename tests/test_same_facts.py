@@ -19,7 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SAMPLE, append_row, edit_workbook, run_cli, set_cell
+from conftest import SAMPLE, append_row, edit_workbook, flagship_moves, run_cli
 
 SECTION_HEADINGS = ("Verdict", "Key figures", "What changed since the last edition", "Lab board",
                     "Evidence by quarter", "Timeline since the pivot", "Watchlist", "Data health", "Sources")
@@ -58,20 +58,12 @@ def _new_signal(book: openpyxl.Workbook) -> None:
 
 
 def _spreading(book: openpyxl.Workbook) -> None:
-    append_row(book, "Events", {"Date": dt.datetime(2026, 6, 2), "Lab": "DeepSeek", "Kind": "Closed flagship",
-                                "Headline": "DeepSeek moves its flagship to closed weights",
-                                "Source": "Seed report, 2026-05-27"})
-    set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "Closed")
-    set_cell(book, "Labs", "Lab", "DeepSeek", "Status since", dt.datetime(2026, 6, 2))
+    flagship_moves(book, "DeepSeek", "Closed", dt.datetime(2026, 6, 2), "DeepSeek moves its flagship to closed weights")
     _new_signal(book)
 
 
 def _reverted(book: openpyxl.Workbook) -> None:
-    append_row(book, "Events", {"Date": dt.datetime(2026, 6, 3), "Lab": "Alibaba", "Kind": "Reopened flagship",
-                                "Headline": "Alibaba reopens the Max-Preview weights",
-                                "Source": "Seed report, 2026-05-27"})
-    set_cell(book, "Labs", "Lab", "Alibaba", "Flagship weights", "Open")
-    set_cell(book, "Labs", "Lab", "Alibaba", "Status since", dt.datetime(2026, 6, 3))
+    flagship_moves(book, "Alibaba", "Open", dt.datetime(2026, 6, 3), "Alibaba reopens the Max-Preview weights")
     _new_signal(book)
 
 

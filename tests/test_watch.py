@@ -68,6 +68,13 @@ def watched(tmp_path: Path) -> Path:
     return workbook
 
 
+def start_watch(workbook: Path, outdir: Path) -> subprocess.Popen[str]:
+    """`report watch WORKBOOK -o OUTDIR` in a real process, its output unbuffered so each line can be awaited."""
+    return subprocess.Popen([sys.executable, "-m", "report", "watch", str(workbook), "-o", str(outdir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
 def page_title(outdir: Path) -> str:
     html = (outdir / f"briefing-{EDITION}.html").read_text(encoding="utf-8")
     match = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
@@ -78,9 +85,7 @@ def page_title(outdir: Path) -> str:
 def test_three_saves_three_rebuilds_then_ctrl_c(watched: Path, tmp_path: Path) -> None:
     outdir = tmp_path / "out"
     folder = watched.parent
-    process = subprocess.Popen([sys.executable, "-m", "report", "watch", str(watched), "-o", str(outdir)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = start_watch(watched, outdir)
     try:
         output = Output(process)
         output.wait_for(1, VERDICT)
@@ -135,9 +140,7 @@ def test_three_saves_three_rebuilds_then_ctrl_c(watched: Path, tmp_path: Path) -
 
 def test_errors_are_printed_and_nothing_rebuilt(watched: Path, tmp_path: Path) -> None:
     outdir = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "report", "watch", str(watched), "-o", str(outdir)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = start_watch(watched, outdir)
     try:
         output = Output(process)
         output.wait_for(1, VERDICT)

@@ -334,7 +334,7 @@ class _Sheet:
             # The year as a date code keeps the cell a date to Excel, LibreOffice and openpyxl alike.
             literal = shown.replace('"', "").replace(str(value.year), '"yyyy"')
             extra = {**extra, "num_format": f'"{literal}"'.replace('""', "")}
-        self.ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), self.styles(*style, "date", **extra))
+        self.ws.write_number(row, col, _serial(value), self.styles(*style, "date", **extra))
         if self.measured.get(col, 0) < WIDTH_SAMPLE:
             self._seen(row, col, shown or "30 Sep 2026", self.styles.cached_props(*style, **extra))
 
@@ -696,18 +696,17 @@ def _table(sheet: _Sheet, top: int, columns: Sequence[Column], rows: Sequence[Se
     kinds = [column.kind for column in columns]
     plain_formats = [cells.format(col, False) for col in range(len(columns))]
     bold_formats = [cells.format(col, True) for col in range(len(columns))]
-    # Wrapping columns, with the most pixels a text may have and stay on one line: (col, room, props).
-    wraps = [(col, widths[col] * DIGIT_PX, cells.text_props(col, False), cells.text_props(col, True))
+    # The wrapping columns, with their plain and bold text formats: (col, plain, bold).
+    wraps = [(col, cells.text_props(col, False), cells.text_props(col, True))
              for col, kind in enumerate(kinds) if kind in ("text", "link")]
-    widest = _widest_px(cells.text_props(0, True))  # no character is wider: a text this short is one line
     bold_rows = set(bold_rows)
     for index, values in enumerate(rows):
         row = top + 1 + index
         bold = index in bold_rows
         points = 0.0
-        for col, room, plain_props, bold_props in wraps:  # the row's height first: constant_memory writes a row once
+        for col, plain_props, bold_props in wraps:  # the row's height first: constant_memory writes a row once
             text = _shown(kinds[col], values[col])
-            if len(text) * widest > room or "\n" in text:
+            if text:
                 points = max(points, _wrapped_height(text, widths[col], bold_props if bold else plain_props))
         if points:
             sheet.height(row, points)
