@@ -163,3 +163,50 @@ def browser() -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- The season (scripts/season.py): 30 weeks, 26 editions, grown from the sample -------------------------
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import season as season_module
+
+
+class Season:
+    """The season's workbooks, written once per test session, and its editions built in sequence."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.out = folder / "out"
+        self.history = self.out / "history.sqlite"
+        self._built: set[int] = set()
+
+    def workbook(self, number: int) -> Path:
+        """Week `number`'s workbook (written on first use)."""
+        path = self.folder / f"week-{number:02d}.xlsx"
+        if not path.exists():
+            season_module.write_week(self.folder, number)
+        return path
+
+    def build_through(self, number: int) -> Path:
+        """Build every edition up to week `number` in order into one history; the folder they are in."""
+        from report.build import build
+
+        for week in season_module.editions():
+            if week.number > number:
+                break
+            if week.number not in self._built:
+                build(self.workbook(week.number), self.out, today=dt.date(2026, 12, 7))
+                self._built.add(week.number)
+        return self.out
+
+    def files(self, number: int) -> dict[str, Path]:
+        """Week `number`'s built files (building the season up to it first): xlsx, html and eml."""
+        self.build_through(number)
+        edition = season_module.week(number).edition.isoformat()
+        return {fmt: self.out / f"briefing-{edition}.{fmt}" for fmt in ("xlsx", "html", "eml")}
+
+
+@pytest.fixture(scope="session")
+def season(tmp_path_factory: pytest.TempPathFactory) -> Season:
+    """The season of editions (scripts/season.py), shared by every test of the session."""
+    return Season(tmp_path_factory.mktemp("season"))
