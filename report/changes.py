@@ -10,7 +10,7 @@ column headers so readers see "Flagship weights", not `flagship_weights`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 from . import schema
@@ -57,8 +57,10 @@ def compare(previous: PreviousEdition | None, current: Mapping[str, Any], briefi
     if previous is None:
         return Changes(previous_edition=None)
     rows = [*_settings_changes(previous.snapshot, current)]
+    judge = _Importance(briefing)
     for sheet in schema.TABLES:
-        rows.extend(_sheet_changes(sheet, _rows(previous.snapshot, sheet.name), _rows(current, sheet.name)))
+        rows.extend(judge(sheet, change, row) for change, row in
+                    _sheet_changes(sheet, _rows(previous.snapshot, sheet.name), _rows(current, sheet.name)))
     return Changes(
         previous_edition=previous.edition,
         rows=tuple(rows),
@@ -112,15 +114,16 @@ def _group(sheet: schema.Sheet, rows: Iterable[Row]) -> dict[Key, list[Row]]:
     return groups
 
 
-def _sheet_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[RowChange]:
+def _sheet_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[tuple[RowChange, Row]]:
+    """Each change with the row it is about (the current row; the old one when it was removed)."""
     old, new = _group(sheet, before), _group(sheet, after)
-    out: list[RowChange] = []
+    out: list[tuple[RowChange, Row]] = []
     for key in sorted(old.keys() | new.keys()):
         out.extend(_key_changes(sheet, old.get(key, []), new.get(key, [])))
     return out
 
 
-def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[RowChange]:
+def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[tuple[RowChange, Row]]:
     """Rows sharing one key (Events and Signals may repeat a key): identical pairs first, then in order."""
     before = list(before)
     unmatched: list[Row] = []
@@ -130,14 +133,46 @@ def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> li
             unmatched.append(row)
         else:
             del before[same]
-    out: list[RowChange] = []
+    out: list[tuple[RowChange, Row]] = []
     for old, row in zip(before, unmatched, strict=False):
-        out.append(RowChange(sheet.name, key_label(sheet, row), "changed", _field_changes(sheet, old, row)))
+        out.append((RowChange(sheet.name, key_label(sheet, row), "changed", _field_changes(sheet, old, row)), row))
     for old in before[len(unmatched):]:
-        out.append(RowChange(sheet.name, key_label(sheet, old), "removed"))
+        out.append((RowChange(sheet.name, key_label(sheet, old), "removed"), old))
     for row in unmatched[len(before):]:
-        out.append(RowChange(sheet.name, key_label(sheet, row), "added"))
+        out.append((RowChange(sheet.name, key_label(sheet, row), "added"), row))
     return out
+
+
+class _Importance:
+    """Which changes matter most to the verdict (a fact for present.py to order by): the pivot lab reopening,
+    a watched lab following, and a counted signal with its weight. Removed rows are no longer evidence."""
+
+    def __init__(self, briefing: Briefing) -> None:
+        self.pivot = normalise_key(briefing.masthead.pivot_lab)
+        self.followers = {normalise_key(name) for name in briefing.verdict.followers}
+        self.reverted = briefing.verdict.reverted
+        self.weights = {(normalise_key(s.quarter), normalise_key(s.signal), normalise_key(s.lab)): s.weight
+                        for s in briefing.signals if s.counted and s.weight}
+
+    def __call__(self, sheet: schema.Sheet, change: RowChange, row: Row) -> RowChange:
+        if change.change == "removed":
+            return change
+        lab = normalise_key(row.get("lab"))
+        if sheet.name == schema.SIGNALS.name:
+            weight = self.weights.get((normalise_key(row.get("quarter")), normalise_key(row.get("signal")), lab))
+            return replace(change, matters="signal", weight=weight) if weight else change
+        kind = normalise_key(row.get("kind"))
+        if sheet.name == schema.EVENTS.name:
+            if kind == "reopened flagship" and lab == self.pivot and self.reverted:
+                return replace(change, matters="reversal")
+            if kind == "closed flagship" and lab in self.followers:
+                return replace(change, matters="follower")
+        if sheet.name == schema.LABS.name:
+            if lab in self.followers:
+                return replace(change, matters="follower")
+            if lab == self.pivot and self.reverted:
+                return replace(change, matters="reversal")
+        return change
 
 
 def _field_changes(sheet: schema.Sheet, before: Row, after: Row) -> tuple[FieldChange, ...]:

@@ -134,6 +134,7 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
     from .build import FORMATS
     from .build import build as run_build
     from .edition import parse_edition
+    from .present import headline
 
     result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
                        history_path)
@@ -143,7 +144,7 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
     for warning in result.warnings:
         click.echo(f"WARNING {warning}", err=True)
     verdict = result.briefing.verdict
-    click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}")
+    click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {headline(result.briefing)}")
     for path in result.paths:
         click.echo(str(path))
 

@@ -109,10 +109,12 @@ def test_limits_cut_the_page_and_email_lists_with_a_note(sample_briefing: Briefi
     p = present(briefing, Limits(signals=10, timeline=5))
     assert len(p.evidence.latest.all) == 30 and len(p.evidence.latest.shown) == 10
     assert [s.signal for s in p.evidence.latest.shown] == [f"Signal {n}" for n in range(10)]  # largest first
-    assert p.evidence.latest.more == "20 more in the attached workbook"
+    # The page has no attachment: its notes name the workbook edition; the email's the attached workbook.
+    assert p.evidence.latest.more == "20 more in the workbook edition"
+    assert p.for_email(Limits(signals=10, timeline=5)).evidence.latest.more == "20 more in the attached workbook"
     # The timeline keeps the pivot and the latest events, oldest first.
     assert [e.headline for e in p.timeline.shown] == ["Event 0", "Event 21", "Event 22", "Event 23", "Event 24"]
-    assert p.timeline.more == "20 more in the attached workbook"
+    assert p.timeline.more == "20 more in the workbook edition"
     assert len(p.timeline.all) == 25  # the xlsx keeps every row
     # Under the limit: everything, and no note.
     small = present(sample_briefing)
@@ -130,14 +132,14 @@ def test_watchlist_cut_keeps_what_is_ahead(sample_briefing: Briefing) -> None:
     assert [w.milestone for w in p.watchlist.shown] == ["Done 1", "Late", "Soon"]
     assert [w.key for w in p.watchlist.shown] == ["done", "overdue", "soon"]
     assert [w.attention for w in p.watchlist.shown] == [None, "Overdue", "Due soon"]
-    assert p.watchlist.more == "4 more in the attached workbook"
+    assert p.watchlist.more == "4 more in the workbook edition"
 
 
 def test_health_items_limited_for_the_xlsx_all(sample_briefing: Briefing) -> None:
     items = tuple(HealthItem("no-source", f"Labs row {n}", "x") for n in range(15))
     p = present(dataclasses.replace(sample_briefing, health=items), Limits(health=4))
     assert len(p.health.items.all) == 15 and len(p.health.items.shown) == 4
-    assert p.health.items.more == "11 more in the attached workbook"
+    assert p.health.items.more == "11 more in the workbook edition"
     assert p.health.items.shown[0].label == "No source"
 
 
@@ -228,19 +230,29 @@ def test_change_lines_label_what_before_after(sample_briefing: Briefing) -> None
 
 
 def test_health_sentences_for_readers(sample_briefing: Briefing) -> None:
-    assert present(sample_briefing).health.sentences == ()  # no summary: nothing said
+    # One summary for readers in every output: how much evidence is stale or unsourced, and what that means;
+    # no cell and nothing for the desk to do.
+    assert present(sample_briefing).health.sentences == (
+        f"All 5 counted signals are fresh: none was observed more than 28 days ago, the newest on 27{NBSP}May{NBSP}2026.",
+        "Every signal names its source.")
     summary = HealthSummary(counted_signals=5, stale_signals=3, stale_after_days=28.0,
                             newest_observed=dt.date(2026, 5, 27), missing_sources=2, other_warnings=1)
     p = present(dataclasses.replace(sample_briefing, health_summary=summary))
     assert p.health.sentences == (
-        f"3 of 5 counted signals were observed more than 28 days ago; the newest on 27{NBSP}May{NBSP}2026.",
-        "The desk has 2 signals without a source and 1 other warning to see to; the attached workbook lists them.",
+        f"3 of 5 counted signals were observed more than 28 days ago (the newest on 27{NBSP}May{NBSP}2026): they "
+        "still count, alongside 2 fresher signals.",
+        "2 signals name no source, so readers cannot follow them up; they count towards the score all the same.",
+        "The desk's check raised 1 other warning about the workbook; the figures above count the workbook as it "
+        "stands.",
     )
     one = HealthSummary(1, 1, 14.0, None, 0, 0)
     assert present(dataclasses.replace(sample_briefing, health_summary=one)).health.sentences == (
-        "1 of 1 counted signal was observed more than 14 days ago.",)
-    clean = HealthSummary(4, 0, 28.0, dt.date(2026, 5, 27), 0, 0)
-    assert present(dataclasses.replace(sample_briefing, health_summary=clean)).health.sentences == ()
+        "1 of 1 counted signal was observed more than 14 days ago, so the verdict rests on old evidence only.",
+        "Every signal names its source.")
+    none = HealthSummary(0, 0, 28.0, None, 0, 0)
+    assert present(dataclasses.replace(sample_briefing, health_summary=none)).health.sentences == (
+        "There is no evidence yet: no signal counts towards the score. Nothing can be stale or unsourced until a "
+        "signal counts.",)
 
 
 def test_left_out_said_once(sample_briefing: Briefing) -> None:
