@@ -1018,7 +1018,8 @@ def health_sentences(b: Briefing) -> tuple[str, ...]:
     if s.missing_sources:
         them = "it" if s.missing_sources == 1 else "them"
         count = "counts" if s.missing_sources == 1 else "count"
-        out.append(f"{plural(s.missing_sources, 'signal')} name no source, so readers cannot follow {them} up; "
+        name = "names" if s.missing_sources == 1 else "name"
+        out.append(f"{plural(s.missing_sources, 'signal')} {name} no source, so readers cannot follow {them} up; "
                    f"{'it' if s.missing_sources == 1 else 'they'} {count} towards the score all the same.")
     else:
         out.append("Every signal names its source.")

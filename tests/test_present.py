@@ -239,11 +239,11 @@ def test_health_sentences_for_readers(sample_briefing: Briefing) -> None:
                             newest_observed=dt.date(2026, 5, 27), missing_sources=2, other_warnings=1)
     p = present(dataclasses.replace(sample_briefing, health_summary=summary))
     assert p.health.sentences == (
-        f"3 of 5 counted signals were observed more than 28 days ago (the newest on 27{NBSP}May{NBSP}2026): they "
-        "still count, alongside 2 fresher signals.",
+        (f"3 of 5 counted signals were observed more than 28 days ago (the newest on 27{NBSP}May{NBSP}2026): they "
+        "still count, alongside 2 fresher signals."),
         "2 signals name no source, so readers cannot follow them up; they count towards the score all the same.",
-        "The desk's check raised 1 other warning about the workbook; the figures above count the workbook as it "
-        "stands.",
+        ("The desk's check raised 1 other warning about the workbook; the figures above count the workbook as it "
+        "stands."),
     )
     one = HealthSummary(1, 1, 14.0, None, 0, 0)
     assert present(dataclasses.replace(sample_briefing, health_summary=one)).health.sentences == (
@@ -251,8 +251,8 @@ def test_health_sentences_for_readers(sample_briefing: Briefing) -> None:
         "Every signal names its source.")
     none = HealthSummary(0, 0, 28.0, None, 0, 0)
     assert present(dataclasses.replace(sample_briefing, health_summary=none)).health.sentences == (
-        "There is no evidence yet: no signal counts towards the score. Nothing can be stale or unsourced until a "
-        "signal counts.",)
+        ("There is no evidence yet: no signal counts towards the score. Nothing can be stale or unsourced until a "
+        "signal counts."),)
 
 
 def test_left_out_said_once(sample_briefing: Briefing) -> None:

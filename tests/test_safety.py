@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from report import eml, safety
+from report.present import present
 from report.safety import Unsafe
 
 
@@ -253,7 +254,7 @@ def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # t
                                                                                 headline=headline))
     from report.send import Request, run
 
-    data = render_eml(briefing, tiny_xlsx())
+    data = render_eml(present(briefing), tiny_xlsx())
     assert b"Lab xxx" in data
     path = tmp_path / "briefing-2026-06-01.eml"
     path.write_bytes(data)

@@ -542,7 +542,6 @@ def _write_workbook(p: Presentation, folder: str) -> XlsxReport:
         return _Sheet(ws if ordered else cast(Worksheet, _RowBuffer(ws)), name, styles, cuts, ordered)
 
     _briefing_sheet(book, sheet(BRIEFING, ordered=False), p)
-    _changes_sheet(sheet(CHANGES), p)
     _labs_sheet(sheet(LABS), p)
     _evidence_sheet(book, sheet(EVIDENCE, ordered=False), p)
     _signals_sheet(sheet(SIGNALS), p)
@@ -550,6 +549,8 @@ def _write_workbook(p: Presentation, folder: str) -> XlsxReport:
     _watchlist_sheet(sheet(WATCHLIST), p)
     _health_sheet(sheet(HEALTH), p)
     _sources_sheet(sheet(SOURCES), p)
+    # Last, so the other sheets keep their places: every change, the Briefing sheet shows the first.
+    _changes_sheet(sheet(CHANGES), p)
     book.close()
     return XlsxReport(buffer.getvalue(), tuple(cuts))
 
@@ -900,9 +901,9 @@ def _contents(sheet: _Sheet, p: Presentation, row: int) -> None:
     row = _section(sheet, row, "In this workbook")
     assert p.notes is not None
     what = p.notes.contents
-    pages = ((CHANGES, what["changes"]), (LABS, what["labs"]), (EVIDENCE, what["evidence"]),
-             (SIGNALS, what["signals"]), (TIMELINE, what["timeline"]), (WATCHLIST, what["watchlist"]),
-             (HEALTH, what["health"]), (SOURCES, what["sources"]))
+    pages = ((LABS, what["labs"]), (EVIDENCE, what["evidence"]), (SIGNALS, what["signals"]),
+             (TIMELINE, what["timeline"]), (WATCHLIST, what["watchlist"]), (HEALTH, what["health"]),
+             (SOURCES, what["sources"]), (CHANGES, what["changes"]))
     for name, what_it_holds in pages:
         # Internal links to our own sheet names: no workbook text goes into them.
         sheet.ws.write_url(row, 0, f"internal:{quote_sheetname(name)}!A1", sheet.styles("link"), name)
