@@ -21,7 +21,7 @@ from report.briefing import SECTIONS, Link, SourceRow, TimelineItem
 from report.eml import check_header_text, edition_of, parse_address
 from report.errors import MailError
 from report.present import present
-from report.render.email import charts, render_eml, subject
+from report.render.email import charts, render_eml
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOW = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
@@ -112,7 +112,7 @@ def test_headers(message: EmailMessage, sample_briefing) -> None:  # type: ignor
     # Like a newsletter: To is the sender (no List address in the sample); the Recipients are in Bcc.
     assert message["To"] == "briefing@example.com" and message["Bcc"] == "desk@example.com"
     # Verdict first and short enough for a phone's inbox (the words are present.py's).
-    assert message["Subject"] == subject(sample_briefing) == "TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun"
+    assert message["Subject"] == present(sample_briefing).subject == "TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun"
     assert message["X-Report-Edition"] == "2026-06-01"
     assert edition_of(message) == EDITION
     assert parsedate_to_datetime(str(message["Date"])) == NOW
