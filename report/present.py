@@ -317,6 +317,7 @@ class MastheadView:
     days: int  # 42
     pivot_line: str
     pivot_date: Day
+    dateline: str = ""  # "Edition 1 Jun 2026 · 2026-W23 · 42 days since the pivot · Editor A. Name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,6 +558,7 @@ class SourceLine:
     cited_text: str | None  # "3 rows", None when no row cites it
     url_text: str | None  # the URL as written
     unlinked_url: str | None  # the URL as written when it is not shown as a link (not http, https or mailto)
+    unlinked_note: str | None = None  # "link not shown: javascript:…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,6 +573,8 @@ class SheetNotes:
     sources: str
     changes: str
     contents: dict[str, str]  # section id (or "signals") -> what its sheet holds
+    subject: str = ""  # the file's properties: its subject and keywords
+    keywords: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -672,6 +676,8 @@ def _masthead(b: Briefing) -> MastheadView:
         days_since_pivot=plural(m.days_since_pivot, "day"), days=m.days_since_pivot,
         pivot_line=f"The pivot: {m.pivot_lab} took {m.pivot_model} to closed weights on {pivot.text}.",
         pivot_date=pivot,
+        dateline=(f"Edition {edition.text} · {m.week_label} · {plural(m.days_since_pivot, 'day')} since the pivot"
+                  + (f" · Editor {m.editor}" if m.editor else "")),
     )
 
 
@@ -1060,7 +1066,8 @@ def _sources(b: Briefing, limits: Limits) -> Rows[SourceLine]:
     rows = tuple(
         SourceLine(s.name, s.link, s.publisher, as_day(s.published), s.cited,
                    plural(s.cited, "row") if s.cited else None, s.url_text,
-                   s.url_text if s.url_text and not s.link.url else None)
+                   s.url_text if s.url_text and not s.link.url else None,
+                   f"link not shown: {s.url_text}" if s.url_text and not s.link.url else None)
         for s in (b.sources[i] for i in order)
     )
     return _sources_rows(rows, limits.sources, PAGE_WHERE)
@@ -1120,6 +1127,8 @@ def _notes(p: Presentation) -> SheetNotes:
                   "signals": "Every signal, latest quarter first", "changes": p.heading("changes"),
                   "timeline": p.heading("timeline"), "watchlist": p.heading("watchlist"),
                   "health": p.heading("health"), "sources": p.heading("sources")},
+        subject=f"Weekly briefing, edition {p.masthead.edition.iso} ({p.masthead.week})",
+        keywords="open weights, closed weights",
     )
 
 

@@ -530,7 +530,7 @@ def render_xlsx_report(p: Presentation) -> XlsxReport:
 def _write_workbook(p: Presentation, folder: str) -> XlsxReport:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {**SAFE_OPTIONS, **FONT_OPTIONS, "tmpdir": folder})
-    _properties(book, p.masthead, p.masthead.edition.value, p.verdict.headline)
+    _properties(book, p)
     styles = _Styles(book)
     cuts: list[str] = []
     taken: list[str] = []
@@ -555,15 +555,17 @@ def _write_workbook(p: Presentation, folder: str) -> XlsxReport:
     return XlsxReport(buffer.getvalue(), tuple(cuts))
 
 
-def _properties(book: Workbook, masthead: MastheadView, edition: dt.date, headline: str) -> None:
+def _properties(book: Workbook, p: Presentation) -> None:
+    masthead, edition = p.masthead, p.masthead.edition.value
+    assert p.notes is not None
     book.set_properties({
         "title": plain(masthead.title),
-        "subject": f"Weekly briefing, edition {edition.isoformat()} ({masthead.week})",
+        "subject": p.notes.subject,
         "author": plain(masthead.editor or masthead.publication or ""),
         "company": plain(masthead.publication or ""),
         "category": "Briefing",
-        "keywords": "open weights, closed weights",
-        "comments": plain(headline, 1000),
+        "keywords": p.notes.keywords,
+        "comments": plain(p.verdict.headline, 1000),
         # Fixed to the edition so the same briefing gives the same file.
         "created": dt.datetime.combine(edition, dt.time()),
     })
