@@ -155,6 +155,21 @@ class RowChange:
     fields: tuple[FieldChange, ...] = ()
     matters: str | None = None  # "reversal", "follower" or "signal" (a counted signal that moves the score)
     weight: float = 0.0  # a counted signal's signed weight
+    # The key's values, one per key column ("" when blank): present.py words them. `key` says the same.
+    parts: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FigureMove:
+    """A key figure that moved since the last edition, as the history holds it (present.py words it).
+
+    `field` is a KeyFigures name (followers, pays, reverts, signals_this_quarter, next_milestone); `before`
+    and `after` are the values it reads, in order: (followers, watched), (pays,), (reverts,),
+    (signals_this_quarter, this_quarter), (next_milestone, next_milestone_due as ISO text or None)."""
+
+    field: str
+    before: tuple[object, ...]
+    after: tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +182,7 @@ class Changes:
     verdict_after: str | None = None
     score_before: float | None = None
     score_after: float | None = None
-    figures: tuple[FieldChange, ...] = ()  # key figures that moved
+    figures: tuple[FigureMove, ...] = ()  # key figures that moved
 
     FIRST_EDITION: ClassVar[str] = "First edition: no earlier briefing to compare."
 

@@ -9,12 +9,12 @@ column headers so readers see "Flagship weights", not `flagship_weights`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 from . import schema
-from .briefing import Briefing, Changes, FieldChange, RowChange
+from .briefing import Briefing, Changes, FieldChange, FigureMove, RowChange
 from .model import Tracker, plain
 from .values import text
 
@@ -82,6 +82,11 @@ def row_key(sheet: schema.Sheet, row: Row) -> Key:
     return tuple(normalise_key(row.get(sheet.column(name).attr)) for name in sheet.key)
 
 
+def key_parts(sheet: schema.Sheet, row: Row) -> tuple[str, ...]:
+    """The natural key's values as written ("" for a blank part)."""
+    return tuple(display(row.get(sheet.column(name).attr), blank="") for name in sheet.key)
+
+
 def key_label(sheet: schema.Sheet, row: Row) -> str:
     """The natural key as the reader sees it: "2026-05-30 · DeepSeek · Closed flagship · …"; blanks left out."""
     parts = (display(row.get(sheet.column(name).attr), blank="") for name in sheet.key)
@@ -135,11 +140,12 @@ def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> li
             del before[same]
     out: list[tuple[RowChange, Row]] = []
     for old, row in zip(before, unmatched, strict=False):
-        out.append((RowChange(sheet.name, key_label(sheet, row), "changed", _field_changes(sheet, old, row)), row))
+        out.append((RowChange(sheet.name, key_label(sheet, row), "changed", _field_changes(sheet, old, row),
+                              parts=key_parts(sheet, row)), row))
     for old in before[len(unmatched):]:
-        out.append((RowChange(sheet.name, key_label(sheet, old), "removed"), old))
+        out.append((RowChange(sheet.name, key_label(sheet, old), "removed", parts=key_parts(sheet, old)), old))
     for row in unmatched[len(before):]:
-        out.append((RowChange(sheet.name, key_label(sheet, row), "added"), row))
+        out.append((RowChange(sheet.name, key_label(sheet, row), "added", parts=key_parts(sheet, row)), row))
     return out
 
 
@@ -202,46 +208,29 @@ def _settings_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> li
     return out
 
 
-def _count(value: object) -> str:
-    return display(value, blank="0")
-
-
-def _score(value: object) -> str:
-    return f"{value:+.2f}" if isinstance(value, (int, float)) else display(value)
-
-
-def _followers(figures: Mapping[str, Any]) -> str:
-    return f"{_count(figures.get('followers'))} of {_count(figures.get('watched'))}"
-
-
-def _signals(figures: Mapping[str, Any]) -> str:
-    return f"{_count(figures.get('signals_this_quarter'))} in {display(figures.get('this_quarter'))}"
-
-
-def _milestone(figures: Mapping[str, Any]) -> str:
-    name = figures.get("next_milestone")
-    if not name:
-        return "none"
-    due = figures.get("next_milestone_due")
-    return f"{name} ({due})" if due else str(name)
-
-
-# The key figures readers follow, with how each reads. The score is left out (Changes carries it as
+# The key figures readers follow, by the values each reads. The score is left out (Changes carries it as
 # score_before/score_after) and so are the days to the next milestone, which move every week by themselves.
-FIGURES: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
-    ("Followers", _followers),
-    ("Pays weight", lambda figures: _score(figures.get("pays")).lstrip("+")),
-    ("Reverts weight", lambda figures: _score(figures.get("reverts")).lstrip("+")),
-    ("Signals this quarter", _signals),
-    ("Next milestone", _milestone),
+FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("followers", ("followers", "watched")),
+    ("pays", ("pays",)),
+    ("reverts", ("reverts",)),
+    ("signals_this_quarter", ("signals_this_quarter", "this_quarter")),
+    ("next_milestone", ("next_milestone", "next_milestone_due")),
 )
 
 
-def figure_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """The key figures that moved, with readable labels and values."""
-    out: list[FieldChange] = []
-    for label, show in FIGURES:
-        was, now = show(before), show(after)
+def _values(figures: Mapping[str, Any], names: tuple[str, ...]) -> tuple[object, ...]:
+    # Weights are compared as readers see them, to two places.
+    return tuple(round(v, 2) if isinstance(v, float) else v for v in (figures.get(name) for name in names))
+
+
+def figure_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FigureMove]:
+    """The key figures that moved, with the values they read before and after (facts: present.py words them)."""
+    out: list[FigureMove] = []
+    for field, names in FIGURES:
+        was, now = _values(before, names), _values(after, names)
+        if field == "next_milestone" and not was[0] and not now[0]:
+            continue
         if was != now:
-            out.append(FieldChange(label, was, now))
+            out.append(FigureMove(field, was, now))
     return out

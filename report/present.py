@@ -71,7 +71,7 @@ from .briefing import (
 )
 from .formatting import signed
 from .model import QuarterEnd, quarter_label
-from .schema import CONFIDENCE_FACTOR
+from .schema import CONFIDENCE_FACTOR, TABLES
 
 T = TypeVar("T")
 
@@ -92,6 +92,7 @@ EMPTY: dict[str, str] = {
     "sources": "No sources on the Sources sheet yet.",
 }
 FIRST_EDITION = Changes.FIRST_EDITION
+BLANK = "(blank)"  # how an empty cell reads in a before → after pair
 # Where the rows a list leaves out are, as each output says it: the page names the xlsx edition beside it
 # (it has no attachment), the email and its text part the attached workbook.
 PAGE_WHERE = "in the workbook edition"
@@ -116,7 +117,7 @@ class Limits:
 
     reasons: int = 10
     changes: int = 15
-    labs: int = 25
+    labs: int = 20
     signals: int = 15
     timeline: int = 15
     watchlist: int = 20
@@ -840,14 +841,67 @@ _MATTERS = {"reversal": 0, "follower": 1, "signal": 2}
 _CHANGE_ORDER = {"added": 0, "changed": 1, "removed": 2}
 
 
+_SHEETS = {sheet.name: sheet for sheet in TABLES}
+FIGURE_LABELS = {"followers": "Followers", "pays": "Pays weight", "reverts": "Reverts weight",
+                 "signals_this_quarter": "Signals this quarter", "next_milestone": "Next milestone"}
+
+
+def _cell(sheet: str, column: str, value: str) -> str:
+    """A cell value as the history holds it, as readers see it: a date column's ISO date in the house style."""
+    table = _SHEETS.get(sheet)
+    try:
+        kind = table.column(column).kind if table is not None else "text"
+    except KeyError:
+        kind = "text"
+    if kind in ("date", "due") and value:
+        try:
+            return house_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _row_key(row: RowChange) -> str:
+    """The changed row by its key, each part as readers see it: "16 Jul 2026 · Moonshot Kimi · Closed flagship"."""
+    table = _SHEETS.get(row.sheet)
+    if table is None or not row.parts:
+        return row.key
+    return " · ".join(_cell(row.sheet, name, part) for name, part in zip(table.key, row.parts, strict=False) if part)
+
+
+def _figure_value(field: str, values: tuple[object, ...]) -> str:
+    """A moved key figure as readers see it: "1 of 13", "80.60", "36 in 2026-Q3", "Q3 disclosures, due 1 Oct 2026"."""
+    first, *rest = values
+    second = rest[0] if rest else None
+    if field == "followers":
+        return f"{first or 0} of {second or 0}"
+    if field in ("pays", "reverts"):
+        return number(float(first)) if isinstance(first, (int, float)) else "0.00"
+    if field == "signals_this_quarter":
+        return f"{first or 0} in {second}"
+    if not first:
+        return "none"
+    try:
+        due = due_day(dt.date.fromisoformat(str(second))).text if second else None
+    except ValueError:
+        due = str(second)
+    return f"{first}, due {due}" if due else str(first)
+
+
 def _change_line(row: RowChange) -> ChangeLine:
     tag = tag_key = None
     if row.matters == "signal":
         tag, tag_key = weight_text(row.weight), direction(row.weight)
     elif row.matters in ("reversal", "follower"):
         tag, tag_key = row.matters.capitalize(), row.matters
-    return ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {row.key}", None, None,
-                      tuple((f.field, f.before or "(blank)", f.after or "(blank)") for f in row.fields), tag, tag_key)
+    def shown(value: str) -> str:
+        return _cell(row.sheet, f.field, value) if value and value != BLANK else BLANK
+
+    fields = []
+    for f in row.fields:
+        fields.append((f.field, shown(f.before), shown(f.after)))
+    return ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {_row_key(row)}", None, None,
+                      tuple(fields), tag, tag_key)
 
 
 def _change_counts(rows: Sequence[RowChange]) -> tuple[str, ...]:
@@ -875,7 +929,8 @@ def _changes(c: Changes, limits: Limits) -> ChangesView:
         lead.append(ChangeLine("score", "Score", f"moved {signed(c.score_after - c.score_before)}",
                                signed(c.score_before), signed(c.score_after)))
     for figure in c.figures:
-        lead.append(ChangeLine("figure", "Key figure", figure.field, figure.before, figure.after))
+        lead.append(ChangeLine("figure", "Key figure", FIGURE_LABELS.get(figure.field, figure.field),
+                               _figure_value(figure.field, figure.before), _figure_value(figure.field, figure.after)))
     ordered = sorted(range(len(c.rows)), key=lambda i: (
         _MATTERS.get(c.rows[i].matters or "", 3), -abs(c.rows[i].weight), _CHANGE_ORDER.get(c.rows[i].change, 3), i))
     rows = Lines([c.rows[i] for i in ordered], _change_line)

@@ -22,6 +22,7 @@ from report.briefing import (
     Briefing,
     Changes,
     FieldChange,
+    FigureMove,
     HealthItem,
     HealthSummary,
     LeftOut,
@@ -350,7 +351,7 @@ def hostile_briefing(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
               RowChange("Events", PAYLOAD, "removed"),
               RowChange("Signals", PAYLOAD, "changed", (FieldChange(PAYLOAD, PAYLOAD, "Pays"),))),
         verdict_before="TOO EARLY", verdict_after=briefing.verdict.state, score_before=0.0,
-        score_after=briefing.verdict.score, figures=(FieldChange(PAYLOAD, "1", PAYLOAD),),
+        score_after=briefing.verdict.score, figures=(FigureMove("next_milestone", (PAYLOAD, None), ("x", None)),),
     )
     return dataclasses.replace(briefing, changes=changes)
 
@@ -548,16 +549,16 @@ def test_changes_listed(open_page: Any, sample_briefing: Briefing) -> None:
               RowChange("Events", "2026-05-10 · DeepSeek · Closed flagship", "added"),
               RowChange("Signals", "2026-Q2 · Old rumour", "removed")),
         verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=1.2,
-        figures=(FieldChange("Followers", "0", "1"),),
+        figures=(FigureMove("followers", (0, 4), (1, 4)),),
     )
     page = open_page(render_html(present(dataclasses.replace(sample_briefing, changes=changes))))
     text = page.js("document.getElementById('changes').innerText")
     assert "25\u00a0May\u00a02026" in text
     assert re.search(r"Verdict\s+changed: TOO EARLY\s*→\s*SPREADING", text)
     assert re.search(r"Score\s+moved \+1.80: \u22120.60\s*→\s*\+1.20", text)
-    assert re.search(r"Key figure\s+Followers: 0\s*→\s*1", text)
+    assert re.search(r"Key figure\s+Followers: 0 of 4\s*→\s*1 of 4", text)
     assert re.search(r"Flagship weights: Open\s*→\s*Closed", text)
-    assert re.search(r"Status since: \(blank\)\s*→\s*2026-05-10", text)
+    assert re.search(r"Status since: \(blank\)\s*→\s*10\u00a0May\u00a02026", text)  # a date column: house style
     assert re.search(r"Added\s+Events: 2026-05-10 · DeepSeek · Closed flagship", text, re.IGNORECASE)
     assert re.search(r"Removed\s+Signals: 2026-Q2 · Old rumour", text, re.IGNORECASE)
 

@@ -14,6 +14,7 @@ from report.briefing import (
     Briefing,
     Changes,
     FieldChange,
+    FigureMove,
     HealthItem,
     HealthSummary,
     LeftOut,
@@ -214,14 +215,17 @@ def test_change_lines_label_what_before_after(sample_briefing: Briefing) -> None
                                                         FieldChange("Status since", "", "2026-05-10"))),
               RowChange("Events", "2026-05-10 · DeepSeek", "added")),
         verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=-0.6,
-        figures=(FieldChange("Followers", "0 of 4", "1 of 4"),))
+        figures=(FigureMove("followers", (0, 4), (1, 4)),
+                 FigureMove("next_milestone", ("Q3", "2026-09-30"), (None, None))))
     view = present(dataclasses.replace(sample_briefing, changes=changes)).changes
     assert view.note == f"Compared with the edition of 25{NBSP}May{NBSP}2026."
     assert [(line.label, line.what, line.before_after) for line in view.lines] == [
         ("Verdict", "changed", "TOO EARLY \u2192 SPREADING"),
         ("Key figure", "Followers", "0 of 4 \u2192 1 of 4"),
+        ("Key figure", "Next milestone", f"Q3, due 30{NBSP}Sep{NBSP}2026 \u2192 none"),
         ("Added", "Events: 2026-05-10 · DeepSeek", None),
-        ("Changed", "Labs: DeepSeek", "Flagship weights: Open \u2192 Closed\nStatus since: (blank) \u2192 2026-05-10"),
+        ("Changed", "Labs: DeepSeek",
+         f"Flagship weights: Open \u2192 Closed\nStatus since: (blank) \u2192 10{NBSP}May{NBSP}2026"),
         ("Removed", "Signals: 2026-Q2 · Old", None),
     ]
 

@@ -26,6 +26,7 @@ from report.briefing import (
     Briefing,
     Changes,
     FieldChange,
+    FigureMove,
     HealthItem,
     Link,
     QuarterWeight,
@@ -102,7 +103,7 @@ def busy(b: Briefing) -> Briefing:
               RowChange("Events", "2026-05-30 · DeepSeek · Closed flagship", "added"),
               RowChange("Signals", "-Removed signal", "removed")),
         verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=1.2,
-        figures=(FieldChange("Followers", "0", "1"),),
+        figures=(FigureMove("followers", (0, 4), (1, 4)),),
     )
     health = (HealthItem("stale", "Signals row 3", "'x' was observed 40 days ago"),
               HealthItem("no-source", "Labs row 4", "'Zhipu' has no source."),
@@ -314,7 +315,7 @@ def test_what_changed_lists_rows_verdict_and_score(busy_xlsx: Path) -> None:
     assert "Compared with the edition of 25\u00a0May\u00a02026." in texts
     assert "TOO EARLY → SPREADING" in texts
     assert "−0.60 → +1.20" in texts
-    assert "Flagship weights: Open → Closed\nStatus since: – → 2026-05-30" in texts
+    assert "Flagship weights: Open → Closed\nStatus since: – → 30\u00a0May\u00a02026" in texts
     assert "moved +1.80" in texts
     assert {"Added", "Removed", "Changed", "Verdict", "Score", "Key figure"} <= texts
     assert "Signals: -Removed signal" in texts
