@@ -122,7 +122,7 @@ class Limits:
     timeline: int = 15
     watchlist: int = 20
     health: int = 10
-    sources: int = 40
+    sources: int = 20
 
 
 # --- Small values ------------------------------------------------------------------------------------------
@@ -1132,7 +1132,7 @@ def _sources_rows(rows: Sequence[SourceLine], limit: int, where: str) -> Rows[So
     """The cited sources up to `limit`; the note counts the cited ones left out and those on file no row cites."""
     cited = [row for row in rows if row.cited]
     shown = tuple(cited[:limit])
-    notes = [more_note(len(cited) - len(shown), where), more_note(len(rows) - len(cited), "on file that no row cites")]
+    notes = [more_note(len(rows) - len(cited), "on file that no row cites"), more_note(len(cited) - len(shown), where)]
     empty = EMPTY["sources"] if not rows else "No row of this edition cites a source on file."
     return Rows(rows, shown, "; ".join(n for n in notes if n) or None, empty)
 
