@@ -1,43 +1,52 @@
 """Pure: Briefing -> Presentation, everything a reader sees, decided once for every format.
 
-The analysis decides the facts; this module decides how they read: labels and lab roles, the one house
-date style, signed figures, state colours, the sentence an empty section shows, the "what changed" lines,
-how many rows the page and the email show (and the "N more in the attached workbook" note), the data-health
-sentences, the email's subject and preheader. The page, the email (HTML and text) and the xlsx only place
-what a `Presentation` holds; none of them formats a date, a weight or a sentence of its own.
+The analysis decides the facts (dates as dates, numbers as numbers, the verdict's facts as `Fact`s); this
+module decides how they read: every sentence (the headline, the score's gloss, the facts, what changed, the
+data-health summary, captions, the xlsx's sheet notes), labels and lab roles, the one house date style,
+signed figures, colour keys, the sentence an empty section shows, how many rows each list shows and the
+"N more" note that says where the rest are, the email's subject and preheader. The page, the email (HTML
+and text) and the xlsx take a `Presentation` alone and only place what it holds; none of them formats a
+date, a weight or a sentence of its own, cuts a list or picks a colour (tests/test_layouts_decide_nothing.py).
 
-`present(briefing, limits)` returns a frozen `Presentation` with these fields, in SPEC §6 order:
+`present(briefing, limits, workbook_beside)` returns a frozen `Presentation` for the page; `for_email(limits)`
+gives the email's (fewer rows, notes saying "in the attached workbook"). Its fields, in SPEC §6 order:
 
 - `sections`: ((id, heading), ...), the order every format follows.
 - `subject`, `preheader`: the email's Subject (verdict first, under 80 characters) and the preheader
   (what the subject does not say).
 - `masthead` (`MastheadView`): title, publication, editor, `edition` (a `Day`), `week` ("2026-W23"),
   `days_since_pivot` ("42 days") and `days` (42), `pivot_line` (one sentence: who closed what, when),
-  `pivot_date` (a `Day`).
+  `pivot_date` (a `Day`), `dateline` (the email's and text part's one line).
 - `verdict` (`VerdictView`): `state` ("TOO EARLY"), `key` ("too-early", for CSS classes), `fill`/`ink`
-  (the state's colours, from report/palette.py), `headline`, `score_label`
-  ("Score −0.60"), `score_note` ("pays 1.20 vs reverts 1.80; the call needs ±2.0"), `facts` (sentences,
-  their dates in the house style),
-  `signals` (`ReasonLine`s: weight text, direction, text, detail, source), `signals_lead`, `no_signals`.
+  (the state's colours, from report/palette.py), `headline` (no figure in it; "no evidence yet" when no
+  signal counts), `score_label` ("Score −0.60") and `score_gloss` (the score in plain words: the score is
+  said once in the lead), `facts` (sentences, their dates in the house style), `signals` (`ReasonLine`s:
+  weight text, direction, text, detail, source), `signals_lead`, `no_signals`, `signals_more`.
 - `figures`: four `FigureView` cards (label, value, note) for the page and the email; `figure_cells`:
   the xlsx's key-figure rows (`FigureCell`: label, defined name, number or `Day`, kind, note).
-- `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lines`
-  (`ChangeLine`: label, what, before, after, the rows' field changes); the score move is always a line
-  when the score moved, whether or not the verdict changed.
-- `labs` (`LabsView`): `rows` (`LabLine`), `columns` (the optional columns some row fills: a column empty
-  in every row is not shown), `empty`.
+- `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lead`
+  (the verdict, the score's move and the key figures that moved: always shown), `counts` (per sheet:
+  "Signals: 14 added, 1 changed."), `rows` (`Rows` of `ChangeLine`, those that matter most first: the
+  pivot lab reverting, followers, counted signals by weight, each with its `tag`), `lines` (all of them,
+  for the xlsx's What changed sheet).
+- `labs` (`LabsView`): `rows` (`LabLine`, every lab), `shown` (up to the limit, the pivot lab and followers
+  always), `more`, `columns` (the optional columns some row fills), `empty`.
 - `evidence` (`EvidenceView`): `quarters` (`QuarterLine`), `margin` (the ±Call margin), `caption`,
   `empty`; `latest` (`Rows` of the latest quarter's `SignalLine`s, largest weight first), `latest_heading`,
   `all_signals` (every signal, for the xlsx).
-- `timeline` (`Rows` of `EventLine`): the shown rows are the latest events up to the limit, oldest first.
+- `timeline` (`Rows` of `EventLine`): the shown rows are the latest events up to the limit, oldest first;
+  `timeline_chart` holds the events both timeline charts (page and email) draw.
 - `watchlist` (`Rows` of `WatchLine`): `due` reads "1 Jun 2026", or "by end of 2026-Q4" for a quarter.
-- `health` (`HealthView`): `sentences` (one or two for readers), `items` (`Rows` of `HealthLine`, the
-  itemised list: the xlsx keeps all), `left_out` (the sentence saying what the edition left out, once).
-- `sources` (`Rows` of `SourceLine`): the name links to the URL when it is safe; `cited` says nothing
-  when no row cites it.
+- `health` (`HealthView`): `sentences` (the readers' summary, in every output: how much evidence is stale
+  or unsourced and what that means; no cell, no chore), `items` (`Rows` of `HealthLine`, the desk's rows:
+  only the xlsx's Data health sheet lists them), `left_out` (what the edition left out, said once).
+- `sources` (`Rows` of `SourceLine`): the cited sources, most cited first, with "N rows" each; the note
+  counts the ones left out and those on file that no row cites.
+- `workbook` (the xlsx edition's file name, linked when it is written beside the page), `closing`,
+  `captions`, `notes` (the xlsx's), `inks` (a key's colour, for the email's inline styles).
 
 `Rows` holds `all` (every row, for the xlsx), `shown` (up to the limit, for the page and the email),
-`more` ("3 more in the attached workbook", or None) and `empty` (the sentence when there are none);
+`more` ("3 more in the workbook edition", or None) and `empty` (the sentence when there are none);
 `filled(field)` says whether any shown row fills a field (a column empty in every row is not shown).
 `Limits` sets how many rows are shown; the email asks for fewer to fit its budget.
 Dates are `Day`s: `text` in the house style with non-breaking spaces ("1 Jun 2026"), `iso` for
@@ -48,7 +57,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar, overload
@@ -167,20 +175,6 @@ def due_day(day: dt.date) -> Day:
     if isinstance(day, QuarterEnd):
         return Day(day, f"by end of {quarter_label(day.quarter)}", day.isoformat())
     return Day(day, house_date(day), day.isoformat())
-
-
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def dates_in_words(sentence: str) -> str:
-    """The analysis's sentences name dates as 2026-04-20; readers see the house style (20 Apr 2026)."""
-    def house(match: re.Match[str]) -> str:
-        try:
-            return house_date(dt.date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]
-
-    return _ISO_DATE.sub(house, sentence)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from report.briefing import (
     Briefing,
     Changes,
+    Fact,
     FieldChange,
     FigureMove,
     HealthItem,
@@ -28,9 +29,9 @@ from report.present import (
     FIRST_EDITION,
     Limits,
     as_day,
-    dates_in_words,
     days_text,
     due_day,
+    fact_sentence,
     house_date,
     more_note,
     present,
@@ -79,10 +80,22 @@ def test_sample_quarter_dues_on_every_surface(sample_briefing: Briefing) -> None
     assert p.figures[3].value == "in 213 days"
 
 
-def test_the_analysis_sentences_get_house_dates(sample_briefing: Briefing) -> None:
+def test_the_verdict_facts_are_worded_here_with_house_dates(sample_briefing: Briefing) -> None:
     facts = present(sample_briefing).verdict.facts
-    assert facts[0] == f"No watched lab has closed its flagship since the pivot on 20{NBSP}Apr{NBSP}2026 (0 of 4)."
-    assert dates_in_words("on 2026-02-30 and 2026-06-01") == f"on 2026-02-30 and 1{NBSP}Jun{NBSP}2026"
+    assert facts == (f"No watched lab has closed its flagship since the pivot on 20{NBSP}Apr{NBSP}2026 (0 of 4).",)
+    day = dt.date(2026, 7, 16)
+    assert [fact_sentence(f) for f in (
+        Fact("followed", "Moonshot Kimi", day, "Moonshot Kimi closes its flagship"),
+        Fact("reopened", "Alibaba", day, "Alibaba reopens Max-Preview."),
+        Fact("closed-since", "Zhipu", day), Fact("open-weights", "Alibaba"), Fact("none-watched"),
+        Fact("stale", date=day, count=40))] == [
+        f"Moonshot Kimi closed its flagship on 16{NBSP}Jul{NBSP}2026: Moonshot Kimi closes its flagship.",
+        f"Alibaba reopened its flagship on 16{NBSP}Jul{NBSP}2026: Alibaba reopens Max-Preview.",
+        f"Zhipu's flagship weights are Closed since 16{NBSP}Jul{NBSP}2026.",
+        "Alibaba's flagship weights are Open.",
+        "No lab other than the pivot lab is watched as a possible follower, so no follower can be counted yet.",
+        f"The newest counted signal was observed on 16{NBSP}Jul{NBSP}2026, 40 days before this edition.",
+    ]
 
 
 def test_days_and_weights_in_words() -> None:
