@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -566,9 +567,11 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
     if checker.missing_optional:
         missing = checker.missing_optional
         listed = " and ".join(", ".join(missing).rsplit(", ", 1))
-        name = book.path.name
+        # The file as the user named it, so the command works from where they are.
+        name = shlex.quote(str(book.path))
+        upgraded = shlex.quote(str(book.path.with_name(f"{book.path.stem}-upgraded.xlsx")))
         checker.add("warning", "older-template", f"this workbook comes from an older template: it lacks {listed} "
-                    f"(defaults are used); run 'report upgrade {name} {book.path.stem}-upgraded.xlsx' to bring it up "
+                    f"(defaults are used); run 'report upgrade {name} {upgraded}' to bring it up "
                     "to date", value="; ".join(missing))
     findings = _start_here(checker.ordered(), tables)
     if not settings_ok or any(f.level == "error" for f in findings):

@@ -61,3 +61,27 @@ def test_the_readme_describes_the_edition_its_first_command_builds() -> None:
 def test_the_readme_needs_nothing_outside_the_repository() -> None:
     assert "../shared" not in README
     assert "SPEC.md" not in README
+
+
+def test_the_readmes_check_example_is_what_check_prints(tmp_path: Path) -> None:
+    """The example under `report check`: a signal without a source on row 3, a bad direction on row 7."""
+    import datetime as dt
+
+    import openpyxl
+    from conftest import SAMPLE
+
+    start = README.index("```\nWARNING Signals!J3") + 4
+    block = README[start:README.index("```", start)]
+    workbook = tmp_path / "tracker.xlsx"
+    shutil.copyfile(SAMPLE, workbook)
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Signals"]
+    ws["J3"] = None
+    for cell, value in {"A7": "2026-Q2", "B7": "A signal with a bad direction", "F7": "maybe",
+                        "I7": dt.datetime(2026, 5, 27), "J7": "Seed report, 2026-05-27"}.items():
+        ws[cell] = value
+    book.save(workbook)
+    result = subprocess.run([str(BIN / "report"), "check", str(workbook)], capture_output=True, text=True,
+                            check=False, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == block
