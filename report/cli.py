@@ -107,22 +107,21 @@ def init(path: Path, sample: bool, force: bool) -> None:
               help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
 def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None) -> None:
     """Check WORKBOOK for an edition and list every problem with its cell."""
-    from .checks import check_file
-    from .edition import parse_edition
+    from . import api
 
-    result = check_file(workbook, edition=parse_edition(edition) if edition else None)
+    result = api.check(workbook, edition)
     if annotate_path is not None:
         from .annotate import annotate
 
-        marked = annotate(workbook, annotate_path, result.findings, result.sha256)
+        marked = annotate(workbook, annotate_path, list(result.findings), result.sha256)
         # On stderr, so that --json stays one JSON document on stdout.
         click.echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
                    "Fix list, lists every finding.", err=True)
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
     else:
-        _print_findings(result.findings)
-    sys.exit(1 if result.errors else 0)
+        _print_findings(list(result.findings))
+    sys.exit(0 if result.ok else 1)
 
 
 FORMAT_NAMES = ("xlsx", "html", "eml")
@@ -151,19 +150,15 @@ def _formats(ctx: click.Context, param: click.Parameter, given: tuple[str, ...])
 def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str, ...],
           history_path: Path | None) -> None:
     """Build this week's briefing from WORKBOOK."""
-    from .build import FORMATS
-    from .build import build as run_build
-    from .edition import parse_edition
+    from . import api
 
-    result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
-                       history_path)
+    result = api.build(workbook, outdir, edition, formats or FORMAT_NAMES, history_path)
     # The same lines `report check` prints for this workbook and edition, then the build's own.
-    if result.check.findings:
-        _print_findings(result.check.findings, err=True)
+    if result.findings:
+        _print_findings(list(result.findings), err=True)
     for warning in result.warnings:
         click.echo(f"WARNING {warning}", err=True)
-    verdict = result.briefing.verdict
-    click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}")
+    click.echo(f"Edition {result.edition.isoformat()}: {result.state} — {result.headline}")
     for path in result.paths:
         click.echo(str(path))
 

@@ -85,3 +85,22 @@ def test_the_readmes_check_example_is_what_check_prints(tmp_path: Path) -> None:
                             check=False, timeout=120)
     assert result.returncode == 1
     assert result.stdout == block
+
+
+def test_the_readmes_python_example_runs_as_pasted(tmp_path: Path) -> None:
+    """The library section's code, run from a copy of the repository's folder in a fresh interpreter."""
+    [code] = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    shutil.copytree(ROOT / "workbooks", tmp_path / "workbooks")
+    env = {k: v for k, v in os.environ.items() if k != "REPORT_SMTP_PASSWORD"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "0 errors, 0 warnings"
+    assert lines[1].startswith("2026-06-01 TOO EARLY -0.60 The pivot is being watched, not imitated")
+    assert lines[2:5] == ["out/briefing-2026-06-01.xlsx", "out/briefing-2026-06-01.html",
+                          "out/briefing-2026-06-01.eml"]
+    assert lines[5] == "2026-06-01 TOO EARLY -0.6"
+    assert lines[6].startswith("Dry run: nothing was sent"), lines
+    assert lines[-1] == "There is no file at no-such-workbook.xlsx: check the path and try again."
+    assert (tmp_path / "out" / "history.sqlite").exists()
