@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 STATES = ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY")
 
@@ -183,8 +183,6 @@ class Changes:
     score_before: float | None = None
     score_after: float | None = None
     figures: tuple[FigureMove, ...] = ()  # key figures that moved
-
-    FIRST_EDITION: ClassVar[str] = "First edition: no earlier briefing to compare."
 
     @property
     def first(self) -> bool:

@@ -99,7 +99,7 @@ EMPTY: dict[str, str] = {
     "health": "No problems: every counted signal is fresh and names a source.",
     "sources": "No sources on the Sources sheet yet.",
 }
-FIRST_EDITION = Changes.FIRST_EDITION
+FIRST_EDITION = "First edition: no earlier briefing to compare."
 BLANK = "(blank)"  # how an empty cell reads in a before → after pair
 # Where the rows a list leaves out are, as each output says it: the page names the xlsx edition beside it
 # (it has no attachment), the email and its text part the attached workbook.
