@@ -19,6 +19,7 @@ from report.briefing import (
     HealthItem,
     HealthSummary,
     LeftOut,
+    Link,
     RowChange,
     TimelineItem,
     WatchItem,
@@ -321,3 +322,16 @@ def test_subject_always_under_80_on_one_line(title: str, lab: str) -> None:
 
 
 _SAMPLE: Briefing | None = None
+
+
+def test_the_page_names_its_workbook_and_the_email_its_attachment(sample_briefing: Briefing) -> None:
+    """A web page has no attachment: its notes name the workbook edition, a link only when it sits beside it."""
+    page = present(sample_briefing)
+    assert page.workbook == Link("briefing-2026-06-01.xlsx", "briefing-2026-06-01.xlsx")
+    assert page.closing == "Every row of every list is in the workbook edition:"
+    alone = present(sample_briefing, workbook_beside=False)  # report build --format html
+    assert alone.workbook == Link("briefing-2026-06-01.xlsx", None)
+    mail = page.for_email(Limits())
+    assert mail.closing == "The workbook behind this edition is attached as briefing-2026-06-01.xlsx."
+    assert mail.sources.more == "3 more on file that no row cites"
+    assert [s.name for s in mail.sources.shown] == ["Seed report, 2026-05-27"]
