@@ -724,7 +724,7 @@ def score_gloss(b: Briefing) -> str:
     v = b.verdict
     need = f"{v.margin:.1f}"
     if not v.counted:
-        return f"No evidence yet: no signal counts towards the score, and a call needs a lead of {need}."
+        return f"Nothing to weigh yet; a call needs a lead of {need} either way."
     weighs = (f"Evidence that closed weights pay weighs {number(v.pays)}; evidence that the open-weight default "
               f"holds weighs {number(v.reverts)}")
     if v.score >= v.margin:
@@ -776,7 +776,7 @@ def _verdict(b: Briefing, limits: Limits) -> VerdictView:
         facts=tuple(fact_sentence(f) for f in v.facts),
         signals=signals[: limits.reasons],
         signals_lead="The signals that moved the score, largest first:",
-        no_signals=EMPTY["reasons"] if v.counted else NO_EVIDENCE,
+        no_signals=EMPTY["reasons"],
         signals_count=count,
         signals_more=more_note(count - min(len(signals), limits.reasons), PAGE_WHERE),
         all_signals=signals,

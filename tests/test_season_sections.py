@@ -247,6 +247,7 @@ def test_with_no_signal_the_lead_and_data_health_say_there_is_no_evidence_yet(em
     verdict = empty.page["verdict"]
     assert "there is no evidence yet to lean either way" in verdict
     assert "too mixed" not in verdict and "(score" not in verdict
+    assert "Score 0.00 Nothing to weigh yet; a call needs a lead of 2.0 either way." in flat(verdict)
     assert "There is no evidence yet: no signal counts towards the score." in empty.page["health"]
     assert "fresh" not in empty.page["health"]
     assert "There is no evidence yet" in empty.email_html["health"]
