@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .errors import ReportError, UsageError, WorkbookHasErrors
 from .findings import Finding, summary
+from .formatting import signed
 
 
 def _fail(error: BaseException, debug: bool) -> NoReturn:
@@ -158,7 +159,8 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
         _print_findings(list(result.findings), err=True)
     for warning in result.warnings:
         click.echo(f"WARNING {warning}", err=True)
-    click.echo(f"Edition {result.edition.isoformat()}: {result.state} — {result.headline}")
+    # The headline holds no figure (the page says the score once, under it); the producer's line says both.
+    click.echo(f"Edition {result.edition.isoformat()}: {result.state} (score {signed(result.score)}) — {result.headline}")
     for path in result.paths:
         click.echo(str(path))
 
