@@ -58,7 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, TypeVar, overload
 
 from . import palette
@@ -131,6 +131,17 @@ class Limits:
     watchlist: int = 20
     health: int = 10
     sources: int = 20
+
+
+# How many rows each of the email's lists may show, tried in turn until its HTML fits its budget
+# (report/render/email.py measures; never more than the page shows).
+EMAIL_ROW_LIMITS: tuple[int, ...] = (40, 20, 10, 5, 3)
+
+
+def email_limits(limit: int) -> Limits:
+    """The page's limits, capped at `limit`: the email never shows more rows than the page."""
+    page = Limits()
+    return Limits(**{f.name: min(getattr(page, f.name), limit) for f in fields(Limits)})
 
 
 # --- Small values ------------------------------------------------------------------------------------------
@@ -888,14 +899,13 @@ def _change_line(row: RowChange) -> ChangeLine:
         tag, tag_key = weight_text(row.weight), direction(row.weight)
     elif row.matters in ("reversal", "follower"):
         tag, tag_key = row.matters.capitalize(), row.matters
-    def shown(value: str) -> str:
-        return _cell(row.sheet, f.field, value) if value and value != BLANK else BLANK
 
-    fields = []
-    for f in row.fields:
-        fields.append((f.field, shown(f.before), shown(f.after)))
-    return ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {_row_key(row)}", None, None,
-                      tuple(fields), tag, tag_key)
+    def shown(column: str, value: str) -> str:
+        return _cell(row.sheet, column, value) if value and value != BLANK else BLANK
+
+    moved = tuple((f.field, shown(f.field, f.before), shown(f.field, f.after)) for f in row.fields)
+    return ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {_row_key(row)}", None, None, moved, tag,
+                      tag_key)
 
 
 def _change_counts(rows: Sequence[RowChange]) -> tuple[str, ...]:

@@ -39,7 +39,9 @@ import css_inline
 from .. import palette
 from ..analysis import safe_url
 from ..eml import address_message, check_header_text, msgid_domain, new_msgid, parse_address
+from ..present import EMAIL_ROW_LIMITS as ROW_LIMITS
 from ..present import Limits, Presentation, summary_note
+from ..present import email_limits as limits_for
 from . import svg_charts
 from .html import timeline_chart
 from .jinja import environment
@@ -47,8 +49,6 @@ from .jinja import environment
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 # Gmail clips a message whose HTML passes about 102 KB; stay clear of it with room to spare.
 HTML_BUDGET = 90_000
-# How many rows each long list may show, tried in turn (never more than the page shows: present.Limits).
-ROW_LIMITS: tuple[int, ...] = (40, 20, 10, 5, 3)
 # The estimate: the markup the template and MJML put around one row, and the fixed page around the lists
 # (measured on the sample; tests/test_email_budget.py holds the estimate to the rendered size).
 ROW_MARKUP = 650
@@ -205,12 +205,6 @@ def plan_limit(p: Presentation, images: dict[str, InlineImage], budget: int = HT
         if estimate(p, images, limit) <= budget:
             return limit
     return ROW_LIMITS[-1]
-
-
-def limits_for(limit: int) -> Limits:
-    """The page's limits, capped at `limit`: the email never shows more rows than the page."""
-    page = Limits()
-    return Limits(**{f.name: min(getattr(page, f.name), limit) for f in dataclasses.fields(Limits)})
 
 
 def _summary(p: Presentation, section: str) -> str:
