@@ -32,6 +32,7 @@ from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
+from .moves import what_would_change
 from .safety import safe_url  # the one link rule; the renderers import it from here too
 from .values import text
 
@@ -88,6 +89,14 @@ def reversion(tracker: Tracker) -> str | None:
     if lab is not None and lab.flagship_weights == "Open":
         return f"{lab.lab}'s flagship weights are Open on the Labs sheet"
     return None
+
+
+def reopened_after_pivot(tracker: Tracker) -> bool:
+    """The pivot lab has a Reopened flagship event after the pivot date (a reversion no later row undoes)."""
+    settings = tracker.settings
+    pivot = settings.pivot_lab.casefold()
+    return any(e.lab.casefold() == pivot and e.kind == "Reopened flagship" and e.date > settings.pivot_date
+               for e in tracker.events)
 
 
 def watched_count(tracker: Tracker) -> int:
@@ -276,7 +285,9 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     verdict = Verdict(verdict_state, headline(verdict_state, tracker, [lab.lab for lab, _ in follow], watched,
                                               days, total, age, stale),
                       tuple(reasons), tuple(lab.lab for lab, _ in follow), watched, reverted_fact is not None,
-                      total, pays, reverts, s.call_margin, newest, age, stale, len(moving))
+                      total, pays, reverts, s.call_margin, newest, age, stale, len(moving),
+                      moves=what_would_change(reverted_fact is not None, reopened_after_pivot(tracker), len(follow),
+                                              watched, total, s.call_margin))
 
     # Evidence by quarter.
     all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]

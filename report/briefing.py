@@ -66,6 +66,18 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """The smallest evidence that would move the verdict, and the state it would make (report/moves.py)."""
+
+    kind: str  # signal, follower, reopen, close, or none (nothing within the rules moves it)
+    to: str | None  # the state it would make; None for kind "none"
+    points_to: str | None = None  # a signal's Pays or Reverts
+    strength: int | None = None
+    confidence: str | None = None
+    count: int = 1  # how many such signals
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     state: str  # one of STATES
     headline: str
@@ -81,6 +93,7 @@ class Verdict:
     evidence_age: int | None = None  # days from newest_evidence to the edition
     stale: bool = False  # the newest counted evidence is older than Stale after days
     moving: int = 0  # counted signals that moved the score (`reasons` names the largest, up to 40)
+    moves: tuple[Move, ...] = ()  # what would change the call, smallest first (report/moves.py)
 
     @property
     def css(self) -> str:

@@ -15,6 +15,9 @@ from .model import Event, Lab, Signal, Tracker, quarter_label, quarter_of
 from .safety import name_key
 from .values import show
 
+# The codes these rules give (the README's finding-code catalogue lists each).
+CODES = ("status-since-disagrees", "pivot-row-disagrees", "duplicate-signal", "signal-both-ways",
+         "unwatched-lab-moved", "nothing-to-score")
 MOVES = ("Closed flagship", "Reopened flagship")
 KIND_OF = {"Closed": "Closed flagship", "Open": "Reopened flagship"}  # the event that gives a row its weights
 
