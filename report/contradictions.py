@@ -70,12 +70,13 @@ def _status_against_events(tracker: Tracker, locate: Locate) -> list[Finding]:
         if latest.kind != own_kind and (since is None or latest.date > since):
             if name_key(lab.lab) == pivot:
                 continue  # the pivot lab's row is its own rule (_pivot_row): it decides REVERTED
-            said = f"{lab.flagship_weights}" + (f" since {since.isoformat()}" if since else "")
             other = "Closed" if lab.flagship_weights == "Open" else "Open"
+            said, then = ((f"{lab.flagship_weights} since {since.isoformat()}", "is later") if since else
+                          (lab.flagship_weights, f"says it {'closed' if other == 'Closed' else 'reopened'} then"))
             out.append(_finding(
                 "status-since-disagrees", "Labs", "Flagship weights", lab, locate, lab.flagship_weights,
                 f"{lab.lab}'s Flagship weights says {said}, but its own {latest.kind} event of "
-                f"{latest.date.isoformat()} ({_ref(locate, 'Events', 'Kind', latest.row)}) is later: set Flagship "
+                f"{latest.date.isoformat()} ({_ref(locate, 'Events', 'Kind', latest.row)}) {then}: set Flagship "
                 f"weights to {other} and Status since to {latest.date.isoformat()}, or correct the event"))
             continue
         matching = [e for e in events if e.kind == own_kind]
