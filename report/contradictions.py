@@ -50,9 +50,9 @@ def _moves_by_lab(tracker: Tracker) -> dict[str, list[Event]]:
     return out
 
 
-def _finding(code: str, sheet: str, column: str, record: Lab | Signal, locate: Locate, value: object,
-             message: str) -> Finding:
-    return Finding("warning", code, sheet, locate(sheet, column, record.row), column, record.row, value, message)
+def _at(locate: Locate, sheet: str, column: str, record: Lab | Signal) -> tuple[str | None, str, int]:
+    """(cell, column, row) of a record's cell, for a Finding."""
+    return locate(sheet, column, record.row), column, record.row
 
 
 def _status_against_events(tracker: Tracker, locate: Locate) -> list[Finding]:
@@ -73,8 +73,8 @@ def _status_against_events(tracker: Tracker, locate: Locate) -> list[Finding]:
             other = "Closed" if lab.flagship_weights == "Open" else "Open"
             said, then = ((f"{lab.flagship_weights} since {since.isoformat()}", "is later") if since else
                           (lab.flagship_weights, f"says it {'closed' if other == 'Closed' else 'reopened'} then"))
-            out.append(_finding(
-                "status-since-disagrees", "Labs", "Flagship weights", lab, locate, lab.flagship_weights,
+            out.append(Finding(
+                "warning", "status-since-disagrees", "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights,
                 f"{lab.lab}'s Flagship weights says {said}, but its own {latest.kind} event of "
                 f"{latest.date.isoformat()} ({_ref(locate, 'Events', 'Kind', latest.row)}) {then}: set Flagship "
                 f"weights to {other} and Status since to {latest.date.isoformat()}, or correct the event"))
@@ -82,8 +82,8 @@ def _status_against_events(tracker: Tracker, locate: Locate) -> list[Finding]:
         matching = [e for e in events if e.kind == own_kind]
         if since is not None and matching and matching[-1].date != since:
             event = matching[-1]
-            out.append(_finding(
-                "status-since-disagrees", "Labs", "Status since", lab, locate, since.isoformat(),
+            out.append(Finding(
+                "warning", "status-since-disagrees", "Labs", *_at(locate, "Labs", "Status since", lab), since.isoformat(),
                 f"{lab.lab}'s Status since {since.isoformat()} disagrees with its own {event.kind} event of "
                 f"{event.date.isoformat()} ({_ref(locate, 'Events', 'Date', event.row)}): the briefing prints "
                 "both dates; make them the same day, or correct the one that is wrong"))
@@ -100,8 +100,8 @@ def _pivot_row(tracker: Tracker, locate: Locate) -> list[Finding]:
     reopened = [e for e in _moves_by_lab(tracker).get(name_key(lab.lab), [])
                 if e.kind == "Reopened flagship" and e.date > s.pivot_date]
     if lab.flagship_weights == "Open" and not reopened:
-        return [_finding(
-            "pivot-row-disagrees", "Labs", "Flagship weights", lab, locate, lab.flagship_weights,
+        return [Finding(
+            "warning", "pivot-row-disagrees", "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights,
             f"{lab.lab}, the pivot lab, is Open on the Labs sheet but no Reopened flagship event after the pivot "
             f"({pivot_date}) dates it: the verdict turns REVERTED on this cell alone; add the Reopened flagship "
             "event on the Events sheet, or set this back to Closed")]
@@ -109,8 +109,8 @@ def _pivot_row(tracker: Tracker, locate: Locate) -> list[Finding]:
         event = reopened[-1]
         if lab.status_since is None or event.date > lab.status_since:
             said = f" since {lab.status_since.isoformat()}" if lab.status_since else ""
-            return [_finding(
-                "pivot-row-disagrees", "Labs", "Flagship weights", lab, locate, lab.flagship_weights,
+            return [Finding(
+                "warning", "pivot-row-disagrees", "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights,
                 f"{lab.lab}, the pivot lab, is Closed{said} on the Labs sheet, but its Reopened flagship event of "
                 f"{event.date.isoformat()} ({_ref(locate, 'Events', 'Kind', event.row)}) is later, and that event "
                 f"makes the verdict REVERTED: set this to Open since {event.date.isoformat()}, or, if {lab.lab} "
@@ -132,15 +132,15 @@ def _signal_twins(tracker: Tracker, locate: Locate) -> list[Finding]:
         other_way = next((e for e in earlier if e.points_to != signal.points_to), None)
         who = f"{signal.lab}, " if signal.lab else ""
         if other_way is not None:
-            out.append(_finding(
-                "signal-both-ways", "Signals", "Points to", signal, locate, signal.points_to,
+            out.append(Finding(
+                "warning", "signal-both-ways", "Signals", *_at(locate, "Signals", "Points to", signal), signal.points_to,
                 f"{show(signal.signal)} ({who}{quarter_label(signal.quarter)}) points to {signal.points_to} here but "
                 f"to {other_way.points_to} on row {other_way.row} "
                 f"({_ref(locate, 'Signals', 'Points to', other_way.row)}): the same signal cannot point both ways; "
                 "keep the row that holds and delete the other"))
         elif earlier:
-            out.append(_finding(
-                "duplicate-signal", "Signals", "Signal", signal, locate, signal.signal,
+            out.append(Finding(
+                "warning", "duplicate-signal", "Signals", *_at(locate, "Signals", "Signal", signal), signal.signal,
                 f"{show(signal.signal)} ({who}{quarter_label(signal.quarter)}) is already on row {earlier[0].row} "
                 f"({_ref(locate, 'Signals', 'Signal', earlier[0].row)}), so it is counted twice: delete one row, "
                 "or say in the text what makes them different"))
@@ -172,8 +172,8 @@ def _unwatched_moves(view: EditionView, locate: Locate) -> list[Finding]:
             continue
         counted = ("so it is not counted as a follower: this may be the story's biggest news"
                    if did == "closed" else "so the desk is not following it: this may be news worth watching")
-        out.append(_finding(
-            "unwatched-lab-moved", "Labs", "Watch", lab, locate, lab.watch,
+        out.append(Finding(
+            "warning", "unwatched-lab-moved", "Labs", *_at(locate, "Labs", "Watch", lab), lab.watch,
             f"{fact}, but its Watch is No, {counted}; set Watch to Yes if the desk should count it"))
     return out
 
