@@ -67,6 +67,7 @@ from .briefing import (
 )
 from .formatting import signed
 from .model import QuarterEnd, quarter_label
+from .moves import sentence as change_sentence
 
 T = TypeVar("T")
 
@@ -322,6 +323,7 @@ class VerdictView:
     signals_count: int = 0  # every signal that moved the score
     signals_more: str | None = None  # "12 more in the attached workbook"
     all_signals: tuple[ReasonLine, ...] = ()  # every reason line the analysis kept (the most any format lists)
+    change_call: str = ""  # "What would change the call: one more … would make it LEANING PAYS; …" (report/moves.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +610,7 @@ def _verdict(b: Briefing, limits: Limits) -> VerdictView:
         signals_count=max(v.moving, len(signals)),
         signals_more=more_note(max(v.moving, len(signals)) - min(len(signals), limits.reasons)),
         all_signals=signals,
+        change_call=change_sentence(v.moves, b.masthead.pivot_lab),
     )
 
 

@@ -23,39 +23,39 @@ from report.contradictions import CODES
 EXPECTED: dict[str, tuple[str, str, str]] = {  # file -> (code, where, message)
     "contradiction-status-since.xlsx": (
         "status-since-disagrees", "Labs!I4",
-        "Moonshot Kimi's Status since 2026-05-22 disagrees with its own Closed flagship event of 2026-05-12 "
-        "(Events!A4): the briefing prints both dates; make them the same day, or correct the one that is wrong"),
+        ("Moonshot Kimi's Status since 2026-05-22 disagrees with its own Closed flagship event of 2026-05-12 "
+        "(Events!A4): the briefing prints both dates; make them the same day, or correct the one that is wrong")),
     "contradiction-weights-vs-event.xlsx": (
         "status-since-disagrees", "Labs!E3",
-        "DeepSeek's Flagship weights says Open, but its own Closed flagship event of 2026-05-20 (Events!C4) says it "
-        "closed then: set Flagship weights to Closed and Status since to 2026-05-20, or correct the event"),
+        ("DeepSeek's Flagship weights says Open, but its own Closed flagship event of 2026-05-20 (Events!C4) says it "
+        "closed then: set Flagship weights to Closed and Status since to 2026-05-20, or correct the event")),
     "contradiction-pivot-open.xlsx": (
         "pivot-row-disagrees", "Labs!E2",
-        "Alibaba, the pivot lab, is Open on the Labs sheet but no Reopened flagship event after the pivot "
+        ("Alibaba, the pivot lab, is Open on the Labs sheet but no Reopened flagship event after the pivot "
         "(2026-04-20) dates it: the verdict turns REVERTED on this cell alone; add the Reopened flagship event on "
-        "the Events sheet, or set this back to Closed"),
+        "the Events sheet, or set this back to Closed")),
     "contradiction-pivot-closed.xlsx": (
         "pivot-row-disagrees", "Labs!E2",
-        "Alibaba, the pivot lab, is Closed since 2026-04-20 on the Labs sheet, but its Reopened flagship event of "
+        ("Alibaba, the pivot lab, is Closed since 2026-04-20 on the Labs sheet, but its Reopened flagship event of "
         "2026-05-25 (Events!C4) is later, and that event makes the verdict REVERTED: set this to Open since "
-        "2026-05-25, or, if Alibaba closed again, add that Closed flagship event and its date as Status since"),
+        "2026-05-25, or, if Alibaba closed again, add that Closed flagship event and its date as Status since")),
     "contradiction-duplicate-signal.xlsx": (
         "duplicate-signal", "Signals!B7",
-        "'Chinese-cloud customer  traction on Max-Preview reportedl...' (Alibaba, 2026-Q2) is already on row 2 "
-        "(Signals!B2), so it is counted twice: delete one row, or say in the text what makes them different"),
+        ("'Chinese-cloud customer  traction on Max-Preview reportedl...' (Alibaba, 2026-Q2) is already on row 2 "
+        "(Signals!B2), so it is counted twice: delete one row, or say in the text what makes them different")),
     "contradiction-both-ways.xlsx": (
         "signal-both-ways", "Signals!F7",
-        "'Apache-2.0 is winning the permissive-licence race' (2026-Q2) points to Pays here but to Reverts on row 4 "
-        "(Signals!F4): the same signal cannot point both ways; keep the row that holds and delete the other"),
+        ("'Apache-2.0 is winning the permissive-licence race' (2026-Q2) points to Pays here but to Reverts on row 4 "
+        "(Signals!F4): the same signal cannot point both ways; keep the row that holds and delete the other")),
     "contradiction-unwatched.xlsx": (
         "unwatched-lab-moved", "Labs!J6",
-        "Zhipu closed its flagship on 2026-05-28 (Events!C4), after the pivot, but its Watch is No, so it is not "
-        "counted as a follower: this may be the story's biggest news; set Watch to Yes if the desk should count it"),
+        ("Zhipu closed its flagship on 2026-05-28 (Events!C4), after the pivot, but its Watch is No, so it is not "
+        "counted as a follower: this may be the story's biggest news; set Watch to Yes if the desk should count it")),
     "contradiction-nothing-to-score.xlsx": (
         "nothing-to-score", "Signals",
-        "nothing to score yet: no signal of 2026-Q2 or later, known by this edition (2026-06-01), points to Pays or "
+        ("nothing to score yet: no signal of 2026-Q2 or later, known by this edition (2026-06-01), points to Pays or "
         "Reverts, so the score is 0 and the verdict rests on followers and reversion alone; add the quarter's "
-        "signals"),
+        "signals")),
 }
 
 

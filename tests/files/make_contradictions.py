@@ -20,7 +20,7 @@ import openpyxl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from make_files import SEED, cell, sample_book, through_libreoffice  # noqa: E402
+from make_files import SEED, cell, sample_book, through_libreoffice
 
 # The sample's rows: Labs 2 Alibaba, 3 DeepSeek, 4 Moonshot Kimi, 5 Ant Group, 6 Zhipu; Events 2-3; Signals 2-6.
 LAB_ROW = {"Alibaba": 2, "DeepSeek": 3, "Moonshot Kimi": 4, "Ant Group": 5, "Zhipu": 6}
