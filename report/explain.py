@@ -75,6 +75,19 @@ class LeftOut:
 
 
 @dataclass(frozen=True, slots=True)
+class ExplainedMove:
+    """A move of report/moves.py with its words: the evidence, and the state it would make."""
+
+    kind: str  # signal, follower, reopen, close or none
+    to: str | None
+    points_to: str | None
+    strength: int | None
+    confidence: str | None
+    count: int
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     edition: dt.date
     pivot_lab: str
@@ -96,7 +109,7 @@ class Explanation:
     unsourced: int  # signals without a source
     newest_observed: dt.date | None
     change_call: str
-    moves: tuple[str, ...]
+    moves: tuple[ExplainedMove, ...]
     contradictions: tuple[Finding, ...] = ()
 
     def as_json(self) -> dict[str, object]:
@@ -227,7 +240,9 @@ def explain(tracker: Tracker, view: EditionView, locate: Locate,
         stale_after_days=s.stale_after_days,
         unsourced=sum(1 for sig in tracker.signals if not sig.source),
         newest_observed=newest_evidence(now),
-        change_call=sentence(moves, s.pivot_lab), moves=tuple(words(m, s.pivot_lab) for m in moves),
+        change_call=sentence(moves, s.pivot_lab),
+        moves=tuple(ExplainedMove(m.kind, m.to, m.points_to, m.strength, m.confidence, m.count, words(m, s.pivot_lab))
+                    for m in moves),
         contradictions=contradictions,
     )
 
