@@ -22,9 +22,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE, append_row, edit_workbook, flagship_moves
+from hypothesis import given
+from hypothesis import strategies as st
 
+from report.analysis import state as rule
 from report.build import build
 from report.cli import cli
+from report.moves import SIGNALS, what_would_change
 
 EDITION = dt.datetime(2026, 6, 1)
 SEED = "Seed report, 2026-05-27"
@@ -147,3 +151,33 @@ def test_the_named_evidence_moves_the_state(name: str, tmp_path: Path) -> None:
         edit_workbook(moved, lambda b, m=move: apply(m, b, explained))  # type: ignore[misc]
         rebuilt = build(moved, tmp_path / f"out-{n}", formats=("xlsx",))
         assert verdict_of(rebuilt.paths[0])[0] == move["to"] != state, move
+
+
+# --- The rule behind the sentence, on random verdicts ------------------------------------------------------
+
+@given(tenths=st.integers(-300, 300), margin=st.sampled_from([0.5, 1.0, 2.0, 3.5, 10.0]),
+       followers=st.integers(0, 2), watched=st.integers(0, 4), reverted=st.booleans(), by_event=st.booleans())
+def test_each_move_is_the_smallest_evidence_that_moves_the_state(tenths: int, margin: float, followers: int,
+                                                                 watched: int, reverted: bool, by_event: bool) -> None:
+    score = tenths / 10
+    followers = min(followers, watched)
+    now = rule(reverted, followers, score, margin)
+    moves = what_would_change(reverted, reverted and by_event, followers, watched, score, margin)
+    assert moves, "every verdict says what would change it"
+    for move in moves:
+        if move.kind == "none":
+            assert now == "REVERTED" and by_event
+            continue
+        assert move.to != now
+        if move.kind == "signal":
+            sign = 1 if move.points_to == "Pays" else -1
+            weight = {(s, c): w for w, s, c in SIGNALS}[(move.strength, move.confidence)]
+            after = round(score + sign * move.count * weight, 9)
+            assert rule(False, 0, after, margin) == move.to
+            # No smaller evidence would do: one signal fewer, or (for one signal) any lighter one.
+            if move.count > 1:
+                assert rule(False, 0, round(score + sign * (move.count - 1) * 3.0, 9), margin) == now
+            else:
+                lighter = [w for w, _, _ in SIGNALS if w < weight]
+                assert all(rule(False, 0, round(score + s * w, 9), margin) == now
+                           for w in lighter for s in (1, -1))
