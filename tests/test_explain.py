@@ -210,3 +210,31 @@ def test_random_workbooks_explain_their_built_verdict(tmp_path_factory: pytest.T
     done = build(workbook, folder / "out", formats=("xlsx",), today=dt.date(2026, 12, 7))
     explained = explain_json(workbook)
     assert_agrees(explained, built(done.paths[0]))
+
+
+def test_a_follower_by_its_row_and_a_reversion_by_its_event_are_traced_to_their_cells(tmp_path: Path) -> None:
+    rows = {sheet: [dict(r) for r in records] for sheet, records in sample.ROWS.items()}
+    deepseek = next(r for r in rows["Labs"] if r["Lab"] == "DeepSeek")
+    deepseek.update({"Flagship weights": "Closed", "Status since": dt.date(2026, 5, 20)})  # no event: the row alone
+    path = tmp_path / "row-follower.xlsx"
+    path.write_bytes(workbook_bytes(sample.SETTINGS, rows))
+    explained = explain_json(path)
+    assert explained["followers"] == [{
+        "lab": "DeepSeek", "why": "DeepSeek's flagship weights are Closed since 2026-05-20",
+        "cells": {"Lab": "Labs!A3", "Watch": "Labs!J3", "Flagship weights": "Labs!E3", "Status since": "Labs!I3"}}]
+    assert explained["rules"][-1] == {"state": "SPREADING", "holds": True,
+                                      "why": "1 of 4 watched labs followed: DeepSeek",
+                                      "cells": ["Labs!A3", "Labs!J3", "Labs!E3", "Labs!I3"]}
+
+    rows["Events"].append({"Date": dt.date(2026, 5, 25), "Lab": "Alibaba", "Kind": "Reopened flagship",
+                           "Headline": "Alibaba reopens the Max-Preview weights", "Source": sample.SEED})
+    path.write_bytes(workbook_bytes(sample.SETTINGS, rows))
+    explained = explain_json(path)
+    assert explained["rules"] == [{
+        "state": "REVERTED", "holds": True,
+        "why": "Alibaba reopened its flagship on 2026-05-25: Alibaba reopens the Max-Preview weights",
+        "cells": ["Events!A4", "Events!C4"]}]
+    assert explained["change_call"] == ("What would change the call: nothing within the rules, since Alibaba's "
+                                        "reopening after the pivot stands.")
+    # The row still says Closed: check says so, and explain repeats it.
+    assert [f["code"] for f in explained["contradictions"]] == ["pivot-row-disagrees"]
