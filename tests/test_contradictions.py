@@ -7,7 +7,9 @@ and nothing else is found. The same line reaches `check`, `build` and `--annotat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -16,9 +18,11 @@ import season as generator
 from click.testing import CliRunner
 from conftest import FILES, SAMPLE, Season
 
+from report import sample
 from report.checks import check_file
 from report.cli import cli
 from report.contradictions import CODES
+from report.new_workbook import workbook_bytes
 
 EXPECTED: dict[str, tuple[str, str, str]] = {  # file -> (code, where, message)
     "contradiction-status-since.xlsx": (
@@ -96,3 +100,52 @@ def test_the_sample_and_a_clean_season_raise_no_contradiction(season: Season) ->
     for week in generator.editions():
         found = [f.line() for f in check_file(season.workbook(week.number)).findings if f.code in CODES]
         assert found == [], (week.number, found)
+
+
+# --- Consistent workbooks stay quiet ------------------------------------------------------------------------
+
+def _rows() -> dict[str, list[dict[str, object]]]:
+    return {sheet: [dict(r) for r in records] for sheet, records in sample.ROWS.items()}
+
+
+def _lab(rows: dict[str, list[dict[str, object]]], name: str, **values: object) -> None:
+    next(r for r in rows["Labs"] if r["Lab"] == name).update(values)
+
+
+def _event(rows: dict[str, list[dict[str, object]]], day: dt.date, lab: str, kind: str) -> None:
+    rows["Events"].append({"Date": day, "Lab": lab, "Kind": kind, "Headline": f"{lab}: {kind}", "Source": sample.SEED})
+
+
+def reopened_and_dated(rows: dict[str, list[dict[str, object]]]) -> None:
+    _event(rows, dt.date(2026, 5, 25), "Alibaba", "Reopened flagship")
+    _lab(rows, "Alibaba", **{"Flagship weights": "Open", "Status since": dt.date(2026, 5, 25)})
+
+
+def closed_reopened_closed(rows: dict[str, list[dict[str, object]]]) -> None:
+    _event(rows, dt.date(2026, 5, 2), "Zhipu", "Closed flagship")
+    _event(rows, dt.date(2026, 5, 9), "Zhipu", "Reopened flagship")
+    _event(rows, dt.date(2026, 5, 16), "Zhipu", "Closed flagship")
+    _lab(rows, "Zhipu", **{"Flagship weights": "Closed", "Status since": dt.date(2026, 5, 16)})
+
+
+def unwatched_news_after_the_edition(rows: dict[str, list[dict[str, object]]]) -> None:
+    # Not yet news for the 1 June edition; the row's Status since is after it too.
+    _event(rows, dt.date(2026, 6, 10), "Zhipu", "Closed flagship")
+    _lab(rows, "Zhipu", **{"Watch": "No", "Flagship weights": "Closed", "Status since": dt.date(2026, 6, 10)})
+
+
+def same_text_other_quarter_or_lab(rows: dict[str, list[dict[str, object]]]) -> None:
+    first = rows["Signals"][0]
+    rows["Signals"].append({**first, "Quarter": "2026-Q3", "Observed": dt.date(2026, 7, 2)})
+    rows["Signals"].append({**first, "Lab": "DeepSeek"})
+
+
+@pytest.mark.parametrize("change", [reopened_and_dated, closed_reopened_closed, unwatched_news_after_the_edition,
+                                    same_text_other_quarter_or_lab])
+def test_consistent_workbooks_raise_no_contradiction(change: Callable[[dict], None], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    rows = _rows()
+    change(rows)
+    path = tmp_path / "consistent.xlsx"
+    path.write_bytes(workbook_bytes(sample.SETTINGS, rows))
+    found = [f.line() for f in check_file(path, today=dt.date(2026, 12, 7)).findings if f.code in CODES]
+    assert found == []

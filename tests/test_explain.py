@@ -238,3 +238,23 @@ def test_a_follower_by_its_row_and_a_reversion_by_its_event_are_traced_to_their_
                                         "reopening after the pivot stands.")
     # The row still says Closed: check says so, and explain repeats it.
     assert [f["code"] for f in explained["contradictions"]] == ["pivot-row-disagrees"]
+
+
+def test_signals_left_out_say_why(tmp_path: Path) -> None:
+    rows = {sheet: [dict(r) for r in records] for sheet, records in sample.ROWS.items()}
+    base = {"Points to": "Pays", "Strength": 3, "Confidence": "Confirmed", "Source": sample.SEED}
+    rows["Signals"] += [
+        {**base, "Quarter": "2026-Q1", "Signal": "Before the pivot", "Observed": dt.date(2026, 3, 2)},
+        {**base, "Quarter": "2026-Q3", "Signal": "A later quarter"},
+        {**base, "Quarter": "2026-Q2", "Signal": "Observed later", "Observed": dt.date(2026, 6, 5)},
+    ]
+    path = tmp_path / "left-out.xlsx"
+    path.write_bytes(workbook_bytes(sample.SETTINGS, rows))
+    explained = explain_json(path)
+    assert [(o["cell"], o["why"]) for o in explained["left_out"]] == [
+        ("Signals!B6", "neutral: it points to neither side (weight 0)"),
+        ("Signals!B7", "before the pivot: its quarter 2026-Q1 is before the pivot's 2026-Q2"),
+        ("Signals!B8", "after the edition: its quarter 2026-Q3 begins after 2026-06-01"),
+        ("Signals!B9", "after the edition: observed 2026-06-05"),
+    ]
+    assert explained["score"] == -0.6  # none of them counts
