@@ -125,11 +125,12 @@ def _signal_key(signal: Signal) -> tuple[str, tuple[int, int], str]:
 
 def _signal_twins(tracker: Tracker, locate: Locate) -> list[Finding]:
     """The same signal (lab, quarter and text) on two rows: counted twice, or cancelling itself."""
-    seen: dict[tuple[str, tuple[int, int], str], list[Signal]] = {}
+    # Each key's first row per direction: one look-up a row, however many rows repeat one signal.
+    seen: dict[tuple[str, tuple[int, int], str], dict[str, Signal]] = {}
     out: list[Finding] = []
     for signal in tracker.signals:
-        earlier = seen.setdefault(_signal_key(signal), [])
-        other_way = next((e for e in earlier if e.points_to != signal.points_to), None)
+        earlier = seen.setdefault(_signal_key(signal), {})
+        other_way = next((e for way, e in earlier.items() if way != signal.points_to), None)
         who = f"{signal.lab}, " if signal.lab else ""
         if other_way is not None:
             out.append(Finding(
@@ -138,13 +139,13 @@ def _signal_twins(tracker: Tracker, locate: Locate) -> list[Finding]:
                 f"to {other_way.points_to} on row {other_way.row} "
                 f"({_ref(locate, 'Signals', 'Points to', other_way.row)}): the same signal cannot point both ways; "
                 "keep the row that holds and delete the other"))
-        elif earlier:
+        elif (first := earlier.get(signal.points_to)) is not None:
             out.append(Finding(
                 "warning", "duplicate-signal", "Signals", *_at(locate, "Signals", "Signal", signal), signal.signal,
-                f"{show(signal.signal)} ({who}{quarter_label(signal.quarter)}) is already on row {earlier[0].row} "
-                f"({_ref(locate, 'Signals', 'Signal', earlier[0].row)}), so it is counted twice: delete one row, "
+                f"{show(signal.signal)} ({who}{quarter_label(signal.quarter)}) is already on row {first.row} "
+                f"({_ref(locate, 'Signals', 'Signal', first.row)}), so it is counted twice: delete one row, "
                 "or say in the text what makes them different"))
-        earlier.append(signal)
+        earlier.setdefault(signal.points_to, signal)
     return out
 
 
