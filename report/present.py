@@ -18,7 +18,8 @@ what a `Presentation` holds; none of them formats a date, a weight or a sentence
   (the state's colours, from report/palette.py), `headline`, `score_label`
   ("Score −0.60"), `score_note` ("pays 1.20 vs reverts 1.80; the call needs ±2.0"), `facts` (sentences,
   their dates in the house style),
-  `signals` (`ReasonLine`s: weight text, direction, text, detail, source), `signals_lead`, `no_signals`.
+  `signals` (`ReasonLine`s: weight text, direction, text, detail, source), `signals_lead`, `no_signals`,
+  `change_call` (what would change the call, in one sentence: report/moves.py).
 - `figures`: four `FigureView` cards (label, value, note) for the page and the email; `figure_cells`:
   the xlsx's key-figure rows (`FigureCell`: label, defined name, number or `Day`, kind, note).
 - `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lines`
