@@ -182,7 +182,8 @@ def _row_cost(row: object) -> float:
 def _fixed_cost(p: Presentation, images: dict[str, InlineImage]) -> float:
     """Everything but the lists: masthead, verdict sentences, figures, captions, chart alt texts."""
     parts: list[object] = [p.masthead, p.verdict.headline, p.verdict.score_note, p.verdict.facts, p.figures,
-                           p.changes.note, p.evidence.caption, p.health.sentences, p.health.left_out]
+                           p.changes.note, p.evidence.caption, p.health.sentences, p.health.left_out,
+                           p.verdict.change_call]
     alts = sum(2 * len(img.alt.encode("utf-8")) for img in images.values())  # alt and the title MJML adds
     return PAGE_MARKUP + ESCAPE * sum(_text_size(x) for x in parts) + alts
 
