@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 from . import schema
 from .analysis import _tidy, followers, reopened_after_pivot, reversion, score, signal_weight, state, watched_count
+from .briefing import Fact
 from .edition import EditionView, Locate, counts, is_stale, newest_evidence, signal_known
 from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Signal, Tracker, quarter_label, quarter_of
-from .moves import sentence, what_would_change, words
+from .moves import what_would_change
+from .present import change_call, move_words
 from .safety import name_key
 
 
@@ -76,7 +78,7 @@ class LeftOut:
 
 @dataclass(frozen=True, slots=True)
 class ExplainedMove:
-    """A move of report/moves.py with its words: the evidence, and the state it would make."""
+    """A move of report/moves.py with its words (present.py's): the evidence, and the state it would make."""
 
     kind: str  # signal, follower, reopen, close or none
     to: str | None
@@ -174,7 +176,7 @@ def explain(tracker: Tracker, view: EditionView, locate: Locate,
         event = _first(events, s.pivot_lab, "Reopened flagship", s.pivot_date)
         where = (tuple(c for _, c in _cells(locate, "Events", event.row, "Date", "Kind")) if event
                  else tuple(c for c in (weights_cell,) if c))
-        rules.append(Rule("REVERTED", True, reverted_fact, where))
+        rules.append(Rule("REVERTED", True, _fact_words(reverted_fact), where))
     else:
         as_before = ""
         if pivot_lab is not None and written is not None and written.flagship_weights != pivot_lab.flagship_weights:
@@ -210,7 +212,7 @@ def explain(tracker: Tracker, view: EditionView, locate: Locate,
     # Followers, each with the cells that make it one.
     traced: list[Follower] = []
     for lab, fact in follow:
-        traced.append(Follower(lab.lab, fact, _follower_labelled(lab, events, s.pivot_date, locate)))
+        traced.append(Follower(lab.lab, _fact_words(fact), _follower_labelled(lab, events, s.pivot_date, locate)))
     pivot = name_key(s.pivot_lab)
     watched_labs = tuple(Watched(lab.lab, locate("Labs", "Watch", lab.row) or locate("Labs", "Lab", lab.row))
                          for lab in now.labs if lab.watched and name_key(lab.lab) != pivot)
@@ -240,11 +242,23 @@ def explain(tracker: Tracker, view: EditionView, locate: Locate,
         stale_after_days=s.stale_after_days,
         unsourced=sum(1 for sig in tracker.signals if not sig.source),
         newest_observed=newest_evidence(now),
-        change_call=sentence(moves, s.pivot_lab),
-        moves=tuple(ExplainedMove(m.kind, m.to, m.points_to, m.strength, m.confidence, m.count, words(m, s.pivot_lab))
+        change_call=change_call(moves, s.pivot_lab),
+        moves=tuple(ExplainedMove(m.kind, m.to, m.points_to, m.strength, m.confidence, m.count, move_words(m, s.pivot_lab))
                     for m in moves),
         contradictions=contradictions,
     )
+
+
+def _fact_words(fact: Fact) -> str:
+    """A verdict fact (report/analysis.py) for the desk, its date as the workbook's cell gives it (ISO)."""
+    day = fact.date.isoformat() if fact.date else ""
+    if fact.kind in ("reopened", "followed"):
+        return f"{fact.lab} {'reopened' if fact.kind == 'reopened' else 'closed'} its flagship on {day}: {fact.headline}"
+    if fact.kind == "open-weights":
+        return f"{fact.lab}'s flagship weights are Open on the Labs sheet"
+    if fact.kind == "closed-since":
+        return f"{fact.lab}'s flagship weights are Closed since {day}"
+    raise ValueError(f"not a fact about a lab's flagship: {fact.kind!r}")
 
 
 def _follower_labelled(lab: Lab, events: list[Event], pivot_date: dt.date,

@@ -1,8 +1,8 @@
 """What would change the call: the smallest evidence that moves the verdict's state (issue 23).
 
 Pure: the verdict's facts (reverted, followers, score, margin) in, `Move`s out, each worked out by the rules
-themselves (report/analysis.py `state`), never from any text. A move names the state it would make; a test
-adds that evidence to a workbook, rebuilds, and sees the state move.
+themselves (report/analysis.py `state`), never from any text. A move names the state it would make (present.py
+words it for readers); a test adds that evidence to a workbook, rebuilds, and sees the state move.
 """
 
 from __future__ import annotations
@@ -64,26 +64,3 @@ def _signal_move(now: str, score: float, margin: float) -> Move | None:
                     best = found
                 break
     return best[2] if best is not None else None
-
-
-def words(move: Move, pivot_lab: str) -> str:
-    """One move in words: 'one more Confirmed Pays signal of strength 2 would make it LEANING PAYS'."""
-    if move.kind == "signal":
-        many = move.count != 1
-        lead = f"{move.count} more" if many else "one more"
-        return (f"{lead} {move.confidence} {move.points_to} signal{'s' if many else ''} of strength {move.strength} "
-                f"would make it {move.to}")
-    if move.kind == "follower":
-        return f"a watched lab following {pivot_lab} into closed weights would make it {move.to}"
-    if move.kind == "reopen":
-        return f"{pivot_lab} reopening its flagship would make it {move.to}"
-    if move.kind == "close":
-        return f"{pivot_lab} closing its flagship again would make it {move.to}"
-    return f"nothing within the rules, since {pivot_lab}'s reopening after the pivot stands"
-
-
-def sentence(moves: tuple[Move, ...], pivot_lab: str) -> str:
-    """'What would change the call: one more … would make it LEANING PAYS; … would make it REVERTED.'"""
-    if not moves:
-        return ""
-    return "What would change the call: " + "; ".join(words(m, pivot_lab) for m in moves) + "."
