@@ -107,7 +107,6 @@ BLANK = "(blank)"  # how an empty cell reads in a before → after pair
 # (it has no attachment), the email and its text part the attached workbook.
 PAGE_WHERE = "in the workbook edition"
 EMAIL_WHERE = "in the attached workbook"
-MORE_WHERE = EMAIL_WHERE
 NO_EVIDENCE = "There is no evidence yet: no signal counts towards the score."
 
 # The text colour of each key a line carries (direction, weights, attention, why a change matters), for the
