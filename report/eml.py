@@ -319,7 +319,7 @@ def describe(message: EmailMessage) -> list[str]:
     ]
     for name in ("Reply-To", "List-Id", "List-Unsubscribe"):
         if message.get(name):
-            lines.append(f"{name + ':':<12}{' '.join(str(message[name]).split())}")
+            lines.append(f"{name + ':':<11} {' '.join(str(message[name]).split())}")
     edition = edition_of(message)
     if edition:
         lines.append(f"Edition:    {edition.isoformat()}")

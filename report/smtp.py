@@ -85,13 +85,18 @@ def check_login(host: str, security: str, user: str | None, password: str | None
 
 def plan(host: str, port: int, security: str, user: str | None, password: str | None, deadline: float) -> list[str]:
     """The connection a send would make, in words (for --dry-run): TLS, login, password, deadline."""
-    tls = {"none": "none: the message crosses the network unencrypted" + (" (this machine)" if is_local(host) else ""),
+    local = is_local(host)
+    plain = ("none: plain SMTP, not encrypted " + ("(the server is this machine, so nothing crosses the network)"
+             if local else ": the message crosses the network as it is (add --starttls or --ssl to encrypt it)"))
+    tls = {"none": plain.replace(" :", ":"),
            "starttls": "STARTTLS: connect in plain text, then upgrade to TLS before anything is sent",
            "ssl": "TLS from the first byte (implicit TLS)"}[security]
     if user is None:
         login = "none (no --user)"
+    elif security != "none":
+        login = f"as {user}, after TLS"
     else:
-        login = f"as {user}, after {'TLS' if security != 'none' else 'greeting (this machine only)'}"
+        login = f"as {user}, without TLS (allowed only because the server is this machine)"
     return [
         f"Server:     {server_text(host, port)}",
         f"TLS:        {tls}",

@@ -608,3 +608,9 @@ def test_send_never_ends_up_telling_a_bad_to_to_build_again(built: Path) -> None
     assert result.returncode == 2
     assert result.stderr.startswith("Error: --to: 'desk@example.com\\nBcc: x@example.com' holds a line break")
     assert "build again" not in result.stderr
+
+
+def test_the_dry_run_shows_each_list_header_after_a_space(listed_eml: Path) -> None:
+    lines = send(listed_eml, "127.0.0.1:9", dry_run=True)
+    assert "List-Unsubscribe: <mailto:leave@example.com?subject=unsubscribe>" in lines
+    assert "Reply-To:   Desk <replies@example.com>" in lines
