@@ -64,6 +64,20 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+# C1 controls (U+0080-U+009F): a terminal may read U+009B as an escape sequence's start (CSI), like ESC [.
+C1 = frozenset(chr(c) for c in range(0x80, 0xA0))
+
+
+def terminal(text: str) -> str:
+    """`text` as the command line prints it: every control character (C0, DEL, C1), line break and invisible
+    character shown as an escape (\\x1b, \\n, \\u2028), so nothing from a message, a workbook or the history
+    can move the cursor, retitle or clear the terminal, or print a line of its own. The one printer's rule:
+    report/cli.py passes every line through it."""
+    if text.isprintable() and text.isascii():
+        return text  # the usual line: nothing to look at (isprintable is False for every character below)
+    return "".join(f"\\x{ord(ch):02x}" if ch in C1 else ch for ch in escape(text))
+
+
 def quote(value: object, limit: int = 60) -> str:
     """A value quoted for a one-line message: 'maybe', escaped and cut to `limit` characters."""
     text = escape(str(value)[: limit * 4])

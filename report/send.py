@@ -35,7 +35,7 @@ class Request:
     outdir: Path = Path("out")
     edition: dt.date | None = None
     history: Path | None = None
-    deadline: float = smtp.DEADLINE
+    deadline: float | str = smtp.DEADLINE  # seconds, from 1 to 3600 (smtp.deadline_seconds)
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Prepared:
     history: Path
     built: bool = False
     notes: list[str] = field(default_factory=list)
+    deadline: float = smtp.DEADLINE
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ class Outcome:
 
 def prepare(request: Request) -> Prepared:
     """Every check a send makes before connecting, in order; MailError or UsageError at the first failure."""
-    if request.deadline <= 0:
-        raise UsageError(f"--timeout {request.deadline:g} is not a time: give a number of seconds above zero.")
+    deadline = smtp.deadline_seconds(request.deadline)
     smtp.check_security(request.security)
     host, port = smtp.parse_server(request.server)
     target = _resolve(request)
@@ -76,7 +76,8 @@ def prepare(request: Request) -> Prepared:
     notes = _check_sign_off(message, target)
     smtp.check_login(host, request.security, request.user, request.password)
     eml.freshen(message, sender)
-    return Prepared(target.path, message, sender, recipients, host, port, target.history, target.built, notes)
+    return Prepared(target.path, message, sender, recipients, host, port, target.history, target.built, notes,
+                    deadline)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def describe(prepared: Prepared, request: Request) -> list[str]:
     shown = [r for r in prepared.recipients if r.casefold() not in hidden]
     lines = ["Dry run: nothing was sent and no connection was made; a real send would do this:"]
     lines += smtp.plan(prepared.host, prepared.port, request.security, request.user, request.password,
-                       request.deadline)
+                       prepared.deadline)
     lines.append(f"Envelope:   from {prepared.sender} to {len(prepared.recipients)} address"
                  f"{'es' if len(prepared.recipients) != 1 else ''} ({len(shown)} visible, "
                  f"{len(prepared.recipients) - len(shown)} in Bcc)")
@@ -216,7 +217,7 @@ def run(request: Request) -> Outcome:
         return Outcome(lines + describe(prepared, request))
     try:
         sent = smtp.send(prepared.message, prepared.sender, prepared.recipients, prepared.host, prepared.port,
-                         request.security, request.user, request.password, request.cafile, request.deadline)
+                         request.security, request.user, request.password, request.cafile, prepared.deadline)
     except smtp.PartlyRefused as partly:
         # Some recipients did get it: that send happened and belongs in the history.
         _record(prepared, partly.sent)

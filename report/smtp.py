@@ -8,6 +8,7 @@ never appears in one.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import smtplib
 import socket
@@ -23,6 +24,7 @@ from .errors import MailError, UsageError
 
 TIMEOUT = 30.0  # seconds: a server that says nothing for this long is not going to
 DEADLINE = 120.0  # seconds for a whole send: a server that keeps talking slowly cannot hold it longer
+DEADLINE_RANGE = (1.0, 3600.0)  # seconds: below one no server answers; above an hour it is no deadline
 SECURITIES = ("none", "starttls", "ssl")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 PASSWORD_VARIABLE = "REPORT_SMTP_PASSWORD"
@@ -63,6 +65,23 @@ def is_local(host: str) -> bool:
 def server_text(host: str, port: int) -> str:
     """'smtp.example.com:587', '[::1]:25'."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def deadline_seconds(value: float | str) -> float:
+    """A deadline (--timeout) as seconds: a finite number from 1 to 3600; UsageError with a sentence if not.
+
+    (inf has no deadline at all, and a thread timer cannot even start on 1e308; nan compares false with
+    everything, so a send would wait for ever and then blame the server.)"""
+    low, high = DEADLINE_RANGE
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and low <= seconds <= high):
+        shown = value if isinstance(value, str) else f"{value:g}"
+        raise UsageError(f"--timeout {shown} is not a number of seconds from {low:g} to {high:g}: give one such as "
+                         f"--timeout {DEADLINE:g}.")
+    return seconds
 
 
 def check_security(security: str) -> None:
@@ -278,6 +297,7 @@ def send(message: EmailMessage, sender: str, recipients: list[str], host: str, p
 
     `security` is "none", "starttls" or "ssl". The password is only sent encrypted, or to this machine.
     """
+    deadline = deadline_seconds(deadline)
     check_security(security)
     check_login(host, security, user, password)
     context = _tls_context(cafile)
