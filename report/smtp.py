@@ -171,8 +171,16 @@ class _Lines:
         self.stream.close()
 
 
+# The stages of a send, in order; a failure is named by the one it happened in (see _STAGE_WORDS).
+STAGES = ("connect", "TLS", "login", "MAIL", "RCPT", "DATA", "after DATA")
+
+
 class _Client(smtplib.SMTP):
-    """smtplib.SMTP that tells a time-out from a closed connection, and a non-SMTP greeting from an error."""
+    """smtplib.SMTP that tells a time-out from a closed connection, and a non-SMTP greeting from an error, and
+    knows which stage of the send it is in (`stage`, one of STAGES)."""
+
+    stage = "connect"
+    _content_next = False  # the server said 354: what is sent next is the message itself
 
     def getreply(self) -> tuple[int, bytes]:
         if self.file is None and self.sock is not None:
@@ -187,11 +195,48 @@ class _Client(smtplib.SMTP):
         if code == -1:  # the line did not start with a three-digit code
             line = self.file.last if isinstance(self.file, _Lines) else text
             raise _NotSmtp(line.decode("utf-8", "replace"))
+        if self.stage == "DATA" and code == 354:
+            self._content_next = True
         return code, text
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self._content_next:
+            # The whole message, ending in its final dot, is with the server: from here on it may deliver it
+            # even if we never hear its answer.
+            self._content_next = False
+            self.stage = "after DATA"
+
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "TLS"
+        return super().starttls(*args, **kwargs)
+
+    def login(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "login"
+        return super().login(*args, **kwargs)
+
+    def mail(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "MAIL"
+        return super().mail(*args, **kwargs)
+
+    def rcpt(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "RCPT"
+        return super().rcpt(*args, **kwargs)
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.stage = "DATA"
+        return super().data(msg)
 
 
 class _ClientSSL(smtplib.SMTP_SSL, _Client):
-    """Implicit TLS, with _Client's replies."""
+    """Implicit TLS, with _Client's replies: the TLS stage is the handshake, before the greeting."""
+
+    stage = "TLS"
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        self.stage = "connect"
+        return sock  # type: ignore[no-any-return]
 
 
 class _Watchdog:
@@ -263,6 +308,8 @@ def _connect(watchdog: _Watchdog, host: str, port: int, security: str, context: 
                                 "port 465), or ask its administrator.")
             smtp.starttls(context=context)
             smtp.ehlo()
+        else:
+            smtp.ehlo_or_helo_if_needed()  # part of connecting, so a server that hangs up here is named so
     except BaseException:
         smtp.close()  # send() never saw this connection, so it cannot close it
         raise
@@ -312,11 +359,14 @@ def send(message: EmailMessage, sender: str, recipients: list[str], host: str, p
         except MailError:
             raise
         except Exception as error:  # noqa: BLE001 - each cause gets its own sentence below
+            stage = getattr(smtp or watchdog.client, "stage", "connect")
             if watchdog.expired or isinstance(error, _Expired):
-                raise MailError(f"The send through {server} did not finish within {deadline:g} seconds (the server "
-                                "was too slow, or kept the connection busy): nothing may have been sent; check "
-                                "the server, or try again later.") from None
-            raise _explain(error, host, port, sender, silence_limit(deadline)) from None
+                outcome = (_MAY_HAVE_ARRIVED if stage == "after DATA" else
+                           "nothing was sent; check the server, or try again later.")
+                raise MailError(f"The send through {server} did not finish within {deadline:g} seconds "
+                                f"{_STAGE_WORDS[stage][0]} (the server was too slow, or kept the connection busy): "
+                                f"{outcome}") from None
+            raise _explain(error, host, port, sender, silence_limit(deadline), stage) from None
         finally:
             if smtp is not None:
                 _quit(smtp)
@@ -329,9 +379,40 @@ def send(message: EmailMessage, sender: str, recipients: list[str], host: str, p
     return Sent(message_id, accepted)
 
 
-def _explain(error: Exception, host: str, port: int, sender: str, timeout: float) -> MailError:
-    """One sentence for what went wrong while talking to the server."""
+_MAY_HAVE_ARRIVED = ("the message may have been delivered. Ask a recipient whether it arrived (or the server's "
+                     "administrator) before sending again, or readers may get it twice.")
+# Each stage: when it was, in words, and what to do when the server hangs up or falls silent there.
+_STAGE_WORDS = {
+    "connect": ("while greeting (connect)",
+                ("nothing was sent; check the port, and whether it needs --ssl (usually 465) or --starttls (usually "
+                "587).")),
+    "TLS": ("during the TLS handshake (TLS)",
+            "nothing was sent; check whether the port wants --ssl (usually 465) or --starttls (usually 587)."),
+    "login": ("during the login (AUTH)",
+              "nothing was sent; check --user and REPORT_SMTP_PASSWORD, or ask the server's administrator."),
+    "MAIL": ("when given the sender {sender} (MAIL FROM)",
+             "nothing was sent; use a Sender address the server accepts, or log in with --user."),
+    "RCPT": ("when given the recipients (RCPT TO)",
+             "nothing was sent; check the addresses, and whether the server limits how many one message may have."),
+    "DATA": ("before taking the message (DATA)",
+             ("nothing was sent; the server may be busy or limit the message's size: try again later, or ask its "
+             "administrator.")),
+    "after DATA": ("after the whole message was sent, before confirming it (after DATA)", _MAY_HAVE_ARRIVED),
+}
+
+
+def _explain(error: Exception, host: str, port: int, sender: str, timeout: float,
+             stage: str = "connect") -> MailError:
+    """One sentence for what went wrong while talking to the server, at `stage` (one of STAGES)."""
     server = server_text(host, port)
+    when, advice = _STAGE_WORDS.get(stage, _STAGE_WORDS["connect"])
+    when = when.format(sender=sender)
+    hung_up = isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError,
+                                 ssl.SSLEOFError, ssl.SSLZeroReturnError))
+    if hung_up and stage != "connect" or isinstance(error, smtplib.SMTPServerDisconnected):
+        return MailError(f"The server {server} closed the connection {when}: {advice}")
+    if isinstance(error, TimeoutError) and stage != "connect":
+        return MailError(f"The server {server} did not answer within {timeout:g} seconds {when}: {advice}")
     if isinstance(error, _NotSmtp):
         shown = " ".join(error.greeting.split())[:60] or "nothing readable"
         return MailError(f"The server at {server} does not speak SMTP (it said '{shown}'): check the port in "
@@ -350,9 +431,6 @@ def _explain(error: Exception, host: str, port: int, sender: str, timeout: float
     if isinstance(error, smtplib.SMTPConnectError):
         return MailError(f"The server {server} would not take mail now ({_reply(error)}): try again later, or ask "
                          "its administrator.")
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return MailError(f"The server {server} closed the connection: check the port, and whether it needs --ssl or "
-                         "--starttls.")
     if isinstance(error, smtplib.SMTPResponseException):
         return MailError(f"The server {server} answered with an error ({_reply(error)}).")
     if isinstance(error, ssl.SSLCertVerificationError):
