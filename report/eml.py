@@ -214,8 +214,17 @@ def replace_recipients(message: EmailMessage, addrs: tuple[str, ...]) -> None:
     message["To"] = addresses
 
 
+def bcc_addresses(addrs: tuple[str, ...] | list[str]) -> list[str]:
+    """The --bcc addresses, each checked once (exactly one address each), as they go in the envelope.
+
+    They stay out of the message: a Bcc header is never transmitted, and the email package parses a header of
+    thousands of addresses in quadratic time (10,000 took a minute), so `report send` keeps them beside it."""
+    return [_option_address(a, "--bcc").addr_spec for a in addrs]
+
+
 def add_bcc(message: EmailMessage, addrs: tuple[str, ...]) -> None:
-    """Send to `addrs` as well, hidden (--bcc): each must be exactly one address."""
+    """Write `addrs` into the message's Bcc header (each exactly one address). For a few addresses only: `report
+    send` keeps --bcc beside the message instead (bcc_addresses)."""
     added = tuple(_option_address(a, "--bcc") for a in addrs)
     if not added:
         return
@@ -239,25 +248,31 @@ def hidden_recipients(message: Message) -> list[str]:
     return _header_addresses(message, ("Bcc",))
 
 
-def envelope(message: Message) -> tuple[str | None, list[str]]:
-    """(envelope sender, envelope recipients): From (or Sender), and To + Cc + Bcc, without duplicates."""
+def envelope(message: Message, bcc: list[str] | tuple[str, ...] = ()) -> tuple[str | None, list[str]]:
+    """(envelope sender, envelope recipients): From (or Sender), and To + Cc + Bcc + `bcc`, without duplicates."""
     senders = _header_addresses(message, ("Sender",)) or _header_addresses(message, ("From",))
     recipients: list[str] = []
-    for addr in _header_addresses(message, ("To", "Cc", "Bcc")):
-        if addr.casefold() not in {r.casefold() for r in recipients}:
+    seen: set[str] = set()  # one set for the whole list: 10,000 Bcc stay linear
+    for addr in [*_header_addresses(message, ("To", "Cc", "Bcc")), *bcc]:
+        if addr.casefold() not in seen:
+            seen.add(addr.casefold())
             recipients.append(addr)
     return (senders[0] if senders else None), recipients
 
 
-def check_envelope(message: Message) -> tuple[str, list[str]]:
-    """The envelope, each address held to safety.address; MailError if there is no sender or recipient."""
-    sender, recipients = envelope(message)
+def check_envelope(message: Message, bcc: list[str] | tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """The envelope, each address held to safety.address; MailError if there is no sender or recipient.
+
+    `bcc` (from bcc_addresses) is added to the recipients; those addresses were checked already."""
+    sender, header_recipients = envelope(message)
+    checked = {a.casefold() for a in bcc}
+    sender, recipients = envelope(message, bcc)
     if not sender:
         raise MailError("The message has no sender: fill in Sender on the Settings sheet and build again.")
     if not recipients:
         raise MailError("The message has no recipients: give --to desk@example.com, or fill in Recipients on the "
                         "Settings sheet and build again.")
-    for addr in (sender, *recipients):
+    for addr in (sender, *(r for r in header_recipients if r.casefold() not in checked)):
         try:
             safety.address(addr)
         except Unsafe as unsafe:
@@ -305,16 +320,28 @@ def parts(part: Message, depth: int = 0) -> list[str]:
     return [f"{line}  ({', '.join(notes)})"]
 
 
-def describe(message: EmailMessage) -> list[str]:
-    """The message in words: who sees what, subject, edition, list headers, size and parts."""
+SHOWN_ADDRESSES = 20  # a dry run names this many Bcc addresses, then says how many more
+
+
+def describe(message: EmailMessage, bcc: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The message in words: who sees what, subject, edition, list headers, size and parts. `bcc`: addresses
+    sent to as well, hidden, that are not in the message (report send's --bcc)."""
     sender, _ = envelope(message)
     visible = visible_recipients(message)
-    hidden = hidden_recipients(message)
+    seen: set[str] = set()
+    hidden = []
+    for addr in [*hidden_recipients(message), *bcc]:
+        if addr.casefold() not in seen:
+            seen.add(addr.casefold())
+            hidden.append(addr)
+    named = ", ".join(hidden[:SHOWN_ADDRESSES])
+    if len(hidden) > SHOWN_ADDRESSES:
+        named += f" and {len(hidden) - SHOWN_ADDRESSES:,} more"
     lines = [
         f"From:       {sender or '(none: fill in Sender on the Settings sheet)'}",
         f"To:         {', '.join(visible) if visible else '(none)'}",
-        f"Bcc:        {len(hidden)} hidden address{'es' if len(hidden) != 1 else ''}"
-        + (f" ({', '.join(hidden)})" if hidden else ""),
+        f"Bcc:        {len(hidden):,} hidden address{'es' if len(hidden) != 1 else ''}"
+        + (f" ({named})" if hidden else ""),
         f"Subject:    {' '.join(str(message.get('Subject', '')).split())}",
     ]
     for name in ("Reply-To", "List-Id", "List-Unsubscribe"):

@@ -105,11 +105,12 @@ def one_line(value: str, limit: int = HEADER_LIMIT) -> str:
     One line (no line break of any kind, no control character), no RFC 2047 encoded word ('=?', which mail
     programs decode into anything), no zero-width or bidi control character, at most `limit` characters.
     """
-    if any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F for ch in value):
+    plain = value.isascii() and value.isprintable()  # the usual text: no character below can be in it
+    if not plain and any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F for ch in value):
         raise Unsafe("not-one-line", f"{quote(value)} holds a line break or control character")
     if "=?" in value:
         raise Unsafe("not-one-line", f"{quote(value)} holds '=?', which mail programs read as encoded text")
-    hidden = sorted({ch for ch in value if ch in INVISIBLE})
+    hidden = [] if plain else sorted({ch for ch in value if ch in INVISIBLE})
     if hidden:
         names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}" for ch in hidden)
         raise Unsafe("invisible-character", f"{quote(value)} holds an invisible character ({names}) that makes "

@@ -52,6 +52,7 @@ class Prepared:
     built: bool = False
     notes: list[str] = field(default_factory=list)
     deadline: float = smtp.DEADLINE
+    bcc: list[str] = field(default_factory=list)  # --bcc: in the envelope (recipients), never in the message
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,13 @@ def prepare(request: Request) -> Prepared:
     message = eml.parse(target.data, target.path)
     if request.to:
         eml.replace_recipients(message, request.to)
-    eml.add_bcc(message, request.bcc)
-    sender, recipients = eml.check_envelope(message)
+    bcc = eml.bcc_addresses(request.bcc)  # beside the message, never in it: see eml.bcc_addresses
+    sender, recipients = eml.check_envelope(message, bcc)
     notes = _check_sign_off(message, target)
     smtp.check_login(host, request.security, request.user, request.password)
     eml.freshen(message, sender)
     return Prepared(target.path, message, sender, recipients, host, port, target.history, target.built, notes,
-                    deadline)
+                    deadline, bcc)
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _check_sign_off(message: EmailMessage, target: _Target) -> list[str]:
 
 def describe(prepared: Prepared, request: Request) -> list[str]:
     """The dry run's plan: the connection, the envelope, who sees whom, and the message."""
-    hidden = {a.casefold() for a in eml.hidden_recipients(prepared.message)}
+    hidden = {a.casefold() for a in [*eml.hidden_recipients(prepared.message), *prepared.bcc]}
     shown = [r for r in prepared.recipients if r.casefold() not in hidden]
     lines = ["Dry run: nothing was sent and no connection was made; a real send would do this:"]
     lines += smtp.plan(prepared.host, prepared.port, request.security, request.user, request.password,
@@ -200,7 +201,7 @@ def describe(prepared: Prepared, request: Request) -> list[str]:
     lines.append(f"Envelope:   from {prepared.sender} to {len(prepared.recipients)} address"
                  f"{'es' if len(prepared.recipients) != 1 else ''} ({len(shown)} visible, "
                  f"{len(prepared.recipients) - len(shown)} in Bcc)")
-    lines += eml.describe(prepared.message)
+    lines += eml.describe(prepared.message, prepared.bcc)
     lines += prepared.notes
     lines.append(f"Message-ID: a new one at each send (this run made {prepared.message['Message-ID']})")
     return lines
