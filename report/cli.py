@@ -324,7 +324,11 @@ def preflight(eml_path: Path) -> None:
     from .eml import read_eml
     from .preflight import check as run_preflight
 
-    problems = run_preflight(read_eml(eml_path))
+    from .eml import damaged
+
+    message = read_eml(eml_path)
+    with damaged(eml_path):
+        problems = run_preflight(message)
     for problem in problems:
         _echo(problem.line())
     hurting = sum(1 for p in problems if p.hurts)

@@ -19,7 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import safety
-from .errors import MailError, UsageError
+from .errors import MailError, ReportError, UsageError
 from .safety import Unsafe
 
 if TYPE_CHECKING:
@@ -155,10 +158,31 @@ def parse(data: bytes, path: Path) -> EmailMessage:
         if count > MAX_HEADERS or len(value) > MAX_HEADER_CHARS:
             raise MailError(f"{path} has a {name} header of {len(value):,} characters (or over {MAX_HEADERS} "
                             "headers), which no briefing has: give the .eml that 'report build' wrote.")
-    if not data.strip() or not any(message[name] for name in ("From", "To", "Subject", "Message-ID")):
+    with damaged(path):
+        named = any(message[name] for name in ("From", "To", "Subject", "Message-ID"))
+    if not data.strip() or not named:
         raise MailError(f"{path} is not an email message (no From, To or Subject header): give the .eml that "
                         "'report build' wrote.")
     return message
+
+
+@contextmanager
+def damaged(path: Path) -> Iterator[None]:
+    """Turn the email package's failures on a malformed message (a bad charset, an encoding it cannot undo, a
+    header it cannot parse or write back) into one sentence about the file: our own errors pass through."""
+    try:
+        yield
+    except ReportError:
+        raise
+    except (ValueError, LookupError, TypeError, IndexError, KeyError, AttributeError, MessageError) as error:
+        raise MailError(f"{path} is a damaged email message ({type(error).__name__}: {str(error)[:80]}): give the "
+                        ".eml that 'report build' wrote, or build it again.") from error
+
+
+def check_writable(message: EmailMessage, path: Path) -> bytes:
+    """The message as it would be transmitted; MailError if the email package cannot write it back."""
+    with damaged(path):
+        return message.as_bytes(policy=policy.SMTP)
 
 
 def read_eml(path: Path) -> EmailMessage:

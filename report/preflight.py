@@ -6,11 +6,14 @@ reader's address to every other) or is worth a look (a long subject, an image wi
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
+
+from .safety import quote
 
 SUBJECT_LIMIT = 80  # characters a phone shows of a subject, roughly; the verdict must come before the cut
 GMAIL_CLIP = 102 * 1024  # Gmail clips a message whose HTML is larger than about 102 KB
@@ -144,6 +147,14 @@ def check(message: EmailMessage) -> list[Problem]:
                                     f"clips anything over {GMAIL_CLIP // 1024} KB and hides the rest behind "
                                     "'View entire message'"))
         charset = html_part.get_content_charset() or "utf-8"
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            declared = html_part.get_param("charset")
+            problems.append(Problem(True, "unknown-charset", f"the HTML part declares the charset "
+                                    f"{quote(str(declared))}, which no mail program knows; readers may see it "
+                                    "garbled. Build the email again"))
+            charset = "utf-8"
         parser = _Html()
         parser.feed(html_bytes.decode(charset, "replace"))
         parser.close()

@@ -70,13 +70,15 @@ def prepare(request: Request) -> Prepared:
     host, port = smtp.parse_server(request.server)
     target = _resolve(request)
     message = eml.parse(target.data, target.path)
-    if request.to:
-        eml.replace_recipients(message, request.to)
-    bcc = eml.bcc_addresses(request.bcc)  # beside the message, never in it: see eml.bcc_addresses
-    sender, recipients = eml.check_envelope(message, bcc)
-    notes = _check_sign_off(message, target)
-    smtp.check_login(host, request.security, request.user, request.password)
-    eml.freshen(message, sender)
+    with eml.damaged(target.path):
+        if request.to:
+            eml.replace_recipients(message, request.to)
+        bcc = eml.bcc_addresses(request.bcc)  # beside the message, never in it: see eml.bcc_addresses
+        sender, recipients = eml.check_envelope(message, bcc)
+        notes = _check_sign_off(message, target)
+        smtp.check_login(host, request.security, request.user, request.password)
+        eml.freshen(message, sender)
+    eml.check_writable(message, target.path)  # what smtplib will write: refused now, not half-way through a send
     return Prepared(target.path, message, sender, recipients, host, port, target.history, target.built, notes,
                     deadline, bcc)
 
@@ -215,7 +217,8 @@ def run(request: Request) -> Outcome:
         lines.append("Built the edition in a temporary folder (a dry run keeps no file and records nothing)."
                      if request.dry_run else f"Built {prepared.eml_path}")
     if request.dry_run:
-        return Outcome(lines + describe(prepared, request))
+        with eml.damaged(prepared.eml_path):
+            return Outcome(lines + describe(prepared, request))
     try:
         sent = smtp.send(prepared.message, prepared.sender, prepared.recipients, prepared.host, prepared.port,
                          request.security, request.user, request.password, request.cafile, prepared.deadline)
