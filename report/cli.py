@@ -321,10 +321,8 @@ def approve(eml_path: Path, by: str, history_path: Path | None) -> None:
 @click.argument("eml_path", metavar="EML", type=click.Path(path_type=Path, dir_okay=True))
 def preflight(eml_path: Path) -> None:
     """Check EML before sending; exit 1 if anything hurts delivery."""
-    from .eml import read_eml
+    from .eml import damaged, read_eml
     from .preflight import check as run_preflight
-
-    from .eml import damaged
 
     message = read_eml(eml_path)
     with damaged(eml_path):

@@ -17,8 +17,8 @@ NAMES = ["From", "To", "Cc", "Bcc", "Sender", "Reply-To", "Subject", "Date", "Me
          "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID", "List-Id",
          "List-Unsubscribe", "X-Report-Edition", "X-Report-Sign-Off", "X-Report-Approver"]
 PIECES = ["desk@example.com", "A <a@example.com>", '"x, y" <x@example.com>', "=?utf-8?q?=1B]0;t=07?=",
-          "=?bogus?b?////?=", "text/html; charset=bogus-8", "text/html; charset=utf-7", "multipart/alternative; "
-          "boundary=b", "multipart/mixed", "base64", "quoted-printable", "8bit", "2026-06-01", "required",
+          "=?bogus?b?////?=", "text/html; charset=bogus-8", "text/html; charset=utf-7", ("multipart/alternative; "
+          "boundary=b"), "multipart/mixed", "base64", "quoted-printable", "8bit", "2026-06-01", "required",
           "attachment; filename=\"\x1b[2J.xlsx\"", "<x@y>", "\x1b[2J", "\x9b1m", "\u2028", "\u202e", "\x00", "é",
           "<", ">", ",", ";", ":", "\"", "(", ")", "\\", "@", " "]
 text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=12)), max_size=6).map("".join)
@@ -36,8 +36,8 @@ bodies = st.one_of(
 
 charsets = st.sampled_from(["utf-8", "bogus-8", "utf-7", "latin-1", "", "utf-16", "x-unknown\x1b"])
 encodings = st.sampled_from(["7bit", "8bit", "base64", "quoted-printable", "x-bogus"])
-html = st.lists(st.one_of(st.sampled_from(["<div style='font-size:1px'>", "<span style='color:#fff;"
-                                           "background-color:#fff'>", "<a href='http://x/\x1b]0;t\x07'>", "</a>",
+html = st.lists(st.one_of(st.sampled_from(["<div style='font-size:1px'>", ("<span style='color:#fff;"
+                                           "background-color:#fff'>"), "<a href='http://x/\x1b]0;t\x07'>", "</a>",
                                            "<img src=x>", "</div>", "</span>", "<td bgcolor=#fff>", "\x1b[2J", "&#27;",
                                            "&#x9b;"]), st.text(max_size=10)), max_size=15).map("".join)
 
