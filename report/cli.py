@@ -134,7 +134,9 @@ def init(path: Path, sample: bool, force: bool) -> None:
 @click.option("--edition", help="Check for this edition, YYYY-MM-DD (default: Settings' Edition date, or today).")
 @click.option("--annotate", "annotate_path", type=click.Path(path_type=Path),
               help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
-def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None) -> None:
+@click.option("--force", is_flag=True, help="Replace the --annotate file if it exists.")
+def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None,
+          force: bool = False) -> None:
     """Check WORKBOOK for an edition and list every problem with its cell."""
     from .checks import check_file
     from .edition import parse_edition
@@ -143,10 +145,13 @@ def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Pat
     if annotate_path is not None:
         from .annotate import annotate
 
-        marked = annotate(workbook, annotate_path, result.findings, result.sha256)
+        done = annotate(workbook, annotate_path, result.findings, result.sha256, force=force)
+        marked = done.marked
         # On stderr, so that --json stays one JSON document on stdout.
         _echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
-                   "Fix list, lists every finding.", err=True)
+              "Fix list, lists every finding.", err=True)
+        for old, new in done.renamed:
+            _echo(f"The workbook's own sheet '{old}' is kept in the copy as '{new}'.", err=True)
     if as_json:
         click.echo(_json_text([f.as_json() for f in result.findings]))
     else:
@@ -231,7 +236,10 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
         _echo(f"Added from the current template: {'; '.join(done.added)}.")
     if done.not_placed:
         _echo(f"WARNING not carried across, having no place in the template: {'; '.join(done.not_placed)}.",
-                   err=True)
+              err=True)
+    if done.no_value:
+        _echo(f"WARNING not carried across, having no saved value (a formula never calculated): "
+              f"{', '.join(done.no_value)}. Open {old} in Excel or LibreOffice, save it, and upgrade again.", err=True)
     _echo(f"Next: report check {new}")
 
 
