@@ -124,3 +124,16 @@ def test_a_closed_stdout_ends_quietly(built: Path, tmp_path: Path) -> None:
     assert pipeline.stdout.startswith("Edition")
     assert pipeline.stderr == ""
     assert pipeline.returncode == 141  # 128 + SIGPIPE, what `yes | head -1` gives
+
+
+def test_check_json_escapes_what_json_dumps_leaves_raw(sample_copy: Path) -> None:
+    import json
+
+    from conftest import edit_workbook, set_cell
+
+    crafted = "maybe\u2028\x9b2J\u202e"
+    edit_workbook(sample_copy, lambda book: set_cell(book, "Settings", "Setting", "Title", "Value", crafted))
+    result = invoke("check", "--json", str(sample_copy))
+    assert result.exit_code == 1, result.output
+    assert raw_in(result.stdout) == []
+    assert crafted in [finding["value"] for finding in json.loads(result.stdout)]
