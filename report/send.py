@@ -99,10 +99,7 @@ def _resolve(request: Request) -> _Target:
     target = request.target
     if target.suffix.lower() == ".eml":
         history = request.history or target.parent / "history.sqlite"
-        if not request.dry_run:
-            from .publish import recover
-
-            recover(history)  # first finish, or roll back, a publish that a killed build left half-done
+        _recover(history, request.dry_run)
         return _Target(target, eml.read_bytes(target), history, False)
     from .build import build
 
@@ -113,12 +110,23 @@ def _resolve(request: Request) -> _Target:
     # The same build a real send makes, compared with the same history, but its files go to a folder that is
     # deleted and the history is only read: a dry run writes nothing anywhere.
     history = request.history or request.outdir / "history.sqlite"
+    _recover(history, dry_run=True)
     with tempfile.TemporaryDirectory(prefix="report-dry-run-") as folder:
         result = build(target, Path(folder), request.edition, ("xlsx", "html", "eml"), history, record=False)
         path = next(p for p in result.paths if p.suffix == ".eml")
         data = eml.read_bytes(path)
     built = EditionSignOff(result.briefing.masthead.edition, result.briefing.mailing.sign_off_required)
     return _Target(request.outdir / path.name, data, history, True, SignOffRecord(built, built, built, eml.sha256(data)))
+
+
+def _recover(history: Path, dry_run: bool) -> None:
+    """First finish, or roll back, a publish that a killed build left half-done. A dry run writes nothing of its
+    own, so it only does this when a killed publish left its journal (the one repair every command makes)."""
+    from .publish import journal_path, recover
+
+    if dry_run and not (journal_path(history).exists() or history.with_name(history.name + "-journal").exists()):
+        return
+    recover(history)
 
 
 def _history_record(target: _Target, edition: dt.date | None, digest: str) -> tuple[SignOffRecord, bool]:
