@@ -471,7 +471,7 @@ class History:
         """What the history says about sending the .eml whose bytes hash to `sha256` and that claims `edition`
         (see SignOffRecord); the message's own headers are never asked."""
         if self.version < SIGN_OFF_VERSION:
-            return SignOffRecord(None, None, None, None)
+            return SignOffRecord(None, None, None, sha256, recorded=False)
         with self._errors():
             db = self._db
             by_bytes = db.execute("SELECT edition, sign_off_required, rowid FROM editions WHERE eml_sha256 = ? "
@@ -559,6 +559,7 @@ class SignOffRecord:
     claimed: EditionSignOff | None
     latest: EditionSignOff | None
     sha256: str | None
+    recorded: bool = True  # False: a history written before sign-off was recorded (opened read-only, not migrated)
 
 
 def _date(value: object) -> dt.date:

@@ -163,6 +163,9 @@ def _rule(message: EmailMessage, record: SignOffRecord, known: bool, history: Pa
         return False, said(record.claimed)
     if not known:
         return False, f"there is no history at {history} to require it, and the message does not ask for it"
+    if not record.recorded:
+        return False, (f"the history at {history} was written by an earlier version, which did not record "
+                       "sign-off, and the message does not ask for it")
     return False, f"no edition in the history at {history} was built with Sign-off required Yes"
 
 

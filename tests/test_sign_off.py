@@ -235,3 +235,32 @@ def test_the_dry_run_says_plainly_what_tls_is_used(never_signed: Path) -> None:
     assert "TLS:        none: plain SMTP, not encrypted: the message crosses the network as it is (add " \
            "--starttls or --ssl to encrypt it)" in remote.stdout.splitlines()
     assert "(this machine)" not in local.stdout + remote.stdout
+
+
+def test_a_history_of_the_previous_version_with_approvals_is_brought_up_to_date(never_signed: Path,
+                                                                               tmp_path: Path) -> None:
+    """Version 1 made its approvals table when the first approval was recorded; migration 2 keeps it."""
+    import sqlite3
+
+    out = Path(shutil.copytree(never_signed, tmp_path / "out"))
+    path = eml_of(out)
+    assert invoke("approve", str(path), "--by", "A. Editor").exit_code == 0
+    history = out / "history.sqlite"
+    with sqlite3.connect(history) as db:
+        db.execute("DROP INDEX editions_eml")
+        db.execute("ALTER TABLE editions DROP COLUMN sign_off_required")
+        db.execute("ALTER TABLE editions DROP COLUMN eml_sha256")
+        db.execute("PRAGMA user_version = 1")
+    before = history.read_bytes()
+    dry = invoke("send", str(path), "--dry-run", "--smtp", "127.0.0.1:9")
+    assert dry.exit_code == 0, dry.output
+    assert history.read_bytes() == before, "a dry run reads an older history without bringing it up to date"
+    assert (f"Sign-off:   not required (the history at {history} was written by an earlier version, which did "
+            "not record sign-off, and the message does not ask for it)") in dry.stdout.splitlines()
+    assert invoke("approve", str(path), "--by", "B. Editor").exit_code == 0
+    with sqlite3.connect(history) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert [row[0] for row in db.execute("SELECT approved_by FROM approvals ORDER BY id")] == ["A. Editor",
+                                                                                                  "B. Editor"]
+    listed = invoke("history", "--history", str(history))
+    assert listed.exit_code == 0 and listed.stdout.count("  A. Editor") == 1, listed.output
