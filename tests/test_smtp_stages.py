@@ -148,3 +148,31 @@ def test_a_server_that_hangs_up_is_named_by_its_stage(hanging_up: tuple[str, Han
                     history=tmp_path / "history.sqlite"))
     assert str(caught.value) == expected(stage, server)
     assert len(handler.received) == (1 if stage == "after DATA" else 0)
+
+
+class SilentAfterData(Handler):
+    """Takes the whole message, then says nothing for longer than the client waits."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(1.5)
+        return "250 OK"
+
+
+def test_a_server_silent_after_data_may_have_delivered(eml_path: Path, tmp_path: Path) -> None:
+    handler = SilentAfterData()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(MailError) as caught:
+            run(Request(eml_path, server=f"127.0.0.1:{port}", deadline=2, history=tmp_path / "history.sqlite"))
+    finally:
+        controller.stop()
+    assert str(caught.value) == (
+        f"The server 127.0.0.1:{port} did not answer within 1 seconds after the whole message was sent, before "
+        "confirming it (after DATA): the message may have been delivered. Ask a recipient whether it arrived (or "
+        "the server's administrator) before sending again, or readers may get it twice.")
+    assert len(handler.received) == 1
