@@ -37,7 +37,8 @@ _RAW_IN_JSON = re.compile("[" + "".join(sorted(C1 | INVISIBLE | (LINE_BREAKS - {
 
 def _fail(error: BaseException, debug: bool) -> NoReturn:
     if debug:
-        traceback.print_exc()
+        for line in traceback.format_exc().splitlines():  # a traceback quotes paths and values: escaped too
+            _echo(line, err=True)
     if isinstance(error, WorkbookHasErrors):
         result = error.args[0]
         errors = len(result.errors)

@@ -137,3 +137,10 @@ def test_check_json_escapes_what_json_dumps_leaves_raw(sample_copy: Path) -> Non
     assert result.exit_code == 1, result.output
     assert raw_in(result.stdout) == []
     assert crafted in [finding["value"] for finding in json.loads(result.stdout)]
+
+
+def test_the_debug_traceback_is_escaped_too(tmp_path: Path) -> None:
+    result = invoke("--debug", "preflight", str(tmp_path / "\x1b]0;owned\x07.eml"))
+    assert result.exit_code == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert raw_in(result.stderr) == []
