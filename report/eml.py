@@ -171,7 +171,10 @@ def read_bytes(path: Path) -> bytes:
 
 def parse(data: bytes, path: Path) -> EmailMessage:
     """The message in `data` (read from `path`), its headers bounded before any is parsed; else MailError."""
-    message = BytesParser(policy=policy.default).parsebytes(data)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+    except RecursionError:
+        raise _too_deep(path) from None
     assert isinstance(message, EmailMessage)
     raw = message.raw_items()  # the header lines as written: nothing is parsed yet
     for count, (name, value) in enumerate(raw, start=1):
@@ -186,6 +189,12 @@ def parse(data: bytes, path: Path) -> EmailMessage:
     return message
 
 
+def _too_deep(path: Path) -> MailError:
+    # The email package reads and walks nested parts recursively: thousands of levels exhaust Python's stack.
+    return MailError(f"{path} nests its parts too deeply to be read (no briefing nests them more than a few "
+                     "levels): give the .eml that 'report build' wrote.")
+
+
 @contextmanager
 def damaged(path: Path) -> Iterator[None]:
     """Turn the email package's failures on a malformed message (a bad charset, an encoding it cannot undo, a
@@ -194,6 +203,8 @@ def damaged(path: Path) -> Iterator[None]:
         yield
     except ReportError:
         raise
+    except RecursionError:
+        raise _too_deep(path) from None
     except (ValueError, LookupError, TypeError, IndexError, KeyError, AttributeError, MessageError) as error:
         raise MailError(f"{path} is a damaged email message ({type(error).__name__}: {str(error)[:80]}): give the "
                         ".eml that 'report build' wrote, or build it again.") from error

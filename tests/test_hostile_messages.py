@@ -81,3 +81,19 @@ def test_random_messages_get_a_verdict_or_a_sentence(header_list: list[tuple[str
             assert raw_in(result.output) == [], (args, result.output)
             if result.exit_code == 2:
                 assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_parts_nested_thousands_deep_are_a_sentence(tmp_path: Path) -> None:
+    depth = 3000
+    body = b"".join(f"--b{i - 1}\r\nContent-Type: multipart/mixed; boundary=b{i}\r\n\r\n".encode()
+                    for i in range(1, depth))
+    body += f"--b{depth - 1}\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b{depth - 1}--\r\n".encode()
+    body += b"".join(f"--b{i}--\r\n".encode() for i in range(depth - 2, -1, -1))
+    path = tmp_path / "deep.eml"
+    path.write_bytes(b"From: a@example.com\r\nTo: b@example.com\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+                     b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n" + body)
+    for args in (["preflight", str(path)], ["send", str(path), "--dry-run", "--smtp", "127.0.0.1:9"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"Error: {path} nests its parts too deeply to be read (no briefing nests them more "
+                                 "than a few levels): give the .eml that 'report build' wrote.\n")
