@@ -176,3 +176,24 @@ def test_a_server_silent_after_data_may_have_delivered(eml_path: Path, tmp_path:
         "confirming it (after DATA): the message may have been delivered. Ask a recipient whether it arrived (or "
         "the server's administrator) before sending again, or readers may get it twice.")
     assert len(handler.received) == 1
+
+
+def test_a_server_that_hangs_up_during_implicit_tls_is_named_so(eml_path: Path, tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = int(listener.getsockname()[1])
+
+        def hang_up() -> None:
+            conn, _ = listener.accept()
+            conn.recv(1024)  # the ClientHello, then nothing
+            conn.close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        with pytest.raises(MailError) as caught:
+            run(Request(eml_path, server=f"127.0.0.1:{port}", security="ssl", deadline=10,
+                        history=tmp_path / "history.sqlite"))
+        thread.join(5)
+    assert str(caught.value) == expected("TLS", f"127.0.0.1:{port}")
