@@ -93,14 +93,25 @@ class _Html(HTMLParser):
             self.hidden.append(" ".join(data.split()))
 
 
-# A '<' whose next angle bracket is another '<' (or none) opens no tag. Python's HTMLParser rescans the rest
-# of the document from each such '<' ("<a <a <a ..." took 31 s for 24 KB); written as &lt; it is the text it
-# is, and the parse stays linear. Each match looks ahead only to the next bracket.
+# A '<' that opens nothing is text. Python's HTMLParser rescans the rest of the page from each one ("<a <a <a ..."
+# took 31 s for 24 KB): written as &lt; before parsing, it is the text it is, and the parse stays linear.
+# - a '<' whose next angle bracket is another '<' (or none) opens no tag (each match looks ahead only to the
+#   next bracket);
+# - but a comment may hold anything ("<!--<![endif]-->"), so "<!--" stays unless no "-->" follows it at all,
+#   and a marked section ("<![endif]>") likewise unless no "]>" follows it.
 _STRAY = re.compile(r"<(?=[^<>]*(?:<|$))")
+_OPENERS = (("<!--", re.compile(r"-->")), ("<![", re.compile(r"\]\s*>")))
 
 
 def _no_stray_brackets(html: str) -> str:
-    return _STRAY.sub("&lt;", html)
+    for opener, closer in _OPENERS:
+        last = None
+        for last in closer.finditer(html):
+            pass
+        end = last.end() if last is not None else 0
+        if opener in html[end:]:
+            html = html[:end] + html[end:].replace(opener, "&lt;" + opener[1:])
+    return _STRAY.sub(lambda match: "<" if html.startswith(("<!--", "<!["), match.start()) else "&lt;", html)
 
 
 def _colour(value: str | None) -> str | None:
@@ -166,8 +177,13 @@ def check(message: EmailMessage) -> list[Problem]:
                                     "garbled. Build the email again"))
             charset = "utf-8"
         parser = _Html()
-        parser.feed(_no_stray_brackets(html_bytes.decode(charset, "replace")))
-        parser.close()
+        try:
+            parser.feed(_no_stray_brackets(html_bytes.decode(charset, "replace")))
+            parser.close()
+        except AssertionError:  # HTMLParser's way to refuse a marked section it does not know ("<![x>")
+            problems.append(Problem(True, "html-unreadable", "the HTML holds a '<![' section no HTML reader knows, "
+                                    "so it could not be read to the end; mail programs may show it broken. Build "
+                                    "the email again"))
         if parser.hidden:
             problems.append(Problem(True, "hidden-text", f"{len(parser.hidden)} piece(s) of text are hidden by a "
                                     f"tiny font or a colour matching the background (first: '{parser.hidden[0][:40]}'); "

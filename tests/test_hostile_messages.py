@@ -39,7 +39,8 @@ encodings = st.sampled_from(["7bit", "8bit", "base64", "quoted-printable", "x-bo
 html = st.lists(st.one_of(st.sampled_from(["<div style='font-size:1px'>", ("<span style='color:#fff;"
                                            "background-color:#fff'>"), "<a href='http://x/\x1b]0;t\x07'>", "</a>",
                                            "<img src=x>", "</div>", "</span>", "<td bgcolor=#fff>", "\x1b[2J", "&#27;",
-                                           "&#x9b;"]), st.text(max_size=10)), max_size=15).map("".join)
+                                           "&#x9b;", "<![x>", "]>", "<!--", "-->", "<!x", "<?"]), st.text(max_size=10)),
+                max_size=15).map("".join)
 
 
 @st.composite

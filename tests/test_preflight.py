@@ -110,3 +110,7 @@ def test_an_unknown_charset_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == (
         "HURTS unknown-charset: the HTML part declares the charset 'x-no-such\\x1b[2J', which no mail program "
         "knows; readers may see it garbled. Build the email again")
+
+
+def test_a_marked_section_the_parser_refuses_is_a_problem_not_a_crash() -> None:
+    assert codes(message(html="<p>Hi</p><![x>text]><p>more</p>")) == [("html-unreadable", True)]
