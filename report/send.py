@@ -140,10 +140,15 @@ def _history_record(target: _Target, edition: dt.date | None, digest: str) -> tu
         return db.sign_off(edition, digest), True
 
 
-def _rule(message: EmailMessage, record: SignOffRecord, known: bool, history: Path) -> tuple[bool, str]:
+def _rule(message: EmailMessage, record: SignOffRecord, known: bool, history: Path,
+          fresh: bool = False) -> tuple[bool, str]:
     """Whether sign-off is required, and why in words: from the history, whatever the headers say. A header may
-    ask for sign-off; it never waives it."""
+    ask for sign-off; it never waives it. `fresh`: the record is of a dry run's build, which a real send would
+    record first."""
     def said(built: EditionSignOff) -> str:
+        if fresh:
+            return (f"edition {built.edition.isoformat()} is built with Sign-off required "
+                    f"{'Yes' if built.required else 'No'}, as a real send would record it in the history")
         return (f"the history records edition {built.edition.isoformat()} as built with Sign-off required "
                 f"{'Yes' if built.required else 'No'}")
 
@@ -178,7 +183,7 @@ def _check_sign_off(message: EmailMessage, target: _Target) -> list[str]:
     edition = eml.edition_of(message)
     digest = eml.sha256(target.data)
     record, known = _history_record(target, edition, digest)
-    required, why = _rule(message, record, known, history_path)
+    required, why = _rule(message, record, known, history_path, fresh=target.record is not None)
     if not required:
         return [f"Sign-off:   not required ({why})"]
     who = eml.approver_of(message)

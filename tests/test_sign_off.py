@@ -209,6 +209,8 @@ def test_a_dry_run_of_a_workbook_writes_nothing(tmp_path: Path) -> None:
     assert dry.stdout.splitlines()[0] == ("Built the edition in a temporary folder (a dry run keeps no file and "
                                           "records nothing).")
     assert tree(tmp_path) == before and not out.exists()
+    assert (f"Sign-off:   not required (edition {EDITION} is built with Sign-off required No, as a real send would "
+            "record it in the history)") in dry.stdout.splitlines()
 
 
 def test_a_dry_run_of_a_workbook_leaves_an_existing_history_as_it_was(never_signed: Path, tmp_path: Path) -> None:
