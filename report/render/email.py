@@ -55,6 +55,7 @@ ROW_MARKUP = 650
 SUMMARY_MARKUP = 450
 PAGE_MARKUP = 31_000
 ESCAPE = 1.1  # escaping and inlined styles on the rows' own text
+CHART_WIDTH = 560  # the 600-px column less the text's 20-px margins (mj-text's padding in email.mjml.j2)
 
 _INDENT = re.compile(r"\n[ \t]+")
 _INLINER = css_inline.CSSInliner(keep_style_tags=True, keep_at_rules=True, load_remote_stylesheets=False,
@@ -82,6 +83,13 @@ class InlineImage:
     alt: str
     width: int
     height: int
+
+
+def inline_image(src: str, chart: Chart) -> InlineImage:
+    """A chart as the HTML shows it: CHART_WIDTH wide (inside the text's margins), its height in proportion.
+    These are the img's width and height attributes (Outlook for Windows sizes by them); CSS scales it down
+    on a phone with height:auto, so the picture keeps its aspect ratio at any width."""
+    return InlineImage(src, chart.alt, CHART_WIDTH, round(chart.height * CHART_WIDTH / chart.width))
 
 
 @dataclass(frozen=True)
@@ -143,15 +151,11 @@ def headers(briefing: Briefing, presentation: Presentation | None = None) -> Hea
     return Headers(p.subject, sender, recipients, briefing.masthead.edition)
 
 
-def charts(briefing: Briefing) -> tuple[Chart, ...]:
-    """The email's charts, in the order the sections show them: the page's SVG, rasterised; none without data."""
-    drawn: list[svg_charts.ChartSvg] = []
-    if briefing.quarters:
-        drawn.append(svg_charts.evidence_svg(briefing.quarters, briefing.verdict.margin))
-    if briefing.timeline:
-        drawn.append(svg_charts.timeline_svg(briefing.timeline, briefing.masthead.pivot_date,
-                                             briefing.masthead.edition))
-    return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn)
+def charts(p: Briefing | Presentation) -> tuple[Chart, ...]:
+    """The email's charts, in the order the sections show them: the page's SVG (drawn from the same
+    Presentation, so the same quarters and events), rasterised; none without data."""
+    drawn = svg_charts.presentation_charts(p if isinstance(p, Presentation) else present(p))
+    return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn.values())
 
 
 # --- The budget ----------------------------------------------------------------------------------------------
@@ -293,10 +297,9 @@ def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = Non
     presentation = presentation or present(briefing)
     checked = headers(briefing, presentation)
     domain = msgid_domain(checked.sender)
-    drawn = charts(briefing)
+    drawn = charts(presentation)
     cids = {chart.name: new_msgid(chart.name, domain) for chart in drawn}
-    images = {chart.name: InlineImage("cid:" + cids[chart.name][1:-1], chart.alt, chart.width, chart.height)
-              for chart in drawn}
+    images = {chart.name: inline_image("cid:" + cids[chart.name][1:-1], chart) for chart in drawn}
     parts = render_parts(briefing, images, presentation=presentation)
 
     message = EmailMessage(policy=policy.SMTP)

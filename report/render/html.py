@@ -8,9 +8,7 @@ string from the workbook is escaped by autoescape.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -19,32 +17,22 @@ from ..analysis import safe_url
 from ..briefing import Briefing, Link
 from ..present import Presentation, present
 from .jinja import environment
-from .svg_charts import evidence_svg, timeline_svg
+from .svg_charts import presentation_charts
 
 
 def render_html(briefing: Briefing, presentation: Presentation | None = None) -> str:
     """The briefing as one self-contained HTML5 page (SPEC §6)."""
     p = presentation or present(briefing)
     template = environment().get_template("briefing.html.j2")
+    drawn = presentation_charts(p)
     return template.render(
         p=p,
         palette=palette.CSS,
-        evidence_chart=evidence_svg(p.evidence.quarters, p.evidence.margin) if p.evidence.quarters else None,
-        timeline_chart=(timeline_svg([_ChartEvent(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline.shown],
-                                     briefing.masthead.pivot_date, briefing.masthead.edition)
-                        if p.timeline.shown else None),
+        evidence_chart=drawn.get("evidence"),
+        timeline_chart=drawn.get("timeline"),
         href=href,
         nobreak=nobreak,
     )
-
-
-class _ChartEvent(NamedTuple):
-    """An event as the timeline chart takes it: the chart draws the events the page's table shows."""
-
-    date: dt.date
-    lab: str
-    kind: str
-    is_pivot: bool
 
 
 def href(link: Link | None) -> str | None:

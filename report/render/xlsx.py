@@ -34,6 +34,7 @@ from ..briefing import Briefing, Link
 from ..errors import OutputError
 from ..formatting import signed
 from ..present import EMPTY, MORE_WHERE, ChangesView, Day, MastheadView, Presentation, present
+from .svg_charts import evidence_scale
 from .xlsx_chart import QuarterTable, add_evidence_chart
 
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell, in UTF-16 code units
@@ -947,7 +948,7 @@ def _evidence_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
     first, last = _table(sheet, 2, QUARTER_COLUMNS, rows, (), e.empty)
     if last >= first:
         add_evidence_chart(book, sheet.ws, QuarterTable(first, last, 0, 1, 2, 3), [q.reverts for q in e.quarters],
-                           e.margin, (2, len(QUARTER_COLUMNS) + 1))
+                           e.margin, (2, len(QUARTER_COLUMNS) + 1), scale=evidence_scale(e.quarters, e.margin))
     sheet.fit([(c.least, c.most) for c in QUARTER_COLUMNS])
     _page(sheet, p.masthead, (2, 2), (3, 0))
 
