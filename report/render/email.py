@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
@@ -55,6 +56,8 @@ ROW_MARKUP = 650
 SUMMARY_MARKUP = 450
 PAGE_MARKUP = 31_000
 ESCAPE = 1.1  # escaping and inlined styles on the rows' own text
+TEXT_WIDTH = 76  # the text part's lines (RFC 5322 asks for 78 at most); a link longer than this stands alone
+HANG_MAX = 40  # a wrapped row hangs under a column only this near the start, so its text keeps room
 CHART_WIDTH = 560  # the 600-px column less the text's 20-px margins (mj-text's padding in email.mjml.j2)
 
 _INDENT = re.compile(r"\n[ \t]+")
@@ -251,7 +254,37 @@ def compile_mjml(source: str) -> str:
 def render_text(briefing: Briefing, p: Presentation, limit: int) -> str:
     """The plain-text alternative: every section, in order, with the HTML part's row limits."""
     template = environment(autoescape=False).get_template("briefing.txt.j2")
-    return template.render(briefing=briefing, p=p, limit=limit, more_note=more_note)
+    return wrap_text(template.render(briefing=briefing, p=p, limit=limit, more_note=more_note))
+
+
+# A column inside a row ("+1.20 pays  Signal", "Followers:    0 of 4", "*  fact"): two spaces or more after a
+# word, near the start of the line. A wrapped row's next lines start under that column.
+_COLUMN = re.compile(r"\S( {2,})(?=\S)")
+
+
+def _hang(line: str) -> int:
+    """Where a wrapped line's continuation starts: under its last column near the start, else a little in
+    from the item's own indent (a paragraph at the margin stays at the margin)."""
+    lead = len(line) - len(line.lstrip(" "))
+    columns = [m.end(1) for m in _COLUMN.finditer(line[:HANG_MAX + 2]) if m.end(1) <= HANG_MAX]
+    if columns:
+        return columns[-1]
+    return lead + 2 if lead else 0
+
+
+def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
+    """The text part with every line at most `width` characters, wrapped at spaces under its hanging indent.
+    A word longer than the line (a link) is never broken: it stands alone on its line."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        hang = " " * _hang(line)
+        wrapper = textwrap.TextWrapper(width=width, subsequent_indent=hang, break_long_words=False,
+                                       break_on_hyphens=False)
+        out.extend(wrapper.wrap(line.rstrip()))
+    return "\n".join(out)
 
 
 def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int = HTML_BUDGET,
