@@ -119,6 +119,23 @@ def test_the_pivot_lab_and_the_follower_keep_their_lanes_and_names_show_whole(se
     assert "Beijing Academy of Artificial Intelligence" in words and not any("\u2026" in w for w in words)
 
 
+def test_a_quiet_follower_is_never_folded_into_other_labs() -> None:
+    import datetime as dt
+
+    from report.briefing import TimelineItem
+
+    day = dt.date(2026, 5, 1)
+    busy = [TimelineItem(day + dt.timedelta(days=i), f"Busy lab {i % 10}", "Disclosure", "h", None, None, False)
+            for i in range(60)]
+    quiet = TimelineItem(dt.date(2026, 7, 16), "Quiet Lab", "Closed flagship", "h", None, None, False)
+    pivot = TimelineItem(dt.date(2026, 4, 20), "Alibaba", "Closed flagship", "h", None, None, True)
+    svg = str(svg_charts.timeline_svg([pivot, *busy, quiet], dt.date(2026, 4, 20), dt.date(2026, 8, 3),
+                                      {"Alibaba": "Pivot lab", "Quiet Lab": "Follower"}))
+    assert texts(svg, r'fill="#a84300" font-weight="bold">([^<]+)</text>') == [
+        "Alibaba \u00b7 Pivot lab", "Quiet Lab \u00b7 Follower"]
+    assert ">Other labs</text>" in svg
+
+
 @pytest.mark.parametrize("week", [13, 26])
 def test_the_page_and_the_email_draw_the_same_timeline(season: Season, week: int) -> None:
     files = season.files(week)
@@ -284,3 +301,48 @@ def test_secondary_text_prints_smaller_than_the_text_it_annotates(browser, sampl
     assert largest("China") < smallest("DeepSeek")
     assert largest("Pays,") < smallest("Chinese-cloud")
     assert largest("Each") < smallest("Watched")
+
+
+# --- Numbers and blanks -------------------------------------------------------------------------------------
+
+def test_the_signals_sheet_keeps_numbers_and_units_apart_and_blanks_blank(season: Season) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(season.files(26)["xlsx"])
+    ws = book["Signals"]
+    assert [ws.cell(3, c).value for c in range(1, 7)] == ["Quarter", "Signal", "Lab", "Value", "Unit", "Points to"]
+    rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
+    row = rows["Price premium of Max-Preview over open-weight peers (week 25, #12)"]
+    assert (ws.cell(row, 4).value, ws.cell(row, 5).value) == (79.5, "%")
+    assert ws.cell(row, 4).number_format == '#,##0.0;"\u2212"#,##0.0'
+    values = [ws.cell(r, 4).value for r in rows.values()]
+    assert sum(isinstance(v, (int, float)) for v in values) > 250 and not any(isinstance(v, str) for v in values)
+    # No text dash stands for a blank anywhere in the workbook.
+    dashes = [(sheet.title, c.coordinate) for sheet in book for line in sheet.iter_rows() for c in line
+              if isinstance(c.value, str) and c.value.strip() in ("\u2013", "-", "\u2014")]
+    assert dashes == []
+
+
+def test_a_unit_shows_the_same_decimals_in_the_workbook_and_on_the_page(season: Season) -> None:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(season.files(26)["xlsx"])["Signals"]
+    for unit, places in (("tokens/s", ".00"), ("%", ".0"), ("customers", "")):
+        formats = {ws.cell(r, 4).number_format for r in range(4, ws.max_row + 1) if ws.cell(r, 5).value == unit}
+        assert formats == {f'#,##0{places};"\u2212"#,##0{places}'}, unit  # 63.0 % beside 79.5 %, never 63 %
+    html = season.files(26)["html"].read_text(encoding="utf-8")
+    figures = re.findall(r'<span class="nowrap">([\d,.\u2212]+)</span> <span class="nowrap">tokens/s</span>', html)
+    assert figures and all(re.fullmatch(r"[\d,]+\.\d\d", f) for f in figures), figures
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_the_page_never_breaks_inside_a_number_or_a_unit(browser, season: Season, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(season.files(26)["html"].as_uri())
+        broken = page.evaluate("""() => Array.from(document.querySelectorAll('td[data-label="Value"] .nowrap'))
+            .filter(e => e.getClientRects().length > 1).map(e => e.textContent)""")
+        count = page.evaluate("""() => document.querySelectorAll('td[data-label="Value"] .nowrap').length""")
+    finally:
+        page.close()
+    assert count > 10 and broken == []
