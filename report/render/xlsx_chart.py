@@ -76,7 +76,8 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
             "name": title, "categories": categories, "values": column(col),
             "fill": {"color": colour}, "border": {"none": True},
             "overlap": 100, "gap": 60,
-            "data_labels": {"value": True, "num_format": MAGNITUDE, "position": "inside_base",
+            # At the bar's far end, so the net's label at zero never lands on a bar's.
+            "data_labels": {"value": True, "num_format": MAGNITUDE, "position": "inside_end",
                             "font": {"color": palette.ON_DARK, "size": 9}},
         })
     net = workbook.add_chart({"type": "line"})
