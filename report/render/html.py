@@ -14,15 +14,14 @@ from markupsafe import Markup, escape
 
 from .. import palette
 from ..analysis import safe_url
-from ..briefing import Briefing, Link
-from ..present import Presentation, present
+from ..briefing import Link
+from ..present import Presentation
 from .jinja import environment
 from .svg_charts import presentation_charts
 
 
-def render_html(briefing: Briefing, presentation: Presentation | None = None) -> str:
-    """The briefing as one self-contained HTML5 page (SPEC §6)."""
-    p = presentation or present(briefing)
+def render_html(p: Presentation) -> str:
+    """The briefing as one self-contained HTML5 page (SPEC §6), placing what `p` holds."""
     template = environment().get_template("briefing.html.j2")
     drawn = presentation_charts(p)
     return template.render(

@@ -541,13 +541,13 @@ MARKED_ROLES = ("Pivot lab", "Follower")  # lab-board roles a timeline lane is l
 
 def presentation_charts(p: Presentation) -> dict[str, ChartSvg]:
     """The section charts of one edition, by name, drawn from its Presentation: the page inlines them and the
-    email rasterises them, so both draw the same quarters and the same events (every event since the pivot,
-    not only the rows a list shows)."""
+    email rasterises them, so both draw the same quarters and the same events (`p.timeline_chart`: every
+    event since the pivot, not only the rows a list shows)."""
     drawn: dict[str, ChartSvg] = {}
     if p.evidence.quarters:
         drawn["evidence"] = evidence_svg(p.evidence.quarters, p.evidence.margin)
-    if len(p.timeline.all):
+    if len(p.timeline_chart):
         roles = {lab.lab: lab.role for lab in p.labs.rows if lab.role in MARKED_ROLES}
-        events = [_Event(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline.all]
+        events = [_Event(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline_chart]
         drawn["timeline"] = timeline_svg(events, p.masthead.pivot_date.value, p.masthead.edition.value, roles)
     return drawn
