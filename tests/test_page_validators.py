@@ -5,6 +5,7 @@ sample and on weeks 1, 13 and 26 of the season. scripts/test installs both."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,9 +14,16 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLE, Season, run_cli
 
-NODE = ROOT / ".ci" / "node" / "node_modules"
-VNU = NODE / "vnu-jar" / "build" / "dist" / "vnu.jar"
-AXE = NODE / "axe-core" / "axe.min.js"
+
+def node_file(relative: str) -> Path:
+    """A file of an npm package: in .ci/node (where scripts/test installs), else in a NODE_PATH folder."""
+    folders = [ROOT / ".ci" / "node" / "node_modules"]
+    folders += [Path(f) for f in os.environ.get("NODE_PATH", "").split(os.pathsep) if f]
+    return next((f / relative for f in folders if (f / relative).is_file()), folders[0] / relative)
+
+
+VNU = node_file("vnu-jar/build/dist/vnu.jar")
+AXE = node_file("axe-core/axe.min.js")
 WEEKS = (1, 13, 26)
 
 

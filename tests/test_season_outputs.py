@@ -245,7 +245,8 @@ def test_a_wrapped_row_hangs_under_its_text(sample_files) -> None:  # type: igno
             "                 strong (Pays, Reported, strength 2; Alibaba)\n") in text
     assert ("Followers:            0 of 4 (watched labs have followed Alibaba into closed\n"
             "                      weights)\n") in text
-    assert "\n  *  Score \u22120.60: pays 1.20 against reverts 1.80; the call needs \u00b12.0.\n" in text
+    assert ("\n  *  No watched lab has closed its flagship since the pivot on 20\u00a0Apr\u00a02026\n"
+            "     (0 of 4).\n") in text
 
 
 # --- Print --------------------------------------------------------------------------------------------------
