@@ -5,12 +5,15 @@ the same inlined in the page, opened on its own, or rasterised by resvg for the 
 stylesheet. Each has a <title> and a <desc>, and an alt text that states the figures.
 
 Sized for phones: the charts are drawn on a 600-unit-wide canvas, the email's width, and the smallest text
-is 18 units, so a phone that shows the 600-px email at 375 px still draws it at 11.25 px (issue 11 §3).
+is 18 units, so the email's chart, 560 px inside its margins, still draws it at 10 px on a 375-px phone.
 The work is bounded whatever the workbook holds: the evidence chart shows at most the last MAX_QUARTERS
-quarters, the timeline at most MAX_LANES lanes and one marker per lane and 8-unit column.
+quarters, the timeline at most MAX_LANES lanes (more when followers need them) and one marker per lane and
+8-unit column.
 
-    evidence_svg(quarters, margin)          pays up, reverts down, net marked and labelled, ±margin lines
-    timeline_svg(timeline, pivot, edition)  one lane per lab, a marker per event kind, pivot and edition lines
+    evidence_scale(quarters, margin)        the one value scale (round ticks) the page, email and xlsx use
+    evidence_svg(quarters, margin)          pays up, reverts down, net marked, the score so far, the ±margin band
+    timeline_svg(timeline, pivot, edition, roles)  one lane per lab, named whole; pivot lab and followers marked
+    presentation_charts(p)                  both charts of one Presentation, for the page and the email alike
     png(chart)                              the same drawing as PNG, at twice its size
 """
 
@@ -38,6 +41,7 @@ SCALE = 2  # the PNG is drawn at twice the canvas, so it stays sharp on phones
 CHAR = 0.66  # a generous average advance of DejaVu Sans (bold), in ems, to lay out text without measuring
 MAX_QUARTERS = 8
 MAX_LANES = 7  # more labs than this and the quietest share one "Other labs" lane (never the pivot lab or a follower)
+MAX_MARKED_LANES = 24  # ... unless there are more followers than this: a chart, not a register
 # The faces resvg is given (fonts-dejavu-core); the SVG names the family first. Without them: system fonts.
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
@@ -363,7 +367,9 @@ def _lanes(timeline: Sequence[TimelineEvent], roles: Mapping[str, str]) -> list[
     order = list(count)  # dicts keep first-appearance order
     if len(order) <= MAX_LANES:
         return order
-    kept = {lab for lab in order if roles.get(lab)}
+    # The pivot lab and the followers first (past MAX_MARKED_LANES even they share, so the work stays bounded).
+    marked = sorted((lab for lab in order if roles.get(lab)), key=lambda lab: roles[lab] != "Pivot lab")
+    kept = set(marked[:MAX_MARKED_LANES])  # sorted() is stable: the pivot lab, then followers as they appear
     rest = sorted((lab for lab in order if lab not in kept), key=lambda lab: -count[lab])
     kept.update(rest[: max(MAX_LANES - 1 - len(kept), 0)])
     return [lab for lab in order if lab in kept] + ["Other labs"]
