@@ -74,6 +74,16 @@ def test_week_26s_evidence_chart_is_drawn_to_its_weights(season: Season) -> None
     assert 'class="band"' in svg
 
 
+def test_the_legend_lists_only_what_is_drawn() -> None:
+    from report.briefing import QuarterWeight
+
+    svg = str(svg_charts.evidence_svg([QuarterWeight("2026-Q2", 1.2, 0.0, 1.2, 2)], 2.0))
+    legend = svg[svg.index('<g class="legend">'):]
+    # No reverts weight, no blue bar: the legend has no "Reverts" either.
+    assert texts(legend, r"<text [^>]*>([^<]+)</text>") == ["Pays", "Net", "Score so far +1.20", "Call margin \u00b12.0"]
+    assert svg.count('class="bar"') == 1
+
+
 @pytest.mark.parametrize("which", ["sample", "week 1", "week 13", "week 26"])
 def test_no_label_touches_a_bar_or_a_line(browser, season: Season, sample_files, which: str) -> None:  # type: ignore[no-untyped-def]
     html = sample_files["html"] if which == "sample" else season.files(int(which.split()[1]))["html"]
