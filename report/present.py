@@ -63,6 +63,7 @@ from .briefing import (
     QuarterWeight,
     SignalRow,
     TimelineItem,
+    TrendPoint,
     WatchItem,
 )
 from .formatting import signed
@@ -529,6 +530,9 @@ class Presentation:
     sources: Rows[SourceLine]
     stem: str  # briefing-2026-06-01
     limits: Limits
+    trend: TrendView | None = None  # the trend across editions (issue 21)
+    correction: CorrectionView | None = None  # set when this edition corrects one already sent
+    web_url: str | None = None  # this edition's page in the web archive, when the Web address is set
 
     def heading(self, section: str) -> str:
         return dict(self.sections)[section]
@@ -557,6 +561,103 @@ class Presentation:
             sources=_rows(self.sources.all, tuple(self.sources.all[: limits.sources]), self.sources.empty),
             limits=limits,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPointLine:
+    """An edition on the trend chart and in its table."""
+
+    edition: Day
+    score: float
+    score_text: str  # +1.20
+    followers: int
+    watched: int
+    followers_text: str  # 1 of 8
+    current: bool  # this edition
+
+
+@dataclass(frozen=True, slots=True)
+class TrendView:
+    """The trend across editions: the sentence in words, the points (oldest first, this edition last), the
+    ±call margin as a band; `first` when there is no earlier edition to compare."""
+
+    sentence: str
+    points: tuple[TrendPointLine, ...]
+    margin: float
+    margin_text: str  # ±2.0
+    first: bool
+    alt: str  # the chart in words, for the email's image and the SVG's description
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionView:
+    """"Corrected on 7 Dec 2026", what was corrected (the same lines as What changed), and the subject's prefix."""
+
+    title: str  # Corrected on 7 Dec 2026
+    note: str  # This edition was sent on 1 Jun 2026; this version corrects it: ...
+    lines: tuple[ChangeLine, ...]
+    corrected_on: Day
+
+
+FIRST_TREND = "First edition: there is no earlier edition to compare."
+CORRECTION_PREFIX = "Correction: "
+
+
+def _trend_sentence(points: Sequence[TrendPoint]) -> str:
+    """'The score has risen in 5 of the last 6 editions, from +1.20 to +3.40; followers 0 of 4 throughout.'"""
+    if len(points) <= 1:
+        return FIRST_TREND
+    steps = [(a, b) for a, b in zip(points, points[1:], strict=False)]
+    rose = sum(1 for a, b in steps if signed(b.score) > signed(a.score))
+    fell = sum(1 for a, b in steps if signed(b.score) < signed(a.score))
+    first, last = points[0], points[-1]
+    editions = plural(len(steps), "edition")
+    of_last = f"the last {editions}"
+    if len(steps) == 1:
+        moved = "held at" if rose == fell == 0 else "risen" if rose else "fallen"
+        score = (f"The score has held at {signed(last.score)} since the previous edition" if moved == "held at" else
+                 f"The score has {moved} since the previous edition, from {signed(first.score)} to "
+                 f"{signed(last.score)}")
+    elif rose == 0 and fell == 0:
+        score = f"The score has held at {signed(last.score)} over {of_last}"
+    elif rose >= fell:
+        score = f"The score has risen in {rose} of {of_last}, from {signed(first.score)} to {signed(last.score)}"
+    else:
+        score = f"The score has fallen in {fell} of {of_last}, from {signed(first.score)} to {signed(last.score)}"
+    if first.followers == last.followers and all(p.followers == last.followers for p in points):
+        follow = f"followers {last.followers} of {last.watched} throughout"
+    else:
+        follow = f"followers went from {first.followers} to {last.followers} (of {last.watched} watched labs)"
+    return f"{score}; {follow}."
+
+
+def trend_view(b: Briefing) -> TrendView:
+    t = b.trend
+    points = t.points or (TrendPoint(b.masthead.edition, b.figures.score, b.figures.followers, b.figures.watched),)
+    lines = tuple(
+        TrendPointLine(_day(p.edition), p.score, signed(p.score), p.followers, p.watched,
+                       f"{p.followers} of {p.watched}", i == len(points) - 1)
+        for i, p in enumerate(points))
+    sentence = _trend_sentence(points)
+    shown = "; ".join(f"{line.edition.text.replace(NBSP, ' ')}: score {line.score_text}, followers "
+                      f"{line.followers_text}" for line in lines)
+    alt = (f"Trend across editions, score against the \u00b1{t.margin:.1f} call margin and followers: {shown}. "
+           + sentence)
+    return TrendView(sentence, lines, t.margin, f"\u00b1{t.margin:.1f}", len(points) <= 1, alt)
+
+
+def _correction(b: Briefing) -> CorrectionView | None:
+    c = b.correction
+    if c is None:
+        return None
+    changed = _changes(c.changes)
+    sent = dt.date.fromisoformat(c.sent_at[:10]) if c.sent_at[:10].count("-") == 2 else None
+    when = f"was sent on {house_date(sent)}" if sent else "was sent before"
+    if changed.lines:
+        note = f"This edition {when}; this version corrects it. What changed from the sent version:"
+    else:
+        note = f"This edition {when}; this version was rebuilt and changes no record or figure of it."
+    return CorrectionView(f"Corrected on {house_date(c.corrected_on)}", note, changed.lines, _day(c.corrected_on))
 
 
 # --- Building ----------------------------------------------------------------------------------------------
@@ -843,7 +944,14 @@ def _short_title(title: str) -> str:
 
 
 def subject(b: Briefing) -> str:
-    """Verdict first, under 80 characters: 'TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun'."""
+    """Verdict first, under 80 characters: 'TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun'.
+    A correction starts 'Correction: '."""
+    if b.correction is not None:
+        return CORRECTION_PREFIX + _subject(b, SUBJECT_LIMIT - len(CORRECTION_PREFIX))
+    return _subject(b, SUBJECT_LIMIT)
+
+
+def _subject(b: Briefing, limit: int) -> str:
     v, m = b.verdict, b.masthead
     pivot = _line(m.pivot_lab)
     if v.state == "REVERTED":
@@ -854,12 +962,12 @@ def subject(b: Briefing) -> str:
         gist = f"{len(v.followers)} of {v.watched} labs follow {pivot}"
     head = f"{v.state}: {gist}"
     tail = f" \u00b7 {_short_title(m.title)} {m.edition.day} {m.edition:%b}"
-    if len(head) + len(tail) <= SUBJECT_LIMIT:
+    if len(head) + len(tail) <= limit:
         return head + tail
     tail = f" \u00b7 {m.edition.day} {m.edition:%b}"
-    if len(head) + len(tail) <= SUBJECT_LIMIT:
+    if len(head) + len(tail) <= limit:
         return head + tail
-    return head[: SUBJECT_LIMIT - len(tail) - 1].rstrip() + "\u2026" + tail
+    return head[: limit - len(tail) - 1].rstrip() + "\u2026" + tail
 
 
 def preheader(b: Briefing) -> str:
@@ -897,4 +1005,7 @@ def present(briefing: Briefing, limits: Limits | None = None) -> Presentation:
         sources=_sources(briefing, limits),
         stem=briefing.stem,
         limits=limits,
+        trend=trend_view(briefing),
+        correction=_correction(briefing),
+        web_url=briefing.mailing.page_url(briefing.masthead.edition),
     )

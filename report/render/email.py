@@ -40,7 +40,7 @@ from .. import palette
 from ..analysis import safe_url
 from ..briefing import Briefing
 from ..eml import address_message, check_header_text, msgid_domain, new_msgid, parse_address
-from ..present import Limits, Presentation, more_note, present
+from ..present import Limits, Presentation, more_note, present, trend_view
 from . import svg_charts
 from .jinja import environment
 
@@ -151,7 +151,15 @@ def charts(briefing: Briefing) -> tuple[Chart, ...]:
     if briefing.timeline:
         drawn.append(svg_charts.timeline_svg(briefing.timeline, briefing.masthead.pivot_date,
                                              briefing.masthead.edition))
-    return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn)
+    return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn) + trend_charts(briefing)
+
+
+def trend_charts(briefing: Briefing) -> tuple[Chart, ...]:
+    """The trend across editions as a PNG (report/render/trend_chart.py), drawn from the page's SVG."""
+    from .trend_chart import trend_svg
+
+    drawn = trend_svg(trend_view(briefing))
+    return (Chart(drawn.name, svg_charts.png(drawn), drawn.width, drawn.height, drawn.alt),)
 
 
 # --- The budget ----------------------------------------------------------------------------------------------
@@ -305,6 +313,7 @@ def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = Non
     message["Date"] = format_datetime(now or dt.datetime.now().astimezone())
     message["Message-ID"] = new_msgid(checked.edition.isoformat(), domain)
     message["X-Report-Edition"] = checked.edition.isoformat()
+    add_archive_headers(message, briefing)
 
     # Quoted-printable keeps every line short and 7-bit, whatever the server says about 8BITMIME.
     message.set_content(parts.text, subtype="plain", cte="quoted-printable")
@@ -315,6 +324,18 @@ def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = Non
                               disposition="inline")
     message.add_attachment(xlsx, *XLSX_TYPE, filename=f"{briefing.stem}.xlsx")
     return message, parts.warnings
+
+
+CORRECTION_HEADER = "X-Report-Correction"  # the date a corrected edition was rebuilt (report send asks --correction)
+
+
+def add_archive_headers(message: EmailMessage, briefing: Briefing) -> None:
+    """List-Archive when the Web address is set (the web archive's index), and the correction mark."""
+    web = briefing.mailing.web_address
+    if web and safe_url(web):
+        message["List-Archive"] = f"<{web}index.html>"
+    if briefing.correction is not None:
+        message[CORRECTION_HEADER] = briefing.correction.corrected_on.isoformat()
 
 
 def render_email(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None,

@@ -20,6 +20,7 @@ from ..briefing import Briefing, Link
 from ..present import Presentation, present
 from .jinja import environment
 from .svg_charts import evidence_svg, timeline_svg
+from .trend_chart import trend_svg
 
 
 def render_html(briefing: Briefing, presentation: Presentation | None = None) -> str:
@@ -33,6 +34,7 @@ def render_html(briefing: Briefing, presentation: Presentation | None = None) ->
         timeline_chart=(timeline_svg([_ChartEvent(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline.shown],
                                      briefing.masthead.pivot_date, briefing.masthead.edition)
                         if p.timeline.shown else None),
+        trend_chart=trend_svg(p.trend) if p.trend is not None else None,
         href=href,
         nobreak=nobreak,
     )
