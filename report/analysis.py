@@ -369,9 +369,11 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     )
     briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing),
                                    trend=trend(earlier, edition, figures, s.call_margin))
-    if sent is not None:
-        briefing = dataclasses.replace(briefing, correction=Correction(
-            corrected_on or edition, sent.built_at, compare(sent, current, briefing)))
+    corrected = compare(sent, current, briefing) if sent is not None else None
+    if sent is not None and corrected is not None and not corrected.empty:
+        # Rebuilt after it was sent, with something changed: a correction. (Rebuilt unchanged, it is not.)
+        briefing = dataclasses.replace(briefing, correction=Correction(corrected_on or edition, sent.built_at,
+                                                                       corrected))
     return briefing
 
 

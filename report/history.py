@@ -652,3 +652,19 @@ def _unpack(stored: object) -> Any:
 def _json(value: object) -> str:
     # Sorted keys and fixed separators: the same snapshot is always stored as the same text.
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def as_json(editions: list[EditionRow], sends: list[SendRow], approved: list[ApprovalRow],
+            corrections: list[tuple[dt.date, dt.date, str]]) -> dict[str, Any]:
+    """`report history --json`: every record as plain JSON, dates as ISO text (a contract: keys are only added)."""
+    return {
+        "editions": [{"edition": e.edition.isoformat(), "state": e.state, "score": e.score, "signals": e.signals,
+                      "workbook_sha256": e.workbook_sha256, "built_at": e.built_at, "version": e.version}
+                     for e in editions],
+        "sends": [{"edition": s.edition.isoformat(), "sent_at": s.sent_at, "recipients": s.recipients,
+                   "message_id": s.message_id, "sha256": s.sha256, "kind": s.kind} for s in sends],
+        "approvals": [{"edition": a.edition.isoformat(), "sha256": a.sha256, "approved_by": a.approved_by,
+                       "approved_at": a.approved_at, "file": a.file} for a in approved],
+        "corrections": [{"edition": edition.isoformat(), "corrected_on": corrected_on.isoformat(), "changes": what}
+                        for edition, corrected_on, what in corrections],
+    }

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -63,6 +64,7 @@ from .briefing import (
     QuarterWeight,
     SignalRow,
     TimelineItem,
+    Trend,
     TrendPoint,
     WatchItem,
 )
@@ -607,7 +609,7 @@ def _trend_sentence(points: Sequence[TrendPoint]) -> str:
     """'The score has risen in 5 of the last 6 editions, from +1.20 to +3.40; followers 0 of 4 throughout.'"""
     if len(points) <= 1:
         return FIRST_TREND
-    steps = [(a, b) for a, b in zip(points, points[1:], strict=False)]
+    steps = list(itertools.pairwise(points))
     rose = sum(1 for a, b in steps if signed(b.score) > signed(a.score))
     fell = sum(1 for a, b in steps if signed(b.score) < signed(a.score))
     first, last = points[0], points[-1]
@@ -632,8 +634,17 @@ def _trend_sentence(points: Sequence[TrendPoint]) -> str:
 
 
 def trend_view(b: Briefing) -> TrendView:
+    """The briefing's trend across editions, as every format shows it."""
     t = b.trend
-    points = t.points or (TrendPoint(b.masthead.edition, b.figures.score, b.figures.followers, b.figures.watched),)
+    if not t.points:  # a Briefing made without a trend: this edition alone
+        t = Trend((TrendPoint(b.masthead.edition, b.figures.score, b.figures.followers, b.figures.watched),),
+                  b.verdict.margin)
+    return trend_view_of(t)
+
+
+def trend_view_of(t: Trend, edition: dt.date | None = None) -> TrendView:
+    """A trend's view (the web archive's index draws the latest editions' trend with it)."""
+    points = t.points
     lines = tuple(
         TrendPointLine(_day(p.edition), p.score, signed(p.score), p.followers, p.watched,
                        f"{p.followers} of {p.watched}", i == len(points) - 1)

@@ -158,7 +158,10 @@ def trend_charts(briefing: Briefing) -> tuple[Chart, ...]:
     """The trend across editions as a PNG (report/render/trend_chart.py), drawn from the page's SVG."""
     from .trend_chart import trend_svg
 
-    drawn = trend_svg(trend_view(briefing))
+    view = trend_view(briefing)
+    if view.first:  # a first edition says so in words; a chart of one point says nothing more
+        return ()
+    drawn = trend_svg(view)
     return (Chart(drawn.name, svg_charts.png(drawn), drawn.width, drawn.height, drawn.alt),)
 
 

@@ -34,7 +34,7 @@ def render_html(briefing: Briefing, presentation: Presentation | None = None) ->
         timeline_chart=(timeline_svg([_ChartEvent(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline.shown],
                                      briefing.masthead.pivot_date, briefing.masthead.edition)
                         if p.timeline.shown else None),
-        trend_chart=trend_svg(p.trend) if p.trend is not None else None,
+        trend_chart=trend_svg(p.trend) if p.trend is not None and not p.trend.first else None,
         href=href,
         nobreak=nobreak,
     )

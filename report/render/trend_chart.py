@@ -46,11 +46,10 @@ def _width(text: str) -> float:
 
 
 def _ticks(count: int) -> list[int]:
-    """At most four labelled editions: the first, the last, and evenly between."""
-    if count <= 4:
+    """At most three labelled editions: the first, the middle one and the last."""
+    if count <= 3:
         return list(range(count))
-    step = (count - 1) / 3
-    return sorted({round(i * step) for i in range(4)})
+    return [0, (count - 1) // 2, count - 1]
 
 
 def trend_svg(trend: TrendView) -> ChartSvg:
@@ -60,7 +59,7 @@ def trend_svg(trend: TrendView) -> ChartSvg:
     scores = [p.score for p in points]
     high = max([*scores, margin, 0.5]) * 1.15
     low = min([*scores, -margin, -0.5]) * 1.15
-    left, right, top, plot = 74.0, 24.0, 14.0, 200.0
+    left, right, top, plot = 74.0, 30.0, TEXT + 14.0, 200.0
     span = high - low
 
     def y(value: float) -> float:
@@ -92,19 +91,15 @@ def trend_svg(trend: TrendView) -> ChartSvg:
         body.append(f'<circle class="trend-point" cx="{_num(x(i))}" cy="{_num(y(p.score))}" r="{radius}" '
                     f'fill="{colour}" stroke="{palette.BACKGROUND}" stroke-width="1.5" '
                     f'data-edition="{p.edition.iso}" data-score="{p.score!r}" data-followers="{p.followers}"/>')
-    # The first and the last score written beside their dots.
+    # This edition's score written beside its dot: to the right when there is room, else above it to the left.
     last = points[-1]
     label = f"score {last.score_text}"
     lx, ly = x(n - 1), y(last.score)
     if lx + 12 + _width(label) <= WIDTH - 4:
         body.append(_text(lx + 12, ly + TEXT * 0.35, label, bold=True, halo=True))
     else:
-        dy = -14.0 if last.score >= 0 else 14 + TEXT * 0.7
-        body.append(_text(lx, ly + dy, label, anchor="end", bold=True, halo=True))
-    if n > 1:
-        first = points[0]
-        dy = -12.0 if first.score >= 0 else 12 + TEXT * 0.7
-        body.append(_text(x(0), y(first.score) + dy, first.score_text, anchor="start", halo=True))
+        above = ly - 12 if ly - 12 - TEXT > 0 else ly + 12 + TEXT * 0.7
+        body.append(_text(lx - 6, above, label, anchor="end", bold=True, halo=True))
 
     # Followers: a step along a small panel, the count written at each change.
     ftop = top + plot + 22
