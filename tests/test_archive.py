@@ -1,0 +1,231 @@
+"""`report archive`: the season's editions as a web archive, crawled, parsed as a feed, read at 390 px, rebuilt.
+
+The expected trend points are the season generator's own literal figures (scripts/season.py `expected`), never
+recomputed with the project's analysis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import pytest
+import season as generator
+from conftest import Season, run_cli
+
+from report.archive import ArchiveResult, archive
+from report.build import build
+from report.present import FIRST_TREND
+
+
+class _Links(HTMLParser):
+    """Every href and src of a page, and every id it defines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        for name in ("href", "src"):
+            if found.get(name):
+                self.links.append(str(found[name]))
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+
+
+def links_of(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def digest(site: Path) -> dict[str, tuple[str, int]]:
+    """Every file of the site: its SHA-256 and its modification time (ns)."""
+    return {str(p.relative_to(site)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def site(season: Season, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ArchiveResult]:
+    season.build_through(30)
+    folder = tmp_path_factory.mktemp("site") / "archive"
+    return folder, archive(folder, season.history)
+
+
+def test_every_link_resolves_from_the_index(site: tuple[Path, ArchiveResult]) -> None:
+    folder, result = site
+    assert result.editions == 26 and result.notes == ()
+    seen: set[Path] = set()
+    queue = [folder / "index.html"]
+    while queue:
+        page = queue.pop()
+        if page in seen:
+            continue
+        seen.add(page)
+        parsed = links_of(page)
+        for link in parsed.links:
+            parts = urlsplit(link)
+            if parts.scheme in ("http", "https", "mailto"):
+                continue  # the sources' own links, out on the web
+            assert not parts.scheme and not link.startswith("/"), f"{page.name}: {link} is not relative"
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file(), f"{page.relative_to(folder)} links to {link}, which is not in the archive"
+            assert folder.resolve() in target.parents or target.parent == folder.resolve()
+            if parts.fragment and target.suffix == ".html":
+                assert parts.fragment in links_of(target).ids, f"{link}: no such id"
+            if target.suffix == ".html":
+                queue.append(target)
+    pages = {p for p in seen if p.parent.name == "editions"}
+    assert len(pages) == 26  # every edition's page is reachable from the index
+    # Each page links to its neighbours and the index.
+    week2 = folder / "editions" / f"{generator.week(2).edition}.html"
+    links = links_of(week2).links
+    assert f"{generator.week(1).edition}.html" in links and f"{generator.week(3).edition}.html" in links
+    assert "../index.html" in links
+    # Over the month's gap the neighbours are the editions on either side of it.
+    week19 = links_of(folder / "editions" / f"{generator.week(19).edition}.html").links
+    assert f"{generator.week(14).edition}.html" in week19 and f"{generator.week(20).edition}.html" in week19
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="editions/briefing-') == 26  # each edition's workbook, linked and present
+
+
+def test_the_index_lists_editions_newest_first_with_their_verdicts(site: tuple[Path, ArchiveResult]) -> None:
+    folder, _ = site
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    dates = re.findall(r'<li class="edition" id="edition-(\d{4}-\d{2}-\d{2})"', index)
+    assert dates == [w.edition.isoformat() for w in reversed(generator.editions())]
+    for number in (1, 13, 30):
+        expected = generator.expected(number)
+        entry = index[index.index(f'id="edition-{generator.week(number).edition}"'):]
+        entry = entry[: entry.index("</li>")]
+        assert expected.state in entry
+        assert f"{expected.score:+.2f}".replace("-", "\u2212") in entry
+
+
+def test_the_feed_parses_without_errors_and_has_rfc_4287s_required_elements(
+        site: tuple[Path, ArchiveResult]) -> None:
+    folder, _ = site
+    parsed = feedparser.parse((folder / "feed.xml").read_bytes())
+    assert parsed.bozo is False, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    feed = parsed.feed
+    # RFC 4287 4.1.1: atom:id, atom:title, atom:updated, and atom:author (feed-level, so every entry has one).
+    assert feed.id.startswith("urn:uuid:") and feed.title and feed.updated_parsed and feed.author
+    assert len(parsed.entries) == 26
+    ids = set()
+    for entry in parsed.entries:
+        # 4.1.2: atom:id, atom:title, atom:updated; a link (no content), and a summary.
+        assert entry.id and entry.title and entry.updated_parsed and entry.summary
+        assert entry.link.startswith("editions/") and entry.link.endswith(".html")
+        ids.add(entry.id)
+    assert len(ids) == 26
+    newest = generator.expected(30)
+    assert parsed.entries[0].link == f"editions/{generator.week(30).edition}.html"
+    assert newest.state in parsed.entries[0].title and newest.state in parsed.entries[0].summary
+
+
+def _points(html: str) -> list[tuple[str, float, int]]:
+    return [(d, float(s), int(f)) for d, s, f in re.findall(
+        r'data-edition="([\d-]+)" data-score="([^"]+)" data-followers="(\d+)"', html)]
+
+
+def test_the_trend_points_are_the_generators_scores(site: tuple[Path, ArchiveResult]) -> None:
+    folder, _ = site
+    # The index: the latest 13 editions (12 before the newest, and the newest).
+    shown = [w for w in generator.editions()][-13:]
+    points = _points((folder / "index.html").read_text(encoding="utf-8"))
+    assert [p[0] for p in points] == [w.edition.isoformat() for w in shown]
+    for (_, score, followers), week in zip(points, shown, strict=True):
+        expected = generator.expected(week.number)
+        assert score == pytest.approx(expected.score, abs=1e-6)
+        assert followers == len(expected.followers)
+    # Week 20's own page, after the gap: only editions dated before it, the last 12 of them, then itself.
+    page = (folder / "editions" / f"{generator.week(20).edition}.html").read_text(encoding="utf-8")
+    literal = {4: -5.2, 5: -8.4, 6: -10.2, 7: -12.3, 8: -4.8, 9: -8.7, 10: -0.4, 11: -0.4, 12: -2.1, 13: -5.2,
+               14: -7.2, 19: 0.6, 20: 5.1}
+    assert [(d, s, f) for d, s, f in _points(page)] == [
+        (generator.week(n).edition.isoformat(), pytest.approx(score, abs=1e-6), 1 if n >= 13 else 0)
+        for n, score in literal.items()]
+    for number, score in literal.items():
+        assert generator.expected(number).score == score  # the literals are the generator's
+    assert "The score has risen in 8 of the last 12 editions, from \u22125.20 to +5.10; followers went from 0 to " \
+           "1" in page
+
+
+def test_a_first_edition_says_there_is_none_to_compare(site: tuple[Path, ArchiveResult]) -> None:
+    folder, _ = site
+    page = (folder / "editions" / f"{generator.week(1).edition}.html").read_text(encoding="utf-8")
+    assert FIRST_TREND in page
+    assert "data-score=" not in page  # no chart of one point
+    assert 'rel="prev"' not in page and 'rel="next"' in page
+
+
+@pytest.mark.parametrize("name", ["index.html", f"editions/{generator.week(13).edition}.html"])
+def test_the_index_and_pages_read_at_390_px_without_sideways_scroll(
+        site: tuple[Path, ArchiveResult], browser: Any, artifacts: Path, name: str) -> None:
+    folder, _ = site
+    for width in (390, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+        try:
+            page.goto((folder / name).as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            wide = page.evaluate(
+                "Array.from(document.querySelectorAll('main *')).filter(e =>"
+                " e.getBoundingClientRect().right > document.documentElement.clientWidth + 1"
+                " && !e.closest('.table-wrap, .chart-figure')).map(e => e.tagName + '.' + e.className)")
+            assert wide == []
+            stem = "archive-index" if name == "index.html" else "archive-page"
+            page.screenshot(path=str(artifacts / f"{stem}-{width}.png"), full_page=name != "index.html" or
+                            width == 390)
+        finally:
+            page.close()
+
+
+def test_writing_it_again_changes_no_byte(site: tuple[Path, ArchiveResult], season: Season) -> None:
+    folder, _ = site
+    before = digest(folder)
+    again = archive(folder, season.history)
+    assert again.written == () and again.unchanged == len(before)
+    assert digest(folder) == before  # the same bytes, not even rewritten (same modification times)
+
+
+def test_a_new_edition_rewrites_only_the_index_the_feed_its_page_and_its_neighbour(
+        season: Season, tmp_path: Path) -> None:
+    season.build_through(30)
+    out = tmp_path / "out"
+    shutil.copytree(season.out, out)
+    last, before = generator.week(30).edition.isoformat(), generator.week(29).edition.isoformat()
+    # The history as it stood before week 30 was built.
+    with sqlite3.connect(out / "history.sqlite") as db:
+        db.execute("DELETE FROM editions WHERE edition = ?", (last,))
+        db.execute("DELETE FROM pages WHERE edition = ?", (last,))
+    (out / f"briefing-{last}.xlsx").unlink()
+    folder = tmp_path / "site"
+    first = archive(folder, out / "history.sqlite")
+    assert first.editions == 25
+    build(season.workbook(30), out, today=generator.week(30).edition)
+    second = archive(folder, out / "history.sqlite")
+    assert set(second.written) == {"index.html", "feed.xml", f"editions/{last}.html",
+                                   f"editions/briefing-{last}.xlsx", f"editions/{before}.html"}
+    assert second.unchanged == len(first.written) - 3  # everything else left as it was
+    assert not list(folder.glob(".archive-*"))  # the temporary folder is gone
+
+
+def test_the_archive_command_prints_what_it_wrote(season: Season, tmp_path: Path) -> None:
+    season.build_through(30)
+    done = run_cli("archive", str(tmp_path / "site"), "--history", str(season.history))
+    assert done.returncode == 0, done.stderr
+    assert "Archive of 26 editions" in done.stdout and "index.html" in done.stdout
+    again = run_cli("archive", str(tmp_path / "site"), "--history", str(season.history))
+    assert "0 files written" in again.stdout
+    missing = run_cli("archive", str(tmp_path / "other"), "--history", str(tmp_path / "none.sqlite"))
+    assert missing.returncode == 2 and missing.stderr.startswith("Error: There is no history database")
