@@ -394,8 +394,9 @@ class EarlierEdition(Protocol):
 
 
 def trend(earlier: Sequence[EarlierEdition], edition: dt.date, figures: KeyFigures, margin: float) -> Trend:
-    """The trend across editions as of `edition`: only editions dated before it count, the last 12 of them."""
-    before = sorted((e for e in earlier if e.edition < edition), key=lambda e: e.edition)[-TREND_EDITIONS:]
+    """The trend across editions as of `edition`: the last 12 of `earlier` (the history gives only editions dated
+    before this one: History.trend), then this edition."""
+    before = sorted(earlier, key=lambda e: e.edition)[-TREND_EDITIONS:]
     points = tuple(TrendPoint(e.edition, float(e.score), int(e.followers), int(e.watched)) for e in before)
     return Trend(points + (TrendPoint(edition, figures.score, figures.followers, figures.watched),), margin)
 

@@ -161,6 +161,18 @@ def test_the_trend_points_are_the_generators_scores(site: tuple[Path, ArchiveRes
            "1" in page
 
 
+def test_an_edition_rebuilt_later_counts_only_the_editions_dated_before_it(season: Season, tmp_path: Path) -> None:
+    season.build_through(30)
+    out = tmp_path / "out"
+    shutil.copytree(season.out, out)  # the history holds all 26 editions
+    build(season.workbook(5), out, today=generator.week(30).edition)
+    page = (out / f"briefing-{generator.week(5).edition}.html").read_text(encoding="utf-8")
+    literal = {1: 3.1, 2: -4.1, 3: -5.9, 4: -5.2, 5: -8.4}
+    assert [(d, s) for d, s, _ in _points(page)] == [
+        (generator.week(n).edition.isoformat(), pytest.approx(score, abs=1e-6)) for n, score in literal.items()]
+    assert all(generator.expected(n).score == score for n, score in literal.items())
+
+
 def test_a_first_edition_says_there_is_none_to_compare(site: tuple[Path, ArchiveResult]) -> None:
     folder, _ = site
     page = (folder / "editions" / f"{generator.week(1).edition}.html").read_text(encoding="utf-8")
