@@ -84,6 +84,15 @@ def prepare(request: Request) -> Prepared:
     return Prepared(eml_path, message, sender, recipients, host, port, history, built, notes, eml.sha256(data), kind)
 
 
+def _at(stamp: str) -> str:
+    """'on 7 Dec 2026 at 09:12 UTC' from a history timestamp (shown as stored if it does not parse)."""
+    try:
+        when = dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
+    except ValueError:
+        return f"at {stamp}"
+    return f"on {when.day} {when:%b %Y} at {when:%H:%M} UTC"
+
+
 def _readers(count: int) -> str:
     return f"{count} reader{'s' if count != 1 else ''}"
 
@@ -110,7 +119,7 @@ def check_repeat(message: EmailMessage, data: bytes, path: Path, history_path: P
         return "first", []
     assert edition is not None
     last = sends[-1]
-    when = f"Edition {edition.isoformat()} was sent at {last.sent_at} to {_readers(last.recipients)}" + (
+    when = f"Edition {edition.isoformat()} was sent {_at(last.sent_at)} to {_readers(last.recipients)}" + (
         f" ({len(sends)} sends in all)" if len(sends) > 1 else "")
     same = any(s.sha256 == eml.sha256(data) for s in sends if s.sha256)
     if same:
