@@ -610,8 +610,9 @@ def _trend_sentence(points: Sequence[TrendPoint]) -> str:
     if len(points) <= 1:
         return FIRST_TREND
     steps = list(itertools.pairwise(points))
-    rose = sum(1 for a, b in steps if signed(b.score) > signed(a.score))
-    fell = sum(1 for a, b in steps if signed(b.score) < signed(a.score))
+    # Moves as readers see them, to two places: a drift in the third place is no rise.
+    rose = sum(1 for a, b in steps if round(b.score, 2) > round(a.score, 2))
+    fell = sum(1 for a, b in steps if round(b.score, 2) < round(a.score, 2))
     first, last = points[0], points[-1]
     editions = plural(len(steps), "edition")
     of_last = f"the last {editions}"
@@ -622,10 +623,13 @@ def _trend_sentence(points: Sequence[TrendPoint]) -> str:
                  f"{signed(last.score)}")
     elif rose == 0 and fell == 0:
         score = f"The score has held at {signed(last.score)} over {of_last}"
-    elif rose >= fell:
+    elif round(last.score, 2) > round(first.score, 2) and rose >= fell:
         score = f"The score has risen in {rose} of {of_last}, from {signed(first.score)} to {signed(last.score)}"
-    else:
+    elif round(last.score, 2) < round(first.score, 2) and fell >= rose:
         score = f"The score has fallen in {fell} of {of_last}, from {signed(first.score)} to {signed(last.score)}"
+    else:  # the moves and the overall change disagree: say both
+        score = (f"The score has gone from {signed(first.score)} to {signed(last.score)} over {of_last}, up in "
+                 f"{rose} and down in {fell}")
     if first.followers == last.followers and all(p.followers == last.followers for p in points):
         follow = f"followers {last.followers} of {last.watched} throughout"
     else:

@@ -157,8 +157,9 @@ def test_the_trend_points_are_the_generators_scores(site: tuple[Path, ArchiveRes
         for n, score in literal.items()]
     for number, score in literal.items():
         assert generator.expected(number).score == score  # the literals are the generator's
-    assert "The score has risen in 8 of the last 12 editions, from \u22125.20 to +5.10; followers went from 0 to " \
-           "1" in page
+    # Up in 4 (weeks 8, 10, 19, 20), down in 7, level once, from the literals above.
+    assert "The score has gone from \u22125.20 to +5.10 over the last 12 editions, up in 4 and down in 7; " \
+           "followers went from 0 to 1" in page
 
 
 def test_an_edition_rebuilt_later_counts_only_the_editions_dated_before_it(season: Season, tmp_path: Path) -> None:
@@ -241,3 +242,20 @@ def test_the_archive_command_prints_what_it_wrote(season: Season, tmp_path: Path
     assert "0 files written" in again.stdout
     missing = run_cli("archive", str(tmp_path / "other"), "--history", str(tmp_path / "none.sqlite"))
     assert missing.returncode == 2 and missing.stderr.startswith("Error: There is no history database")
+
+
+@pytest.mark.parametrize(("scores", "sentence"), [
+    ([1.2, 1.5, 1.4, 2.0, 2.6, 3.1, 3.4], "The score has risen in 5 of the last 6 editions, from +1.20 to +3.40"),
+    ([0.6, -1.0, -2.2], "The score has fallen in 2 of the last 2 editions, from +0.60 to \u22122.20"),
+    ([-0.6, -0.6, -0.6], "The score has held at \u22120.60 over the last 2 editions"),
+    ([-0.6, -1.6], "The score has fallen since the previous edition, from \u22120.60 to \u22121.60"),
+    ([-0.6], "First edition: there is no earlier edition to compare."),
+])
+def test_the_trend_in_words(scores: list[float], sentence: str) -> None:
+    import datetime as dt
+
+    from report.briefing import Trend, TrendPoint
+    from report.present import trend_view_of
+
+    points = tuple(TrendPoint(dt.date(2026, 6, 1) + dt.timedelta(weeks=i), s, 0, 4) for i, s in enumerate(scores))
+    assert trend_view_of(Trend(points, 2.0)).sentence.startswith(sentence)
