@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import html
 import email.policy
+import html
 import json
 import shutil
 import socket
