@@ -77,9 +77,9 @@ def prepare(request: Request) -> Prepared:
     eml.add_bcc(message, request.bcc)
     sender, recipients = eml.check_envelope(message)
     notes = _check_sign_off(message, data, eml_path, history)
+    smtp.check_login(host, request.security, request.user, request.password)
     kind, repeat_note = check_repeat(message, data, eml_path, history, request.repeat)
     notes += repeat_note
-    smtp.check_login(host, request.security, request.user, request.password)
     eml.freshen(message, sender)
     return Prepared(eml_path, message, sender, recipients, host, port, history, built, notes, eml.sha256(data), kind)
 
