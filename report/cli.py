@@ -205,7 +205,7 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
               default=Path("out/history.sqlite"), show_default=True, help="The history database.")
 @click.option("--json", "as_json", is_flag=True, help="Print editions, sends, approvals and corrections as JSON.")
 def history(history_path: Path, as_json: bool = False) -> None:
-    """List the editions built so far, the emails sent, the approvals and the corrections."""
+    """List the editions built so far, the emails sent, approvals and corrections."""
     from .history import History, approvals
     from .publish import recover
 
