@@ -259,3 +259,64 @@ def test_the_trend_in_words(scores: list[float], sentence: str) -> None:
 
     points = tuple(TrendPoint(dt.date(2026, 6, 1) + dt.timedelta(weeks=i), s, 0, 4) for i, s in enumerate(scores))
     assert trend_view_of(Trend(points, 2.0)).sentence.startswith(sentence)
+
+
+def test_the_email_and_the_xlsx_carry_the_trend_too(season: Season) -> None:
+    import email
+    import email.policy
+    import io
+    import zipfile
+
+    import openpyxl
+    from PIL import Image
+
+    files = season.files(20)
+    message = email.message_from_bytes(files["eml"].read_bytes(), policy=email.policy.default)
+    images = {part.get_filename(): part for part in message.walk() if part.get_content_type() == "image/png"}
+    trend = images["trend.png"]
+    picture = Image.open(io.BytesIO(trend.get_payload(decode=True)))
+    assert picture.width == 1200  # drawn at twice the 600 px it is shown at: its 18-unit text is 11.25 px at 375
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    alt = re.search(r'<img[^>]+alt="(Trend across editions[^"]+)"', html)
+    assert alt is not None and "20 Jul 2026: score \u22125.20, followers 1 of" in alt.group(1)
+    assert "7 Sep 2026: score +5.10" in alt.group(1)
+    # The xlsx: the Briefing sheet's trend table holds the generator's scores, and a native chart reads it.
+    sheet = openpyxl.load_workbook(files["xlsx"])["Briefing"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    top = next(i for i, row in enumerate(rows) if row[0] == "Trend across editions")
+    table = [row for row in rows[top + 3: top + 16]]
+    assert [round(row[1], 6) for row in table] == [-5.2, -8.4, -10.2, -12.3, -4.8, -8.7, -0.4, -0.4, -2.1, -5.2,
+                                                    -7.2, 0.6, 5.1]
+    assert [row[3] for row in table] == [0] * 9 + [1] * 4
+    with zipfile.ZipFile(files["xlsx"]) as book:
+        charts = [book.read(name).decode() for name in book.namelist() if name.startswith("xl/charts/chart")]
+    trend_chart = [c for c in charts if "Trend across editions" in c]
+    assert len(trend_chart) == 1
+    assert f"Briefing!$B${top + 4}:$B${top + 16}" in trend_chart[0]
+
+
+def test_a_history_from_before_the_archive_is_brought_up_to_date(tmp_path: Path) -> None:
+    from report.history import MIGRATIONS, History
+
+    path = tmp_path / "history.sqlite"
+    with sqlite3.connect(path) as db:  # a version-1 history, as the previous release wrote it
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("PRAGMA application_id = 1380995668")  # "RPRT"
+        db.execute("INSERT INTO meta VALUES ('application', 'report-history'), ('created_at', '2026-06-01')")
+        db.execute("INSERT INTO editions VALUES ('2026-06-01', '2026-06-01T08:00:00+00:00', 'ab', '0.1.0', "
+                   "'TOO EARLY', -0.6, '{\"followers\": 0, \"watched\": 4}', 5, '{}')")
+        db.execute("INSERT INTO sends (edition, sent_at, recipients, message_id) VALUES ('2026-06-01', "
+                   "'2026-06-01T09:00:00+00:00', 3, '<a@example.com>')")
+        db.execute("PRAGMA user_version = 1")
+    with History(path) as history:
+        [row] = history.pages()
+        [sent] = history.sends()
+    assert (row.page, row.headline, row.followers, row.watched) == (None, "", 0, 4)
+    assert (sent.sha256, sent.kind) == (None, "first")
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    result = archive(tmp_path / "site", path)
+    assert result.notes and "without its page" in result.notes[0]
+    assert "This edition's page was not kept." in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes()).bozo is False
