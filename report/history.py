@@ -578,8 +578,10 @@ def record_page(db: sqlite3.Connection, edition: dt.date, headline: str, page: b
     transaction that records the edition (`History.record(..., also=...)`), so the two never disagree."""
     db.execute("INSERT INTO pages (edition, headline, page, folder, web_address, corrected_on, correction) "
                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (edition) DO UPDATE SET headline = excluded.headline, "
-               "page = excluded.page, folder = excluded.folder, web_address = excluded.web_address, "
-               "corrected_on = excluded.corrected_on, correction = excluded.correction",
+               # A build without the page (--format xlsx) leaves the page it built before, as it leaves the file.
+               "page = COALESCE(excluded.page, pages.page), folder = excluded.folder, "
+               "web_address = excluded.web_address, corrected_on = excluded.corrected_on, "
+               "correction = excluded.correction",
                (edition.isoformat(), headline, zlib.compress(page, 9) if page is not None else None, folder,
                 web_address, corrected_on.isoformat() if corrected_on else None, correction))
 
