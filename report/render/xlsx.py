@@ -870,7 +870,7 @@ def _key_figures(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> in
     return row
 
 
-TREND_CHART_ROWS = 16  # the rows the trend chart covers under its table (300 px at the default height)
+TREND_CHART_ROWS = 18  # rows kept for the trend chart under its table, each 15 points (20 px): 360 px for 306
 
 
 def _trend(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
@@ -895,7 +895,10 @@ def _trend(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
         sheet.number(row, 4, point.watched, "int", "cell")
     from .xlsx_trend import add_trend_chart
 
-    add_trend_chart(book, sheet.ws, sheet.name, first, row, 0, 1, 3, t.margin, (row + 1, 0))
+    labels = [point.edition.text.rsplit("\u00a0", 1)[0].replace("\u00a0", " ") for point in t.points]  # 15 Jun
+    add_trend_chart(book, sheet.ws, sheet.name, first, row, labels, 1, 3, t.margin, (row + 1, 0))
+    for below in range(row + 1, row + 1 + TREND_CHART_ROWS):
+        sheet.height(below, 15)  # a height of its own, so LibreOffice's smaller default cannot let it overlap
     return row + 1 + TREND_CHART_ROWS
 
 

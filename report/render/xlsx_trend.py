@@ -5,6 +5,8 @@ follower count on a second axis. It reads the Briefing sheet's trend table, so i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from xlsxwriter.chart import Chart
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -12,23 +14,25 @@ from xlsxwriter.worksheet import Worksheet
 from .. import palette
 
 SIGNED = '+0.00;"\u2212"0.00;0.00'
-HELPER_COL = 45  # two hidden columns of the Briefing sheet hold +margin and −margin, row by row
+HELPER_COL = 45  # three hidden columns of the Briefing sheet hold +margin, −margin and each edition's label
 
 
 def add_trend_chart(workbook: Workbook, worksheet: Worksheet, sheet_name: str, first: int, last: int,
-                    edition_col: int, score_col: int, followers_col: int, margin: float, at: tuple[int, int],
+                    labels: Sequence[str], score_col: int, followers_col: int, margin: float, at: tuple[int, int],
                     size: tuple[int, int] = (620, 300)) -> Chart:
-    """Insert the trend chart at `at` (row, col), reading editions, scores and followers from rows first..last."""
-    high, low = HELPER_COL, HELPER_COL + 1
-    for row in range(first, last + 1):
+    """Insert the trend chart at `at` (row, col), reading scores and followers from rows first..last; `labels`
+    name the editions on the axis ("15 Jun"), as text, so every spreadsheet shows them as words, not serials."""
+    high, low, named = HELPER_COL, HELPER_COL + 1, HELPER_COL + 2
+    for row, label in zip(range(first, last + 1), labels, strict=True):
         worksheet.write_number(row, high, abs(margin))
         worksheet.write_number(row, low, -abs(margin))
-    worksheet.set_column(high, low, None, None, {"hidden": True})
+        worksheet.write_string(row, named, label)
+    worksheet.set_column(high, named, None, None, {"hidden": True})
 
     def column(col: int) -> list[object]:
         return [sheet_name, first, col, last, col]
 
-    categories = column(edition_col)
+    categories = column(named)
     chart = workbook.add_chart({"type": "line"})
     assert chart is not None
     chart.add_series({
