@@ -14,9 +14,10 @@ next) and, with the Web address setting, a canonical link.
 Links between the archive's files are relative, so the folder can be served from anywhere; with a Web address
 the feed's links and each page's canonical link are absolute. The same history always gives the same bytes
 (nothing depends on the clock), and only files whose bytes change are written: a new edition rewrites the
-index, the feed, its page and its neighbours' pages (their navigation). Changed files are written into a
-temporary folder inside SITE_DIR first, then renamed into place, pages before the index and the feed, so the
-index never links to a page that is not there yet; the folder is locked while it is written.
+index, the feed, its page and its neighbours' pages (their navigation). A new site is written whole in a
+folder beside SITE_DIR and renamed into place. Later, changed files are written into a temporary folder inside
+SITE_DIR first, then renamed into place, new files first, then changed pages, then the index and the feed, so
+nothing links to a page that is not there yet; the folder is locked while it is written.
 """
 
 from __future__ import annotations
@@ -247,31 +248,35 @@ def feed(rows: list[PageRow], settings: dict[str, object], web: str | None) -> b
 
 def write_site(site: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
     """Write the files whose bytes differ from what `site` holds, all through a temporary folder then renames;
-    (the files written, the number left as they were)."""
+    (the files written, the number left as they were). A new site is written whole beside its place and renamed
+    into it, so it appears complete or not at all."""
     try:
-        site.mkdir(parents=True, exist_ok=True)
-        (site / EDITIONS).mkdir(exist_ok=True)
+        site.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"Cannot create the archive folder {site} ({error.strerror}): choose a folder you can "
-                          "write to.") from error
+        raise OutputError(f"Cannot create the folder for the archive {site} ({error.strerror}): choose a folder "
+                          "you can write to.") from error
+    with _taking_turns([site.parent]):
+        for stray in site.parent.glob(f".{site.name}{TEMP_PREFIX}*"):  # a killed first run's folder
+            shutil.rmtree(stray, ignore_errors=True)
+        if not site.exists() or (site.is_dir() and not any(site.iterdir())):
+            return _write_new(site, files), 0
     with _taking_turns([site]):
         for stray in site.glob(TEMP_PREFIX + "*"):  # a killed run's temporary folder: nothing in it was placed
             shutil.rmtree(stray, ignore_errors=True)
         changed = [name for name, data in files.items() if _read(site / name) != data]
         if not changed:
             return [], len(files)
-        # Pages and workbooks first, then the index and the feed that link to them.
-        changed.sort(key=lambda name: (name in ("index.html", "feed.xml"), name))
+        # New files first, then the pages that change (a neighbour's new "Next" link), then the index and the
+        # feed: a run stopped half-way leaves new pages nothing links to yet, never a link to a missing page.
+        changed.sort(key=lambda name: (name in ("index.html", "feed.xml"), (site / name).exists(), name))
         temporary = site / f"{TEMP_PREFIX}{os.getpid()}"
         try:
+            (site / EDITIONS).mkdir(exist_ok=True)
             temporary.mkdir()
             staged = []
             for number, name in enumerate(changed):
                 path = temporary / f"{number}.tmp"
-                with path.open("wb") as handle:
-                    handle.write(files[name])
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                _write_synced(path, files[name])
                 staged.append((path, site / name))
             sync_folder(temporary)
             for path, target in staged:
@@ -279,11 +284,44 @@ def write_site(site: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
             sync_folder(site / EDITIONS)
             sync_folder(site)
         except OSError as error:
-            raise OutputError(f"Cannot write the archive in {site} ({error.strerror}): check the folder and free "
-                              "space, then run report archive again.") from error
+            raise _cannot_write(site, error) from error
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
     return changed, len(files) - len(changed)
+
+
+def _write_new(site: Path, files: dict[str, bytes]) -> list[str]:
+    """A site written whole in a folder beside its place, then renamed into it."""
+    temporary = site.parent / f".{site.name}{TEMP_PREFIX}{os.getpid()}"
+    try:
+        shutil.rmtree(temporary, ignore_errors=True)
+        (temporary / EDITIONS).mkdir(parents=True)
+        for name, data in files.items():
+            _write_synced(temporary / name, data)
+        sync_folder(temporary / EDITIONS)
+        sync_folder(temporary)
+        if site.is_dir():
+            site.rmdir()  # empty (checked under the lock): the new site takes its place
+        os.rename(temporary, site)
+        sync_folder(site.parent)
+    except OSError as error:
+        raise _cannot_write(site, error) from error
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return sorted(files, key=lambda name: (name in ("index.html", "feed.xml"), name))
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _cannot_write(site: Path, error: OSError) -> OutputError:
+    return OutputError(f"Cannot write the archive in {site} ({error.strerror}): check the folder and free space, "
+                       "then run report archive again; the archive is as it was, or has new pages that nothing "
+                       "links to yet.")
 
 
 def _read(path: Path) -> bytes | None:

@@ -320,3 +320,54 @@ def test_a_history_from_before_the_archive_is_brought_up_to_date(tmp_path: Path)
     assert result.notes and "without its page" in result.notes[0]
     assert "This edition's page was not kept." in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes()).bozo is False
+
+
+def test_a_write_that_fails_leaves_no_link_to_a_missing_page(season: Season, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from report import archive as archive_module
+    from report.errors import OutputError
+
+    season.build_through(30)
+    out = tmp_path / "out"
+    shutil.copytree(season.out, out)
+    last = generator.week(30).edition.isoformat()
+    with sqlite3.connect(out / "history.sqlite") as db:
+        db.execute("DELETE FROM editions WHERE edition = ?", (last,))
+    site = tmp_path / "site"
+    real_rename = os.rename
+
+    def no_rename(source: object, target: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    # A new site appears whole or not at all.
+    monkeypatch.setattr(archive_module.os, "rename", no_rename)
+    with pytest.raises(OutputError, match="Cannot write the archive"):
+        archive(site, out / "history.sqlite")
+    assert not site.exists() and not list(tmp_path.glob(".site.archive-*"))
+    monkeypatch.setattr(archive_module.os, "rename", real_rename)
+    archive(site, out / "history.sqlite")
+    before = digest(site)
+
+    # A new edition whose index cannot be put in place: the new page is there, nothing links to it yet.
+    build(season.workbook(30), out, today=generator.week(30).edition)
+    real_replace = os.replace
+
+    def replace(source: object, target: object) -> None:
+        if str(target).endswith(("index.html", "feed.xml")):
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(archive_module.os, "replace", replace)
+    with pytest.raises(OutputError):
+        archive(site, out / "history.sqlite")
+    after = digest(site)
+    assert after["index.html"] == before["index.html"] and after["feed.xml"] == before["feed.xml"]
+    assert f"editions/{last}.html" in after and not list(site.glob(".archive-*"))
+    for page in site.rglob("*.html"):
+        for link in links_of(page).links:
+            if not urlsplit(link).scheme:
+                assert (page.parent / urlsplit(link).path).is_file(), (page, link)
+    monkeypatch.setattr(archive_module.os, "replace", real_replace)
+    assert set(archive(site, out / "history.sqlite").written) == {"index.html", "feed.xml"}
