@@ -372,3 +372,43 @@ def test_a_write_that_fails_leaves_no_link_to_a_missing_page(season: Season, tmp
                 assert (page.parent / urlsplit(link).path).is_file(), (page, link)
     monkeypatch.setattr(archive_module.os, "replace", real_replace)
     assert len(archive(site, out / "history.sqlite").written) == 5  # the page, its workbook, its neighbour, index, feed
+
+
+def test_each_page_is_the_page_built_at_the_time(site: tuple[Path, ArchiveResult], season: Season) -> None:
+    folder, _ = site
+    for number in (1, 13, 30):
+        edition = generator.week(number).edition
+        archived = (folder / "editions" / f"{edition}.html").read_text(encoding="utf-8")
+        built = season.files(number)["html"].read_text(encoding="utf-8")
+        # Take away what the archive adds (its navigation, twice, and the feed's link in the head): the rest is
+        # the built page, byte for byte.
+        without = re.sub(r'\n<nav class="archive-nav".*?</nav>', "", archived, count=1)  # under <main>
+        without = re.sub(r'<nav class="archive-nav".*?</nav>\n', "", without, count=1)  # above </main>
+        without = without.replace('<link rel="alternate" type="application/atom+xml" title="Feed" '
+                                  'href="../feed.xml">\n', "", 1)
+        assert without == built
+        assert archived.count('class="archive-nav"') == 2
+
+
+def test_the_emails_trend_reads_at_375_px(season: Season, browser: Any, artifacts: Path) -> None:
+    import base64
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(season.files(20)["eml"].read_bytes(), policy=email.policy.default)
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    for part in message.walk():
+        cid = part.get("Content-ID")
+        if cid and part.get_content_type() == "image/png":
+            data = base64.b64encode(part.get_payload(decode=True)).decode()
+            html = html.replace(f"cid:{cid[1:-1]}", "data:image/png;base64," + data)
+    page = browser.new_page(viewport={"width": 375, "height": 800})  # type: ignore[attr-defined]
+    try:
+        page.set_content(html)
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        width = page.evaluate("document.querySelector('img[alt^=\"Trend across editions\"]')"
+                              ".getBoundingClientRect().width")
+        assert 300 <= width <= 375  # the 600-unit drawing shown across the phone: its 18-unit text is 9-11 px
+        page.locator('img[alt^="Trend across editions"]').screenshot(path=str(artifacts / "email-trend-375.png"))
+    finally:
+        page.close()
