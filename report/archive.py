@@ -35,6 +35,7 @@ from . import __version__, palette
 from .analysis import web_address as base_url
 from .briefing import Trend, TrendPoint
 from .errors import OutputError
+from .formatting import signed
 from .history import History, PageRow
 from .output import sync_folder
 from .present import NBSP, _day, house_date, trend_view_of
@@ -178,7 +179,7 @@ def index_page(rows: list[PageRow], settings: dict[str, object], web: str | None
         day = _day(row.edition)
         editions.append({
             "iso": row.edition.isoformat(), "date": day, "state": row.state,
-            "score": f"{row.score:+.2f}".replace("-", "\u2212"), "followers": f"{row.followers} of {row.watched}",
+            "score": signed(row.score), "followers": f"{row.followers} of {row.watched}",
             "headline": row.headline or "(no headline recorded)",
             "corrected": f"Corrected on {house_date(row.corrected_on)}" if row.corrected_on else None,
             "page": page_name(row.edition) if row.page is not None else None,
@@ -236,7 +237,7 @@ def feed(rows: list[PageRow], settings: dict[str, object], web: str | None) -> b
         entry.published(dt.datetime.combine(row.edition, dt.time(), dt.UTC))
         href = f"{base}{page_name(row.edition)}" if row.page is not None else f"{base}index.html#edition-{row.edition}"
         entry.link(href=href, rel="alternate", type="text/html")
-        score = f"{row.score:+.2f}".replace("-", "\u2212")
+        score = signed(row.score)
         corrected = f" Corrected on {house_date(row.corrected_on).replace(NBSP, ' ')}." if row.corrected_on else ""
         entry.summary(f"{row.state}, score {score}, followers {row.followers} of {row.watched}. "
                       f"{row.headline}{corrected}")
