@@ -45,6 +45,18 @@ EDITIONS = "editions"
 TEMP_PREFIX = ".archive-"
 TREND_EDITIONS = 12
 
+# The index's own rules, beside the page's stylesheet (templates/_styles.html.j2).
+INDEX_CSS = """\
+.editions { list-style: none; margin: 0; padding: 0; }
+.edition { border-top: 1px solid var(--rule); padding: 0.9rem 0; display: grid; gap: 0.3rem; }
+.edition-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.3rem 0.9rem; }
+.edition-date { font-weight: 700; font-size: 1.0625rem; }
+.edition-score { font-variant-numeric: tabular-nums; color: var(--muted); }
+.edition-headline { margin: 0; max-width: 70ch; overflow-wrap: anywhere; }
+.edition-links { display: flex; flex-wrap: wrap; gap: 0.3rem 1.2rem; font-size: 0.9375rem; }
+.edition-corrected { color: var(--muted); font-size: 0.9375rem; }
+.archive-intro { color: var(--muted); max-width: 65ch; }"""
+
 
 @dataclass(frozen=True)
 class ArchiveResult:
@@ -179,18 +191,30 @@ def index_page(rows: list[PageRow], settings: dict[str, object], web: str | None
         day = _day(row.edition)
         editions.append({
             "iso": row.edition.isoformat(), "date": day, "state": row.state,
-            "score": signed(row.score), "followers": f"{row.followers} of {row.watched}",
+            "figures": f"Score {signed(row.score)} \u00b7 followers {row.followers} of {row.watched}",
             "headline": row.headline or "(no headline recorded)",
             "corrected": f"Corrected on {house_date(row.corrected_on)}" if row.corrected_on else None,
             "page": page_name(row.edition) if row.page is not None else None,
             "xlsx": xlsx_name(row.edition) if row.edition in with_xlsx else None,
         })
     title = _text(settings.get("title")) or "The briefing"
+    count = len(rows)
+    words = {
+        "intro": (f"Every edition, newest first: {count} edition{'s' if count != 1 else ''} from "
+                  f"{house_date(rows[0].edition)} to {house_date(latest.edition)}. Follow new editions with the"),
+        "feed": "Atom feed",
+        "caption": (f"The score of the latest editions against the {view.margin_text} call margin (shaded: the "
+                    "verdict does not lean), and the followers below."),
+        "not_kept": "This edition's page was not kept.",
+        "footer": "the archive of every edition, written by report from its history.",
+        "read": "Read the edition",
+        "xlsx": "The workbook (xlsx)",
+    }
     return environment().get_template("archive_index.html.j2").render(
-        title=title, publication=_text(settings.get("publication")), palette=palette.CSS,
+        title=title, publication=_text(settings.get("publication")), palette=palette.CSS, words=words,
+        css=Markup(INDEX_CSS),
         canonical=f"{web}index.html" if web else None, feed_url=f"{web}feed.xml" if web else "feed.xml",
         trend=view, trend_chart=trend_svg(view) if not view.first else None, editions=editions,
-        count=len(rows), first=_day(rows[0].edition), last=_day(latest.edition),
     )
 
 

@@ -610,6 +610,7 @@ class Presentation:
     correction: CorrectionView | None = None  # set when this edition corrects one already sent
     web_url: str | None = None  # this edition's page in the web archive, when the Web address is set
     archive_url: str | None = None  # the web archive's index (the email's List-Archive), with the Web address
+    web_link: Link | None = None  # "Read on the web", to `web_url`
 
     def heading(self, section: str) -> str:
         return dict(self.sections)[section]
@@ -675,6 +676,9 @@ class TrendView:
     margin_text: str  # ±2.0
     first: bool
     alt: str  # the chart in words, for the email's image and the SVG's description
+    caption: str = ""  # under the chart
+    figures_label: str = "The figures of each edition"  # the page's table of the points, folded
+    current_label: str = "this edition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -744,7 +748,9 @@ def trend_view_of(t: Trend, edition: dt.date | None = None) -> TrendView:
                       f"{line.followers_text}" for line in lines)
     alt = (f"Trend across editions, score against the \u00b1{t.margin:.1f} call margin and followers: {shown}. "
            + sentence)
-    return TrendView(sentence, lines, t.margin, f"\u00b1{t.margin:.1f}", len(points) <= 1, alt)
+    caption = (f"The score of each edition against the \u00b1{t.margin:.1f} call margin (shaded: the verdict does "
+               "not lean), and the followers below. Only editions dated before this one count.")
+    return TrendView(sentence, lines, t.margin, f"\u00b1{t.margin:.1f}", len(points) <= 1, alt, caption)
 
 
 def _correction(b: Briefing) -> CorrectionView | None:
@@ -1382,5 +1388,7 @@ def present(briefing: Briefing, limits: Limits | None = None, workbook_beside: b
         correction=_correction(briefing),
         web_url=briefing.mailing.page_url(briefing.masthead.edition),
         archive_url=f"{briefing.mailing.web_address}index.html" if briefing.mailing.web_address else None,
+        web_link=(Link("Read on the web", briefing.mailing.page_url(briefing.masthead.edition))
+                  if briefing.mailing.web_address else None),
     )
     return replace(p, notes=_notes(p), captions=_captions(p))
