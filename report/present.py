@@ -720,8 +720,12 @@ def _trend_sentence(points: Sequence[TrendPoint]) -> str:
     else:  # the moves and the overall change disagree: say both
         score = (f"The score has gone from {signed(first.score)} to {signed(last.score)} over {of_last}, up in "
                  f"{rose} and down in {fell}")
-    if first.followers == last.followers and all(p.followers == last.followers for p in points):
-        follow = f"followers {last.followers} of {last.watched} throughout"
+    if all(p.followers == last.followers for p in points):
+        if first.watched == last.watched:
+            follow = f"followers {last.followers} of {last.watched} throughout"
+        else:  # the board grew (or shrank): the count held, out of a different number of watched labs
+            follow = (f"followers held at {last.followers} while the watched labs went from {first.watched} to "
+                      f"{last.watched}")
     else:
         follow = f"followers went from {first.followers} to {last.followers} (of {last.watched} watched labs)"
     return f"{score}; {follow}."
