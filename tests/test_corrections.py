@@ -170,6 +170,15 @@ def test_the_correction_flow_end_to_end(desk: Desk) -> None:
     assert [c["edition"] for c in listed["corrections"]] == [EDITION]
     assert [e["edition"] for e in listed["editions"]] == [EDITION]
 
+    # The web archive says so too: the index beside the edition, the feed in its entry's title.
+    site = desk.out.parent / "site"
+    assert run_cli("archive", str(site), "--history", str(desk.out / "history.sqlite")).returncode == 0
+    index = html.unescape((site / "index.html").read_text(encoding="utf-8")).replace("\u00a0", " ")
+    assert corrected.replace("\u00a0", " ") in index
+    [entry] = feedparser.parse((site / "feed.xml").read_bytes()).entries
+    assert entry.title.endswith("(corrected)") and "Corrected on" in entry.summary
+    assert "Corrected on" in (site / "editions" / f"{EDITION}.html").read_text(encoding="utf-8")
+
 
 def test_a_rebuild_that_changes_nothing_is_no_correction(tmp_path: Path, smtp_server: tuple[Inbox, str]) -> None:
     inbox, server = smtp_server
