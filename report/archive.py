@@ -32,6 +32,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from . import __version__, palette
+from .analysis import TREND_EDITIONS
 from .analysis import web_address as base_url
 from .briefing import Trend, TrendPoint
 from .errors import OutputError
@@ -43,7 +44,6 @@ from .publish import _taking_turns, recover
 
 EDITIONS = "editions"
 TEMP_PREFIX = ".archive-"
-TREND_EDITIONS = 12
 
 # The index's own rules, beside the page's stylesheet (templates/_styles.html.j2).
 INDEX_CSS = """\
@@ -185,7 +185,7 @@ def index_page(rows: list[PageRow], settings: dict[str, object], web: str | None
     margin = settings.get("call_margin")
     trend = Trend(tuple(TrendPoint(r.edition, r.score, r.followers, r.watched) for r in rows[-(TREND_EDITIONS + 1):]),
                   float(margin) if isinstance(margin, (int, float)) else 2.0)
-    view = trend_view_of(trend, latest.edition)
+    view = trend_view_of(trend)
     editions = []
     for row in reversed(rows):
         day = _day(row.edition)

@@ -740,7 +740,7 @@ def trend_view(b: Briefing) -> TrendView:
     return trend_view_of(t)
 
 
-def trend_view_of(t: Trend, edition: dt.date | None = None) -> TrendView:
+def trend_view_of(t: Trend) -> TrendView:
     """A trend's view (the web archive's index draws the latest editions' trend with it)."""
     points = t.points
     lines = tuple(
