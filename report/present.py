@@ -44,6 +44,11 @@ gives the email's (fewer rows, notes saying "in the attached workbook"). Its fie
   counts the ones left out and those on file that no row cites.
 - `workbook` (the xlsx edition's file name, linked when it is written beside the page), `closing`,
   `captions`, `notes` (the xlsx's), `inks` (a key's colour, for the email's inline styles).
+- `trend` (`TrendView`, issue 21): the trend across editions: `sentence` (in words; the first edition says
+  there is none to compare), `points` (`TrendPointLine`: the editions dated before this one, at most 12, then
+  this one), `margin`, `caption`, `alt`; `correction` (`CorrectionView`): "Corrected on DATE", its note and
+  what changed from the sent version, or None; `web_url`, `archive_url` and `web_link` ("Read on the web"),
+  set only with the Web address setting.
 
 `Rows` holds `all` (every row, for the xlsx), `shown` (up to the limit, for the page and the email),
 `more` ("3 more in the workbook edition", or None) and `empty` (the sentence when there are none);
