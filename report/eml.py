@@ -4,7 +4,7 @@ No network here (report/smtp.py delivers) and no printing. The header rules are 
 module only turns their refusals into sentences for the email (fix Settings and build again).
 
 How a briefing is addressed, like a newsletter:
-    From:             the Sender setting
+    From:             the Sender setting, named by the Publication when it gives no name of its own
     To:               the List address setting, or else the Sender (recipients never see each other)
     Bcc:              the Recipients setting (kept in the .eml; never transmitted, see smtp.py)
     Reply-To:         the Reply-To setting, when given
@@ -128,6 +128,11 @@ def address_message(message: EmailMessage, briefing: Addressed) -> None:
     for name in ADDRESS_HEADERS:
         del message[name]
     if sender is not None:
+        # Inboxes show the sender's name: the Sender setting's own, else the Publication (the masthead's).
+        publication = briefing.masthead.publication
+        if not sender.display_name and publication and safety.display_name(publication):
+            sender = Address(display_name=safety.display_name(publication), username=sender.username,
+                             domain=sender.domain)
         message["From"] = sender
     visible = listed or sender
     if visible is not None:

@@ -168,6 +168,18 @@ def address(text: str) -> Address:
     return Address(display_name=display, username=local, domain=domain)
 
 
+DISPLAY_NAME_LIMIT = 64  # inboxes show a sender's name in one short line
+
+
+def display_name(value: str) -> str:
+    """Cell text (the Publication) as a sender's display name: one line, no invisible character, none of the
+    characters an address's name may not hold ('<', '>', '@', '\\', '"': dropped, not refused, since the text
+    is the masthead's too), capped at DISPLAY_NAME_LIMIT characters."""
+    flat = header_text(nfc(value))
+    flat = " ".join("".join(" " if ch in '<>"\\@' else ch for ch in flat).split())
+    return flat if len(flat) <= DISPLAY_NAME_LIMIT else flat[: DISPLAY_NAME_LIMIT - 1].rstrip() + "…"
+
+
 def address_text(text: str) -> str:
     """The address as it is written in a header: 'desk@example.com' or 'Desk <desk@example.com>'."""
     return str(address(text))

@@ -193,7 +193,7 @@ def assert_same_body(received: Received, original: EmailMessage) -> None:
 
 def test_plain_delivery_hides_the_recipients(plain: Server, eml_path: Path) -> None:
     original = eml.read_eml(eml_path)
-    assert original["To"] == "briefing@example.com" and original["Bcc"] == "desk@example.com"
+    assert original["To"] == "The open-weights desk <briefing@example.com>" and original["Bcc"] == "desk@example.com"
     [line] = send(eml_path, plain)
     [received] = plain.received
     assert line == f"Sent {received.message['Message-ID']} to 2 recipients via {plain.address}."
