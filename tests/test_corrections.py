@@ -220,7 +220,7 @@ def test_the_web_address_links_the_email_feed_and_pages(tmp_path: Path) -> None:
     message = read_eml(out / f"briefing-{EDITION}.eml")
     assert message["List-Archive"] == f"<{WEB}index.html>"
     assert f'href="{page_url}"' in html_part(message) and "Read on the web" in html_part(message)
-    assert f"Read on the web: {page_url}" in text_part(message)
+    assert f"Read on the web: {page_url}" in " ".join(text_part(message).split())  # a long link has a line of its own
     site = tmp_path / "site"
     assert run_cli("archive", str(site), "--history", str(out / "history.sqlite")).returncode == 0
     parsed = feedparser.parse((site / "feed.xml").read_bytes())
