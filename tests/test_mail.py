@@ -160,9 +160,10 @@ def eml_path(eml_bytes: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def listed_eml(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
-    """The sample with every newsletter setting given: a List address, Reply-To and Unsubscribe."""
+    """The sample with every newsletter setting given: a List address, Reply-To and Unsubscribe (a folder of its
+    own for each test, as eml_path: a second send of an edition must say what it is)."""
     briefing = dataclasses.replace(sample_briefing, recipients=("reader-a@example.com", "B <reader-b@example.com>"),
                                    mailing=Mailing(list_address="briefing-list@example.com",
                                                    reply_to="Desk <replies@example.com>",
