@@ -64,14 +64,7 @@ def test_the_envelope_is_linear_in_bcc(eml_file: Path) -> None:
 
 
 def nested(depth: int) -> EmailMessage:
-    made = EmailMessage(policy=policy.SMTP)
-    made["From"] = "briefing@example.com"
-    made["To"] = "desk@example.com"
-    made["Subject"] = "Deep"
-    made.set_content("Hello")
-    html = '<div style="color:#333">text' * depth + "</div>" * depth
-    made.add_alternative(html, subtype="html")
-    return made
+    return html_message('<div style="color:#333">text' * depth + "</div>" * depth)
 
 
 def test_preflight_is_linear_in_nesting() -> None:
