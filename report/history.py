@@ -56,6 +56,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX sends_edition ON sends (edition)",
     ),
+    (
+        # report desk: every action taken in the desk (build, approve, send plan, send), with its time and outcome.
+        """CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            edition TEXT,
+            outcome TEXT NOT NULL
+        )""",
+    ),
 )
 VERSION = len(MIGRATIONS)
 
@@ -488,6 +498,38 @@ def approvals(history: History, edition: dt.date | None = None) -> list[Approval
             args = (edition.isoformat(),)
         rows = db.execute(query + " ORDER BY approved_at, id", args).fetchall()
     return [ApprovalRow(dt.date.fromisoformat(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+# -- actions (report desk) ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One action taken in the desk: when, what ("build", "approve", "send"...), of which edition, and how it
+    ended (a sentence)."""
+
+    at: str
+    action: str
+    edition: dt.date | None
+    outcome: str
+
+
+def record_action(history: History, action: str, edition: dt.date | None, outcome: str) -> None:
+    """Record that the desk did `action` (of `edition`) now, and what came of it."""
+    with history._transaction() as db:
+        db.execute("INSERT INTO actions (at, action, edition, outcome) VALUES (?, ?, ?, ?)",
+                   (_now(), action, edition.isoformat() if edition else None, outcome))
+
+
+def actions(history: History) -> list[ActionRow]:
+    """Every action the desk recorded, oldest first."""
+    with history._errors():
+        rows = history._db.execute("SELECT at, action, edition, outcome FROM actions ORDER BY at, id").fetchall()
+    out = []
+    for r in rows:
+        with history._rows("actions", r[0]):
+            out.append(ActionRow(str(r[0]), str(r[1]), _date(r[2]) if r[2] is not None else None, str(r[3])))
+    return out
 
 
 def _now() -> str:
