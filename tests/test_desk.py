@@ -33,7 +33,9 @@ from conftest import ROOT, SAMPLE, edit_workbook, run_cli, set_cell, soffice_con
 EDITION = "2026-06-01"
 READERS = ("ana@example.com", "ben@example.com")
 AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENS = {"check": "/", "preview": "/preview", "publish": "/publish", "send": "/send", "history": "/history"}
+SCREENS = {"check": "/", "preview": "/preview", "preview-email-dark": f"/preview?view=email-375-dark&edition={EDITION}",
+           "preview-text": f"/preview?view=text&edition={EDITION}", "publish": "/publish", "send": "/send",
+           "history": "/history"}
 UPDATE_MS = 2000  # the bound: the findings follow a save within two seconds
 
 
@@ -522,6 +524,11 @@ def test_every_screen_passes_axe_and_is_photographed(desk: Desk, browser: Any, a
         for name, path in SCREENS.items():
             page.goto(desk.base + path)
             page.wait_for_load_state("load")
+            if page.locator("iframe").count():
+                # Chromium does not paint a sandboxed frame while it is off screen: bring it in first.
+                page.frame_locator("iframe").locator("body").wait_for()
+                page.locator("iframe").scroll_into_view_if_needed()
+                page.wait_for_timeout(300)
             page.add_script_tag(path=str(AXE))
             result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations'], iframes: false})")
             bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
