@@ -172,6 +172,8 @@ def snapshot(*folders: Path) -> dict[str, tuple[int, str]]:
 
 
 def history_rows(path: Path, table: str) -> list[tuple[Any, ...]]:
+    if not path.exists():
+        return []
     with sqlite3.connect(path) as db:
         rows = db.execute(f"SELECT * FROM {table}").fetchall()
     db.close()
@@ -189,12 +191,13 @@ def saved_by_libreoffice(desk: Desk, change: Any) -> None:
     soffice_convert(draft, "xlsx", desk.workbook.parent)
 
 
-def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: Desk, context: Any) -> None:
+def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: Desk, context: Any,
+                                                                          artifacts: Path) -> None:
     page = context.new_page()
     page.goto(desk.base + "/")
     assert page.locator("#summary").inner_text() == "No problems found."
     page.evaluate("window.notReloaded = true")
-    page.wait_for_function("document.getElementById('live').dataset.version !== undefined", timeout=10_000)
+    page.wait_for_selector("#live[data-version]", state="attached", timeout=10_000)  # the event stream is open
 
     saved_by_libreoffice(desk, lambda book: set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "maybe"))
     page.wait_for_selector(".finding.error", timeout=UPDATE_MS)
@@ -203,6 +206,7 @@ def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: 
     assert page.locator("#live h3").first.inner_text() == "Labs"
     assert page.locator("#status").inner_text().startswith("1 error")
     assert page.evaluate("window.notReloaded") is True
+    page.screenshot(path=str(artifacts / "desk-check-finding-1280.png"))  # the README's picture (docs/desk-check.png)
 
     saved_by_libreoffice(desk, lambda book: set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "Open"))
     page.wait_for_selector(".finding.error", state="detached", timeout=UPDATE_MS)
@@ -486,7 +490,7 @@ def test_the_policy_runs_only_the_desks_own_script(desk: Desk, context: Any) -> 
     nonce = re.search(r"'nonce-([^']+)'", policy)
     assert nonce and "default-src 'none'" in policy and "unsafe-inline" not in policy and "http" not in policy
     assert page.locator("script").get_attribute("nonce") is not None
-    page.wait_for_function("document.getElementById('live').dataset.version !== undefined", timeout=10_000)
+    page.wait_for_selector("#live[data-version]", state="attached", timeout=10_000)  # the event stream is open
     page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';
                              document.body.append(s); }""")
     time.sleep(0.2)
