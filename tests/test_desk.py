@@ -321,6 +321,7 @@ def test_approve_then_send_delivers_one_message_to_the_readers(desk: Desk, conte
     plan = page.locator("pre.plan").inner_text()
     assert plan.startswith("Dry run: nothing was sent")
     assert "Sign-off:   approved by A. Editor" in plan
+    assert "Preflight:  nothing to fix: ready to send" in plan
     assert not received
 
     page.get_by_label(re.compile("To send, type the number of readers: 3")).fill("2")
@@ -344,7 +345,7 @@ def test_approve_then_send_delivers_one_message_to_the_readers(desk: Desk, conte
     assert "approved by A. Editor" in page.locator("#approvals").inner_text()
     assert "to 3 readers" in page.locator("#sends").inner_text()
     done = page.locator("#actions li").all_inner_texts()
-    assert [re.sub(r"^\S+: ", "", line).split(" of ")[0] for line in done][:6] == [
+    assert [re.sub(r"^.+? UTC: ", "", line).split(" of ")[0] for line in done][:6] == [
         "send", "send plan", "send", "send plan", "approve", "send plan"]
     assert [row[2] for row in history_rows(desk.history, "actions")] == [
         "build", "send plan", "approve", "send plan", "send", "send plan", "send"]

@@ -52,6 +52,18 @@ templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=
                         trim_blocks=True, lstrip_blocks=True)
 
 
+def _stamp(value: str) -> str:
+    """'2026-12-07T09:25:37+00:00' as '2026-12-07 09:25 UTC': the history's times, read at a glance."""
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return when.strftime("%Y-%m-%d %H:%M") + (" UTC" if when.utcoffset() == dt.timedelta(0) else "")
+
+
+templates.filters["stamp"] = _stamp
+
+
 class BadRequest(Exception):
     """A parameter the desk cannot use (the sentence says which)."""
 

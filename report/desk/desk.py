@@ -410,7 +410,9 @@ class Desk:
             except ReportError as error:
                 self._record("send plan", edition, f"refused: {error}")
                 raise
-            plan = Plan(edition, describe(prepared, request), len(prepared.recipients))
+            problems = [f"Preflight:  {problem.line()}" for problem in preflight(prepared.message)]
+            lines = describe(prepared, request) + (problems or ["Preflight:  nothing to fix: ready to send"])
+            plan = Plan(edition, lines, len(prepared.recipients))
             self._record("send plan", edition, f"shown: {plan.readers} reader{'s' if plan.readers != 1 else ''}")
             return plan
 
