@@ -197,7 +197,15 @@ async def publish_screen(request: Request) -> Response:
         from ..present import present
 
         changes = present(last[0]).changes
-    return _page(request, "publish.html.j2", "publish", built=last, changes=changes,
+    latest = None
+    if last is None:
+        try:
+            editions = (await run_in_threadpool(desk.past)).editions
+        except ReportError:
+            editions = []
+        latest = editions[0] if editions else None
+    return _page(request, "publish.html.j2", "publish", built=last, changes=changes, latest=latest,
+                 latest_files=desk.files(latest.edition) if latest else {},
                  edition=_edition(request), files=desk.files(last[0].masthead.edition) if last else {})
 
 

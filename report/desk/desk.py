@@ -41,6 +41,7 @@ from ..history import (
 )
 from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
+from ..present import ChangesView, present
 from ..send import Request, approve, describe, prepare, run
 from ..watch import saves, settle
 
@@ -113,6 +114,7 @@ class Draft:
     problems: list[Problem]
     sender: str | None
     readers: int
+    changes: ChangesView  # what changed since the edition before it in the history
 
     @property
     def verdict(self) -> str:
@@ -328,7 +330,8 @@ class Desk:
         files, warnings = render(briefing, FORMATS)
         message = eml.parse(files["eml"], self.config.outdir / f"{briefing.stem}.eml")
         sender, recipients = eml.envelope(message)
-        return Draft(chosen, briefing, result, files, warnings, message, preflight(message), sender, len(recipients))
+        return Draft(chosen, briefing, result, files, warnings, message, preflight(message), sender, len(recipients),
+                     present(briefing).changes)
 
     # -- publish ----------------------------------------------------------------------------------------------
 
