@@ -291,7 +291,7 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
               help="Give up on a send that has not finished within this many seconds.")
 def desk(workbook: Path, outdir: Path, history_path: Path | None, port: int, host: str, no_browser: bool, smtp: str,
          starttls: bool, use_ssl: bool, cafile: Path | None, user: str | None, deadline: float) -> None:
-    """Open the desk: check, preview, publish, approve and send WORKBOOK from the browser."""
+    """Open the desk in the browser: check, preview, publish, sign off and send."""
     from . import smtp as smtp_module
     from .desk.desk import Config, Smtp
     from .desk.server import is_loopback, serve
