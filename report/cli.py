@@ -316,7 +316,10 @@ def desk(workbook: Path, outdir: Path, history_path: Path | None, port: int, hos
         click.echo(line)
         sys.stdout.flush()
 
-    serve(config, host, port, not no_browser, say)
+    try:
+        serve(config, host, port, not no_browser, say)
+    except KeyboardInterrupt:
+        pass  # uvicorn raises Ctrl-C again once it has shut down: it is how the editor closes the desk
     click.echo("The desk is closed.")
 
 

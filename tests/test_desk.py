@@ -459,7 +459,10 @@ class _Evil(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_page_of_another_origin_cannot_act(desk: Desk, context: Any) -> None:
+@pytest.mark.parametrize("site", ["localhost", "127.0.0.1"])
+def test_a_page_of_another_origin_cannot_act(desk: Desk, context: Any, site: str) -> None:
+    """From another site (localhost) the browser keeps the cookie back; from the same site on another port
+    (127.0.0.1) it sends the cookie, and the desk refuses the form by its origin."""
     before = snapshot(desk.folder)
     _Evil.target = desk.base
     evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Evil)
@@ -467,8 +470,9 @@ def test_a_page_of_another_origin_cannot_act(desk: Desk, context: Any) -> None:
     try:
         page = context.new_page()
         with page.expect_response(lambda r: r.url == desk.base + "/build") as response:
-            page.goto(f"http://localhost:{evil.server_address[1]}/")
+            page.goto(f"http://{site}:{evil.server_address[1]}/")
         assert response.value.status == 403
+        assert ("form from another page" in response.value.text()) == (site == "127.0.0.1")
         page.close()
     finally:
         evil.shutdown()
@@ -512,8 +516,27 @@ def test_another_host_only_with_a_warning(tmp_path: Path) -> None:
         ready, _, _ = select.select([process.stderr], [], [], 60)
         assert ready
         assert process.stderr.readline().startswith("WARNING: the desk listens on 0.0.0.0, not only on this machine")
+        assert process.stdout is not None and "is open at http://0.0.0.0:" in process.stdout.readline()
+        # Ctrl-C closes it, with exit 0 and a sentence.
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert process.stdout.read().strip().endswith("The desk is closed.")
     finally:
-        stop(process)
+        if process.poll() is None:
+            stop(process)
+
+
+def test_a_busy_port_is_a_sentence(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        workbook = tmp_path / "tracker.xlsx"
+        workbook.write_bytes(SAMPLE.read_bytes())
+        result = run_cli("desk", str(workbook), "--port", str(port), "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use): give another "
+                                    "--port, or 0 for a free one.")
 
 
 # -- accessibility and screenshots ------------------------------------------------------------------------------
