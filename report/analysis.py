@@ -32,7 +32,7 @@ from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
-from .safety import safe_url  # the one link rule; the renderers import it from here too
+from .safety import name_key, safe_url  # the one link rule; the renderers import it from here too
 from .values import text
 
 if TYPE_CHECKING:
@@ -55,17 +55,17 @@ def _tidy(number: float) -> float:
 def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
     """Watched labs other than the pivot lab that followed it into closed weights, with the fact why."""
     settings = tracker.settings
-    pivot = settings.pivot_lab.casefold()
+    pivot = name_key(settings.pivot_lab)
     # Each lab's first Closed flagship event after the pivot, found in one pass over the events.
     first_closing: dict[str, Event] = {}
     for e in sorted(tracker.events, key=lambda e: e.date):
         if e.kind == "Closed flagship" and e.date > settings.pivot_date:
-            first_closing.setdefault(e.lab.casefold(), e)
+            first_closing.setdefault(name_key(e.lab), e)
     out: list[tuple[Lab, str]] = []
     for lab in tracker.labs:
-        if not lab.watched or lab.lab.casefold() == pivot:
+        if not lab.watched or name_key(lab.lab) == pivot:
             continue
-        event = first_closing.get(lab.lab.casefold())
+        event = first_closing.get(name_key(lab.lab))
         if event is not None:
             out.append((lab, f"{lab.lab} closed its flagship on {event.date.isoformat()}: {event.headline}"))
         elif lab.flagship_weights == "Closed" and lab.status_since is not None and lab.status_since > settings.pivot_date:
@@ -76,10 +76,10 @@ def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
 def reversion(tracker: Tracker) -> str | None:
     """The fact that shows the pivot lab reverted, or None."""
     settings = tracker.settings
-    pivot = settings.pivot_lab.casefold()
+    pivot = name_key(settings.pivot_lab)
     reopened = sorted(
         (e for e in tracker.events
-         if e.lab.casefold() == pivot and e.kind == "Reopened flagship" and e.date > settings.pivot_date),
+         if name_key(e.lab) == pivot and e.kind == "Reopened flagship" and e.date > settings.pivot_date),
         key=lambda e: e.date,
     )
     if reopened:
@@ -91,8 +91,8 @@ def reversion(tracker: Tracker) -> str | None:
 
 
 def watched_count(tracker: Tracker) -> int:
-    pivot = tracker.settings.pivot_lab.casefold()
-    return sum(1 for lab in tracker.labs if lab.watched and lab.lab.casefold() != pivot)
+    pivot = name_key(tracker.settings.pivot_lab)
+    return sum(1 for lab in tracker.labs if lab.watched and name_key(lab.lab) != pivot)
 
 
 def score(tracker: Tracker) -> tuple[float, float, float]:
@@ -170,13 +170,13 @@ class SourceLinks:
 
     def __init__(self, tracker: Tracker) -> None:
         # Sources rows by their name as matched (case-insensitive); names are unique (checked).
-        self.rows = {source.source.casefold(): source for source in tracker.sources}
+        self.rows = {name_key(source.source): source for source in tracker.sources}
         self.links: dict[str, Link] = {}
 
     def link(self, value: str) -> Link:
         found = self.links.get(value)
         if found is None:
-            source = self.rows.get(value.casefold())
+            source = self.rows.get(name_key(value))
             found = Link(source.source, safe_url(source.url)) if source is not None else Link(value, safe_url(value))
             self.links[value] = found
         return found
@@ -312,11 +312,11 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         days_to_next_milestone=(nxt.due - edition).days if nxt else None,
     )
 
-    pivot_name = s.pivot_lab.casefold()
+    pivot_name = name_key(s.pivot_lab)
     labs = tuple(
         LabRow(lab.lab, lab.country, lab.flagship_model, lab.flagship_scale, lab.flagship_weights,
                lab.flagship_licence, lab.status_since, lab.mid_scale_model, lab.mid_scale_licence, lab.watched,
-               lab.lab.casefold() == pivot_name, lab.lab in follower_labs, _source(sources, lab.source))
+               name_key(lab.lab) == pivot_name, lab.lab in follower_labs, _source(sources, lab.source))
         for lab in tracker.labs
     )
     timeline = tuple(
@@ -373,9 +373,9 @@ def _sources(tracker: Tracker) -> list[SourceRow]:
     for records in (tracker.labs, tracker.events, tracker.signals):
         for record in records:
             if record.source:
-                cited[record.source.casefold()] += 1
+                cited[name_key(record.source)] += 1
     return [
         SourceRow(src.source, src.publisher, Link(src.source, safe_url(src.url)), src.url, src.published,
-                  cited[src.source.casefold()])
+                  cited[name_key(src.source)])
         for src in tracker.sources
     ]

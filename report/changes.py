@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import schema
 from .briefing import Briefing, Changes, FieldChange, RowChange
 from .model import Tracker, plain
+from .safety import name_key
 from .values import text
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def compare(previous: PreviousEdition | None, current: Mapping[str, Any], briefi
 
 def normalise_key(value: object) -> str:
     """A key part as compared: case-insensitive, runs of spaces as one, no surrounding spaces."""
-    return " ".join(display(value, blank="").split()).casefold()
+    return name_key(display(value, blank=""))
 
 
 def row_key(sheet: schema.Sheet, row: Row) -> Key:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -406,8 +407,8 @@ class _Checker:
 
     # -- across sheets ----------------------------------------------------------------------------
 
-    def cross(self, settings: dict[str, Any], tables: dict[str, list[_Row]]) -> dict[str, str]:
-        """Rules between sheets; the lab names as written on the Labs sheet, by name key."""
+    def cross(self, settings: dict[str, Any], tables: dict[str, list[_Row]]) -> tuple[dict[str, str], dict[str, str]]:
+        """Rules between sheets; the lab and source names as written on their sheets, by name key."""
         lab_names = self.unique("Labs", "Lab", tables["Labs"])
         source_names = self.unique("Sources", "Source", tables["Sources"])
 
@@ -464,7 +465,7 @@ class _Checker:
                         self.add("warning", "no-source", "this signal has no source: name one from the Sources "
                                  "sheet, or give a link", sheet=sheet, cell=self.cell(sheet, "Source", row.number),
                                  column="Source", row=row.number)
-        return lab_names
+        return lab_names, source_names
 
     def future(self, value: dt.date, sheet: str, column: str, row: int | None, cell: str | None) -> None:
         if value > self.today + dt.timedelta(days=366 * FUTURE_YEARS):
@@ -562,13 +563,15 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
                     sheet=name, value=name)
     settings, settings_ok = checker.settings()
     tables = {spec.name: checker.table(spec) for spec in schema.TABLES}
-    lab_names = checker.cross(settings, tables)
+    lab_names, source_names = checker.cross(settings, tables)
     if checker.missing_optional:
         missing = checker.missing_optional
         listed = " and ".join(", ".join(missing).rsplit(", ", 1))
-        name = book.path.name
+        # The file as the user named it, so the command works from where they are.
+        name = shlex.quote(str(book.path))
+        upgraded = shlex.quote(str(book.path.with_name(f"{book.path.stem}-upgraded.xlsx")))
         checker.add("warning", "older-template", f"this workbook comes from an older template: it lacks {listed} "
-                    f"(defaults are used); run 'report upgrade {name} {book.path.stem}-upgraded.xlsx' to bring it up "
+                    f"(defaults are used); run 'report upgrade {name} {upgraded}' to bring it up "
                     "to date", value="; ".join(missing))
     findings = _start_here(checker.ordered(), tables)
     if not settings_ok or any(f.level == "error" for f in findings):
@@ -578,6 +581,7 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
         record_type = RECORD_TYPES[sheet]
         out = []
         spelled: dict[str, str] = {}
+        sourced: dict[str, str] = {}
         for row in tables[sheet]:
             values = row.values  # the row is not used again: its dict becomes the record's arguments
             lab = values.get("lab")
@@ -586,6 +590,12 @@ def check(book: RawWorkbook, today: dt.date | None = None, edition: dt.date | No
                 if lab not in spelled:
                     spelled[lab] = lab_names[_name_key(lab)]
                 values["lab"] = spelled[lab]
+            source = values.get("source")
+            if isinstance(source, str) and sheet != "Sources" and not looks_like_url(source):
+                # A source named with other spaces, case or Unicode form is the Sources sheet's row: one spelling.
+                if source not in sourced:
+                    sourced[source] = source_names.get(_name_key(source), source)
+                values["source"] = sourced[source]
             out.append(record_type(row=row.number, **values))
         return tuple(out)
 

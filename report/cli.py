@@ -24,7 +24,7 @@ def _fail(error: BaseException, debug: bool) -> NoReturn:
         result = error.args[0]
         errors = len(result.errors)
         click.echo(f"The workbook has {errors} error{'s' if errors != 1 else ''}: nothing was written. "
-                   "Fix them (see below) and build again.", err=True)
+                   f"Fix {'them' if errors != 1 else 'it'} (see below) and build again.", err=True)
         _print_findings(result.findings, err=True)
         sys.exit(1)
     if isinstance(error, ReportError):
@@ -61,7 +61,13 @@ class _Group(click.Group):
         except click.UsageError as error:
             if isinstance(error, _SentenceFirst):
                 raise
-            raise _SentenceFirst(error.format_message(), error.ctx) from error
+            message = error.format_message()
+            extra = message.partition("unexpected extra argument")[2].strip(" ()s")
+            if extra and all(word in FORMAT_NAMES for word in extra.split()):
+                # `--format html eml` reads like the usage line: say how to give several.
+                message = (f"'{extra}' is not an argument: give each format its own --format, or list them "
+                           "with commas: --format html,eml.")
+            raise _SentenceFirst(message, error.ctx) from error
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - the last line of defence
@@ -101,22 +107,34 @@ def init(path: Path, sample: bool, force: bool) -> None:
               help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
 def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None) -> None:
     """Check WORKBOOK for an edition and list every problem with its cell."""
-    from .checks import check_file
-    from .edition import parse_edition
+    from . import api
 
-    result = check_file(workbook, edition=parse_edition(edition) if edition else None)
+    result = api.check(workbook, edition)
     if annotate_path is not None:
         from .annotate import annotate
 
-        marked = annotate(workbook, annotate_path, result.findings, result.sha256)
+        marked = annotate(workbook, annotate_path, list(result.findings), result.sha256)
         # On stderr, so that --json stays one JSON document on stdout.
         click.echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
                    "Fix list, lists every finding.", err=True)
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
     else:
-        _print_findings(result.findings)
-    sys.exit(1 if result.errors else 0)
+        _print_findings(list(result.findings))
+    sys.exit(0 if result.ok else 1)
+
+
+FORMAT_NAMES = ("xlsx", "html", "eml")
+
+
+def _formats(ctx: click.Context, param: click.Parameter, given: tuple[str, ...]) -> tuple[str, ...]:
+    """--format html,eml and --format html --format eml alike, each name checked."""
+    names = [name.strip().lower() for value in given for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in FORMAT_NAMES:
+            raise click.BadParameter(f"'{name}' is not a format: choose from {', '.join(FORMAT_NAMES)} "
+                                     "(e.g. --format html,eml).", ctx, param)
+    return tuple(dict.fromkeys(names))
 
 
 @cli.command()
@@ -124,26 +142,23 @@ def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Pat
 @click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
               show_default=True, help="Where to write the briefing.")
 @click.option("--edition", help="The edition date, YYYY-MM-DD (default: Settings' Edition date, or today).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["xlsx", "html", "eml"]),
-              help="Write only these formats (repeat the option; default all three).")
+@click.option("--format", "formats", multiple=True, metavar="xlsx|html|eml", callback=_formats,
+              help="Write only these formats: repeat the option or list them, e.g. --format html,eml "
+                   "(default all three).")
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The history database (default OUTDIR/history.sqlite).")
 def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str, ...],
           history_path: Path | None) -> None:
     """Build this week's briefing from WORKBOOK."""
-    from .build import FORMATS
-    from .build import build as run_build
-    from .edition import parse_edition
+    from . import api
 
-    result = run_build(workbook, outdir, parse_edition(edition) if edition else None, formats or FORMATS,
-                       history_path)
+    result = api.build(workbook, outdir, edition, formats or FORMAT_NAMES, history_path)
     # The same lines `report check` prints for this workbook and edition, then the build's own.
-    if result.check.findings:
-        _print_findings(result.check.findings, err=True)
+    if result.findings:
+        _print_findings(list(result.findings), err=True)
     for warning in result.warnings:
         click.echo(f"WARNING {warning}", err=True)
-    verdict = result.briefing.verdict
-    click.echo(f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}")
+    click.echo(f"Edition {result.edition.isoformat()}: {result.state} — {result.headline}")
     for path in result.paths:
         click.echo(str(path))
 

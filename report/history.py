@@ -274,7 +274,8 @@ class History:
             if _is_busy(error):
                 return _locked(self.path)
             if "unable to open" in str(error).lower() or "readonly" in str(error).lower():
-                return HistoryError(f"Cannot write {self.path} ({error}): give --history a path you can write to.")
+                return HistoryError(f"Cannot write {self.path} ({error}): choose a folder you can write to (-o for the "
+                                    "output folder, or --history for the history alone).")
         if getattr(error, "sqlite_errorname", "") in ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC") or \
                 "disk i/o error" in str(error).lower() or "database or disk is full" in str(error).lower():
             return HistoryError(f"Cannot write {self.path} ({error}): the disk may be full; free some space and "

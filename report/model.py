@@ -167,8 +167,11 @@ class Tracker:
     sources: tuple[Source, ...]
 
     def lab(self, name: str) -> Lab | None:
+        from .safety import name_key  # names compare one way everywhere
+
+        key = name_key(name)
         for lab in self.labs:
-            if lab.lab.casefold() == name.casefold():
+            if name_key(lab.lab) == key:
                 return lab
         return None
 

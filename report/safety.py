@@ -49,6 +49,11 @@ class Unsafe(ValueError):
         self.code = code
         self.reason = reason
 
+    @property
+    def message(self) -> str:
+        """The reason, under the name the checker's findings use."""
+        return self.reason
+
 
 # -- showing a value in a message ---------------------------------------------------------------------------
 

@@ -41,7 +41,6 @@ MAX_ROWS = 500_000  # rows holding a value, per sheet
 # The reader holds a sheet as a dense grid from its first to its last filled cell (about 30 bytes a
 # cell): one value at the far corner of a sheet would otherwise ask for gigabytes.
 MAX_AREA = 16_000_000
-MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

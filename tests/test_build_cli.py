@@ -114,6 +114,15 @@ def test_format_limits_the_outputs(sample_copy: Path, tmp_path: Path) -> None:
     assert sorted(p.suffix for p in tmp_path.glob("briefing-*")) == [".eml", ".xlsx"]
 
 
+def test_formats_are_repeated_or_listed_with_commas(sample_copy: Path, tmp_path: Path) -> None:
+    for given in (["--format", "html,EML"], ["--format", "html", "--format", "eml"]):
+        out = tmp_path / "-".join(given)
+        result = run_cli("build", str(sample_copy), "-o", str(out), *given)
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in out.glob("briefing-*")) == ["briefing-2026-06-01.eml",
+                                                                   "briefing-2026-06-01.html"]
+
+
 def test_bad_usage_exits_2_with_one_sentence(sample_copy: Path, tmp_path: Path) -> None:
     result = run_cli("build", str(sample_copy), "-o", str(tmp_path), "--edition", "1 June")
     assert result.returncode == 2
@@ -122,9 +131,14 @@ def test_bad_usage_exits_2_with_one_sentence(sample_copy: Path, tmp_path: Path) 
     result = run_cli("build", str(sample_copy), "--format", "pdf")
     assert result.returncode == 2
     # The sentence first, then click's usage lines (issue 12 §5).
-    assert result.stderr.splitlines()[0] == "Error: Invalid value for '--format': 'pdf' is not one of 'xlsx', " \
-                                            "'html', 'eml'."
+    assert result.stderr.splitlines()[0] == "Error: Invalid value for '--format': 'pdf' is not a format: " \
+                                            "choose from xlsx, html, eml (e.g. --format html,eml)."
     assert result.stderr.splitlines()[1].startswith("Usage: report build")
+    # The usage line reads like a list: a second name after --format gets a sentence saying how.
+    result = run_cli("build", str(sample_copy), "--format", "html", "eml")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == "Error: 'eml' is not an argument: give each format its own " \
+                                            "--format, or list them with commas: --format html,eml."
     (tmp_path / "a-file").write_text("")
     result = run_cli("build", str(sample_copy), "-o", str(tmp_path / "a-file"))
     assert result.returncode == 2

@@ -346,8 +346,9 @@ class Misbehaving:
 
 
 def test_a_server_that_keeps_talking_cannot_hold_a_send_past_its_deadline(eml_path: Path) -> None:
-    # "220-" promises more lines; sent every 0.5 s, each read succeeds, so only an overall deadline ends it.
-    with Misbehaving([(0.5, b"220-still here\r\n")] * 40) as server, pytest.raises(MailError) as caught:
+    # "220-" promises more lines; sent every 0.1 s (a tenth of the 1 s read limit, so a busy machine cannot turn
+    # it into a silence), each read succeeds, so only the overall deadline ends it.
+    with Misbehaving([(0.1, b"220-still here\r\n")] * 200) as server, pytest.raises(MailError) as caught:
         send(eml_path, f"127.0.0.1:{server.port}", deadline=2)
     assert str(caught.value).startswith(f"The send through 127.0.0.1:{server.port} did not finish within 2 seconds")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 
 import openpyxl
@@ -145,13 +146,23 @@ def test_a_quarter_is_accepted_exactly_when_its_year_is_in_range(year: int, numb
         assert not inside and bad.code == "out-of-range", (written, bad.message)
 
 
-@given(st.floats(allow_nan=True, allow_infinity=True) | st.integers(min_value=-10**9, max_value=10**9))
+# Excel's serials for 1 Jan 1990 and 31 Dec 2100, written out: the years a date may have.
+SERIAL_1990, SERIAL_2100 = 32874, 73415
+
+
+@given(st.integers(min_value=SERIAL_1990 - 400, max_value=SERIAL_2100 + 400)
+       | st.floats(min_value=SERIAL_1990 - 400, max_value=SERIAL_2100 + 400)
+       | st.sampled_from([0, -1, 1.5, float("nan"), float("inf"), -float("inf"), 10**9, 2958466]))
 def test_a_serial_number_is_a_date_in_range_or_an_error(serial: float) -> None:
+    inside = math.isfinite(serial) and SERIAL_1990 <= int(serial) <= SERIAL_2100
     try:
         day = parse_date(serial)
-    except Bad:
+    except Bad as bad:
+        assert not inside, (serial, bad.message)
+        assert bad.code in ("out-of-range", "bad-date")
         return
-    assert FIRST_YEAR <= day.year <= LAST_YEAR
+    assert inside, (serial, day)
+    assert day == dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))
 
 
 @pytest.mark.parametrize("edition", ["9999-12-31", "0001-01-01", "2101-01-01"])

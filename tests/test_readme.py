@@ -61,3 +61,46 @@ def test_the_readme_describes_the_edition_its_first_command_builds() -> None:
 def test_the_readme_needs_nothing_outside_the_repository() -> None:
     assert "../shared" not in README
     assert "SPEC.md" not in README
+
+
+def test_the_readmes_check_example_is_what_check_prints(tmp_path: Path) -> None:
+    """The example under `report check`: a signal without a source on row 3, a bad direction on row 7."""
+    import datetime as dt
+
+    import openpyxl
+    from conftest import SAMPLE
+
+    start = README.index("```\nWARNING Signals!J3") + 4
+    block = README[start:README.index("```", start)]
+    workbook = tmp_path / "tracker.xlsx"
+    shutil.copyfile(SAMPLE, workbook)
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Signals"]
+    ws["J3"] = None
+    for cell, value in {"A7": "2026-Q2", "B7": "A signal with a bad direction", "F7": "maybe",
+                        "I7": dt.datetime(2026, 5, 27), "J7": "Seed report, 2026-05-27"}.items():
+        ws[cell] = value
+    book.save(workbook)
+    result = subprocess.run([str(BIN / "report"), "check", str(workbook)], capture_output=True, text=True,
+                            check=False, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == block
+
+
+def test_the_readmes_python_example_runs_as_pasted(tmp_path: Path) -> None:
+    """The library section's code, run from a copy of the repository's folder in a fresh interpreter."""
+    [code] = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    shutil.copytree(ROOT / "workbooks", tmp_path / "workbooks")
+    env = {k: v for k, v in os.environ.items() if k != "REPORT_SMTP_PASSWORD"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "0 errors, 0 warnings"
+    assert lines[1].startswith("2026-06-01 TOO EARLY -0.60 The pivot is being watched, not imitated")
+    assert lines[2:5] == ["out/briefing-2026-06-01.xlsx", "out/briefing-2026-06-01.html",
+                          "out/briefing-2026-06-01.eml"]
+    assert lines[5] == "2026-06-01 TOO EARLY -0.6"
+    assert lines[6].startswith("Dry run: nothing was sent"), lines
+    assert lines[-1] == "There is no file at no-such-workbook.xlsx: check the path and try again."
+    assert (tmp_path / "out" / "history.sqlite").exists()

@@ -45,15 +45,17 @@ def old(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_an_older_workbook_still_checks_and_check_suggests_upgrade(old: Path) -> None:
-    done = run_cli("check", "--json", str(old))
+    # Named from the folder above, as a user would: the suggested command names the file the same way.
+    named = f"{old.parent.name}/{old.name}"
+    done = run_cli("check", "--json", named, cwd=old.parent.parent)
     assert done.returncode == 0, done.stdout
     findings = json.loads(done.stdout)
     older = [f for f in findings if f["code"] == "older-template"]
     assert len(older) == 1 and older[0]["level"] == "warning"
     assert older[0]["message"] == (
         "this workbook comes from an older template: it lacks the Editor setting, the Call margin setting "
-        "and the Notes column on Signals (defaults are used); run 'report upgrade tracker.xlsx "
-        "tracker-upgraded.xlsx' to bring it up to date")
+        f"and the Notes column on Signals (defaults are used); run 'report upgrade {named} "
+        f"{old.parent.name}/tracker-upgraded.xlsx' to bring it up to date")
     t = checked_tracker(old)
     assert t.settings.call_margin == 2.0 and t.settings.editor is None  # the defaults
 

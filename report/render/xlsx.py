@@ -28,7 +28,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import palette, schema
+from .. import palette, safety, schema
 from ..analysis import safe_url
 from ..briefing import Briefing, Link
 from ..errors import OutputError
@@ -36,7 +36,7 @@ from ..formatting import signed
 from ..present import EMPTY, MORE_WHERE, ChangesView, Day, MastheadView, Presentation, present
 from .xlsx_chart import QuarterTable, add_evidence_chart
 
-MAX_CELL_CHARS = 32_767  # Excel's limit per cell, in UTF-16 code units
+MAX_CELL_CHARS = safety.EXCEL_CELL_LIMIT  # Excel's limit per cell, in UTF-16 code units
 MAX_URL_CHARS = 2_079  # Excel ignores longer hyperlinks
 MAX_LINKS_PER_SHEET = 65_530
 # Excel reads a cell typed (or re-entered after F2) with these first characters as a formula.

@@ -1,0 +1,140 @@
+"""The library under the command line: check a workbook, build an edition, read the history, send.
+
+Each function returns data and prints nothing; a failure the user can fix raises one of report.errors'
+exceptions (`ReportError` and its kin), whose message is the sentence the command line prints. `report/cli.py`
+parses options, calls these and prints; a notebook or a scheduler calls them directly:
+
+    from report import api
+
+    result = api.check("tracker.xlsx")
+    for finding in result.findings:
+        print(finding.level, finding.sheet, finding.cell, finding.message)
+
+    edition = api.build("tracker.xlsx", "out")
+    print(edition.state, edition.score, edition.paths)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .findings import Finding
+from .history import ApprovalRow, EditionRow, SendRow
+
+__all__ = ["Checked", "Edition", "HistoryRecords", "build", "check", "history", "send"]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: every finding, in the order `report check` prints them."""
+
+    findings: tuple[Finding, ...]
+    edition: dt.date | None  # the edition the findings were made for; None when the workbook has errors
+    sha256: str  # of the workbook as read
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "warning")
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stops a build (warnings allowed)."""
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Edition:
+    """An edition built and published: its files, its verdict and the findings it was built with."""
+
+    edition: dt.date
+    state: str
+    headline: str
+    score: float
+    followers: tuple[str, ...]
+    paths: tuple[Path, ...]
+    history: Path
+    findings: tuple[Finding, ...]
+    warnings: tuple[str, ...]  # from rendering and the pre-send checks, e.g. text cut to fit an Excel cell
+
+
+@dataclass(frozen=True)
+class HistoryRecords:
+    """Everything a history database holds, oldest first."""
+
+    editions: tuple[EditionRow, ...]
+    sends: tuple[SendRow, ...]
+    approvals: tuple[ApprovalRow, ...]
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    from .edition import parse_edition
+
+    return parse_edition(value)
+
+
+def check(workbook: Path | str, edition: dt.date | str | None = None) -> Checked:
+    """Check `workbook` for an edition (default: its Settings' Edition date, else today).
+
+    Raises UnreadableWorkbook when the file cannot be used at all, UsageError for an edition before the pivot.
+    """
+    from .checks import check_file
+
+    result = check_file(Path(workbook), edition=_date(edition))
+    return Checked(tuple(result.findings), result.view.edition if result.view else None, result.sha256)
+
+
+def build(workbook: Path | str, outdir: Path | str = "out", edition: dt.date | str | None = None,
+          formats: tuple[str, ...] = ("xlsx", "html", "eml"), history: Path | str | None = None) -> Edition:
+    """Build and publish an edition: the files in `outdir` and its record in the history, all or nothing.
+
+    Raises WorkbookHasErrors (nothing written) when the workbook has errors; its `args[0].findings` lists them.
+    """
+    from .build import build as run_build
+
+    result = run_build(Path(workbook), Path(outdir), _date(edition), formats,
+                       Path(history) if history is not None else None)
+    briefing = result.briefing
+    return Edition(briefing.masthead.edition, briefing.verdict.state, briefing.verdict.headline,
+                   briefing.verdict.score, briefing.verdict.followers, tuple(result.paths), result.history,
+                   tuple(result.check.findings), tuple(result.warnings))
+
+
+def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords:
+    """The editions, sends and approvals recorded in `database`.
+
+    Raises UsageError when there is no database there, HistoryError when it is not one or is damaged.
+    """
+    from .errors import UsageError
+    from .history import History, approvals
+    from .publish import recover
+
+    path = Path(database)
+    if not path.exists():
+        raise UsageError(f"There is no history database at {path}: build an edition first, or give --history DB.")
+    recover(path)  # first finish a publish that a killed build left half-done
+    with History(path, create=False) as db:
+        return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(approvals(db)))
+
+
+def send(target: Path | str, *, server: str = "localhost:25", security: str = "none", user: str | None = None,
+         password: str | None = None, to: tuple[str, ...] = (), bcc: tuple[str, ...] = (), dry_run: bool = False,
+         outdir: Path | str = "out", edition: dt.date | str | None = None, history: Path | str | None = None,
+         cafile: Path | str | None = None, deadline: float = 120.0) -> list[str]:
+    """Send an .eml as it is, or a workbook built first; the lines `report send` prints (the plan, for a dry run).
+
+    `security` is "none", "starttls" or "ssl". Raises MailError when the message cannot be built or sent.
+    """
+    from .send import Request, run
+
+    request = Request(Path(target), tuple(to), tuple(bcc), server, security,
+                      Path(cafile) if cafile is not None else None, user, password, dry_run, Path(outdir),
+                      _date(edition), Path(history) if history is not None else None, deadline)
+    return run(request).lines
