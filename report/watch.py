@@ -49,14 +49,14 @@ def _fingerprint(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def settle(workbook: Path, attempt: Callable[[], T]) -> T:
+def settle(workbook: Path, attempt: Callable[[], T], pause: float = SETTLE_SECONDS) -> T:
     """`attempt()` once the workbook has stopped changing; a file that cannot be read yet (UnreadableWorkbook:
     a truncated zip, an empty file) is tried again after a short settle. Raises the last UnreadableWorkbook,
     or one saying the file kept changing. (report desk checks each save through this too.)"""
     last_error: UnreadableWorkbook | None = None
-    for _ in range(ATTEMPTS):
+    for _ in range(max(ATTEMPTS, round(ATTEMPTS * SETTLE_SECONDS / pause))):  # a shorter pause, as many seconds
         before = _fingerprint(workbook)
-        time.sleep(SETTLE_SECONDS)
+        time.sleep(pause)
         if before is None or before != _fingerprint(workbook):
             continue  # missing for a moment, or still growing: the save is not over
         try:

@@ -45,6 +45,7 @@ from ..present import ChangesView, present
 from ..send import Request, approve, describe, prepare, run
 from ..watch import saves, settle
 
+SETTLE_PAUSE = 0.15  # seconds a save must stay unchanged before it is checked (report watch waits 0.4)
 DRAFTS_KEPT = 4  # previews kept rendered (an edition date each), so the frames of one preview render once
 
 
@@ -259,7 +260,9 @@ class Desk:
     def _look(self, version: int) -> Checked:
         workbook = self.config.workbook
         try:
-            result = settle(workbook, lambda: check_file(workbook))
+            # watchfiles has already waited for the saving to go quiet; a shorter pause keeps the page within
+            # two seconds of a save (a file still being written is read again all the same).
+            result = settle(workbook, lambda: check_file(workbook), pause=SETTLE_PAUSE)
         except ReportError as error:
             return Checked(version, dt.datetime.now(), unusable=str(error))
         verdict = ""
