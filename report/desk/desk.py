@@ -212,6 +212,13 @@ def _decoded(part: Message | None) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
+def _offer(queue: asyncio.Queue[Checked], checked: Checked) -> None:
+    """Give a page the newest look; a page that has fallen behind only needs the latest."""
+    while queue.full():
+        queue.get_nowait()
+    queue.put_nowait(checked)
+
+
 def _fingerprint(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
@@ -255,9 +262,16 @@ class Desk:
             with self._listening:
                 listeners = list(self._listeners)
             for loop, queue in listeners:
-                loop.call_soon_threadsafe(queue.put_nowait, checked)
+                loop.call_soon_threadsafe(_offer, queue, checked)
 
     def _look(self, version: int) -> Checked:
+        try:
+            return self._check(version)
+        except Exception as error:  # noqa: BLE001 - the live check must outlive any one bad look
+            return Checked(version, dt.datetime.now(), unusable=f"An unexpected problem stopped the check "
+                           f"({type(error).__name__}: {error}); save again, or run report check to see more.")
+
+    def _check(self, version: int) -> Checked:
         workbook = self.config.workbook
         try:
             # watchfiles has already waited for the saving to go quiet; a shorter pause keeps the page within
