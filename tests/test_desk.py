@@ -212,6 +212,19 @@ def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: 
     assert page.evaluate("window.notReloaded") is True
     page.screenshot(path=str(artifacts / "desk-check-finding-1280.png"))  # the README's picture (docs/desk-check.png)
 
+    # Build is refused while the workbook has an error: nothing written but the refusal, in the history.
+    other = context.new_page()
+    other.goto(desk.base + "/publish")
+    assert "the workbook must check without errors" in other.locator("main").inner_text()
+    other.get_by_role("button", name="Build this edition").click()
+    assert other.locator(".flash.refused").inner_text() == (
+        "The workbook has 1 error: nothing was written. Fix them (see Check) and build again.")
+    assert sorted(p.name for p in desk.out.iterdir()) == ["history.sqlite"]
+    [refusal] = history_rows(desk.history, "actions")
+    assert refusal[2:] == ("build", None, "refused: the workbook has 1 error")
+    assert history_rows(desk.history, "editions") == []
+    other.close()
+
     saved_by_libreoffice(desk, lambda book: set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "Open"))
     page.wait_for_selector(".finding.error", state="detached", timeout=UPDATE_MS)
     assert page.locator("#verdict").inner_text().startswith(f"Edition {EDITION}: TOO EARLY — ")
@@ -293,7 +306,7 @@ def test_build_publishes_the_three_files_and_the_history_record(desk: Desk, cont
     assert page.locator("#files a").all_inner_texts() == [f"briefing-{EDITION}.{fmt}" for fmt in ("xlsx", "html", "eml")]
     [edition] = history_rows(desk.history, "editions")
     assert edition[0] == EDITION and edition[4] == "TOO EARLY"
-    [action] = [row for row in history_rows(desk.history, "actions") if row[2] == "build"]
+    [action] = [row for row in history_rows(desk.history, "actions") if row[2] == "build" and row[3]]
     assert action[3] == EDITION and action[4].startswith("published TOO EARLY")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", action[1])
     with page.expect_download() as download:
@@ -351,8 +364,8 @@ def test_approve_then_send_delivers_one_message_to_the_readers(desk: Desk, conte
     done = page.locator("#actions li").all_inner_texts()
     assert [re.sub(r"^.+? UTC: ", "", line).split(" of ")[0] for line in done][:6] == [
         "send", "send plan", "send", "send plan", "approve", "send plan"]
-    assert [row[2] for row in history_rows(desk.history, "actions")] == [
-        "build", "send plan", "approve", "send plan", "send", "send plan", "send"]
+    assert [row[2] for row in history_rows(desk.history, "actions")][-6:] == [
+        "send plan", "approve", "send plan", "send", "send plan", "send"]
     page.close()
 
 
