@@ -533,11 +533,24 @@ def test_another_host_only_with_a_warning(tmp_path: Path) -> None:
         ready, _, _ = select.select([process.stderr], [], [], 60)
         assert ready
         assert process.stderr.readline().startswith("WARNING: the desk listens on 0.0.0.0, not only on this machine")
-        assert process.stdout is not None and "is open at http://0.0.0.0:" in process.stdout.readline()
-        # Ctrl-C closes it, with exit 0 and a sentence.
+        assert process.stdout is not None
+        found = re.search(r"is open at http://0\.0\.0\.0:(\d+)(/\?token=[0-9a-f]+)", process.stdout.readline())
+        assert found
+        # A page's event stream is open when the editor presses Ctrl-C.
+        stream = http.client.HTTPConnection("127.0.0.1", int(found.group(1)), timeout=30)
+        stream.request("GET", found.group(2), headers={"Host": f"127.0.0.1:{found.group(1)}"})
+        jar = (stream.getresponse().getheader("Set-Cookie") or "").split(";", 1)[0]
+        stream.close()
+        stream = http.client.HTTPConnection("127.0.0.1", int(found.group(1)), timeout=30)
+        stream.request("GET", "/events", headers={"Host": f"127.0.0.1:{found.group(1)}", "Cookie": jar})
+        events = stream.getresponse()
+        assert events.status == 200 and events.readline() == b"event: check\n"
+        # Ctrl-C closes it, with exit 0 and a sentence; the stream ends rather than being cut.
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         assert process.stdout.read().strip().endswith("The desk is closed.")
+        assert "Traceback" not in process.stderr.read()
+        stream.close()
     finally:
         if process.poll() is None:
             stop(process)

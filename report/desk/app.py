@@ -125,11 +125,13 @@ async def events(request: Request) -> Response:
             yield _event(checked)
             while True:
                 try:
-                    checked = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                    offered = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
                 except TimeoutError:
                     yield ": still here\n\n"
                     continue
-                yield _event(checked)
+                if offered is None:
+                    return  # the desk is closing
+                yield _event(offered)
         finally:
             desk.unsubscribe(queue)
 

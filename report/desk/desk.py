@@ -212,7 +212,7 @@ def _decoded(part: Message | None) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
-def _offer(queue: asyncio.Queue[Checked], checked: Checked) -> None:
+def _offer(queue: asyncio.Queue[Checked | None], checked: Checked | None) -> None:
     """Give a page the newest look; a page that has fallen behind only needs the latest."""
     while queue.full():
         queue.get_nowait()
@@ -235,7 +235,8 @@ class Desk:
         self._acting = threading.Lock()  # one action at a time (the folder lock guards against other processes)
         self._drafting = threading.Lock()
         self._drafts: OrderedDict[tuple[object, ...], Draft] = OrderedDict()
-        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Checked]]] = set()
+        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Checked | None]]] = set()
+        self._closing = False
         self._listening = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -290,14 +291,25 @@ class Desk:
                 verdict = str(error)
         return Checked(version, dt.datetime.now(), tuple(result.findings), verdict, sha256=result.sha256)
 
-    def subscribe(self) -> asyncio.Queue[Checked]:
-        """A queue that receives each new look at the workbook (call from the event loop)."""
-        queue: asyncio.Queue[Checked] = asyncio.Queue(maxsize=16)
+    def subscribe(self) -> asyncio.Queue[Checked | None]:
+        """A queue that receives each new look at the workbook (call from the event loop); None when the desk
+        closes, so that the pages' event streams end instead of holding the server open."""
+        queue: asyncio.Queue[Checked | None] = asyncio.Queue(maxsize=16)
         with self._listening:
             self._listeners.add((asyncio.get_running_loop(), queue))
+            if self._closing:
+                queue.put_nowait(None)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[Checked]) -> None:
+    def close_streams(self) -> None:
+        """End every page's event stream (Ctrl-C: the server then stops at once)."""
+        with self._listening:
+            self._closing = True
+            listeners = list(self._listeners)
+        for loop, queue in listeners:
+            loop.call_soon_threadsafe(_offer, queue, None)
+
+    def unsubscribe(self, queue: asyncio.Queue[Checked | None]) -> None:
         with self._listening:
             self._listeners = {entry for entry in self._listeners if entry[1] is not queue}
 

@@ -8,6 +8,7 @@ import socket
 import threading
 import webbrowser
 from collections.abc import Callable
+from types import FrameType
 
 from ..errors import UsageError
 from .app import create_app
@@ -59,7 +60,12 @@ def serve(config: Config, host: str, port: int, open_browser: bool, say: Callabl
     say(f"It publishes to {config.outdir} and records in {config.history}. Ctrl-C stops it.")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    server = uvicorn.Server(uvicorn.Config(
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            desk.close_streams()  # the pages' event streams end, so the server need not wait for them
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="on", server_header=False, date_header=False,
         timeout_graceful_shutdown=2, timeout_keep_alive=5, limit_concurrency=64,
         h11_max_incomplete_event_size=16 * 1024))
