@@ -412,7 +412,7 @@ def test_without_the_token_everything_is_refused(desk: Desk) -> None:
         status, text = request(desk, method, target, body="" if method == "POST" else None)
         assert status == 403, (target, status, text)
         assert "token" in text
-    status, _ = request(desk, "GET", "/", headers={"Cookie": "report_desk=guessed"})
+    status, _ = request(desk, "GET", "/", headers={"Cookie": f"report_desk_{desk.port}=guessed"})
     assert status == 403
     assert snapshot(desk.folder) == before
 
@@ -497,7 +497,7 @@ def test_a_page_of_another_origin_cannot_act(desk: Desk, context: Any, site: str
 
 
 def test_the_cookie_is_httponly_and_strict(desk: Desk, context: Any) -> None:
-    [cookie] = [c for c in context.cookies() if c["name"] == "report_desk"]
+    [cookie] = [c for c in context.cookies() if c["name"] == f"report_desk_{desk.port}"]
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["domain"] == "127.0.0.1"
 
 
@@ -554,6 +554,22 @@ def test_another_host_only_with_a_warning(tmp_path: Path) -> None:
     finally:
         if process.poll() is None:
             stop(process)
+
+
+def test_two_desks_in_one_browser_keep_their_own_sessions(desk: Desk, context: Any, tmp_path: Path) -> None:
+    workbook = tmp_path / "other.xlsx"
+    workbook.write_bytes(SAMPLE.read_bytes())
+    process, url = start_desk(workbook, tmp_path / "out")
+    try:
+        page = context.new_page()
+        page.goto(url)
+        assert "other.xlsx" in page.locator(".brand").inner_text()
+        response = page.goto(desk.base + "/")  # the first desk's cookie was not replaced by the second's
+        assert response is not None and response.status == 200
+        assert "tracker.xlsx" in page.locator(".brand").inner_text()
+        page.close()
+    finally:
+        stop(process)
 
 
 def test_a_busy_port_is_a_sentence(tmp_path: Path) -> None:

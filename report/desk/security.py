@@ -27,7 +27,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-COOKIE = "report_desk"
+COOKIE = "report_desk_{port}"  # cookies are not kept apart by port: two desks on one machine need two names
 MAX_BODY = 16 * 1024  # a form of the desk is a few short fields
 MAX_QUERY = 1024
 MAX_PATH = 128
@@ -101,6 +101,7 @@ class Guard:
         shown = {f"[{name}]" if ":" in name else name for name in names}
         self.hosts = {f"{name}:{port}" for name in shown}
         self.origins = {f"http://{host_port}" for host_port in self.hosts}
+        self.cookie = COOKIE.format(port=port)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -124,7 +125,7 @@ class Guard:
             await _refuse(send, 400, f"Refused: {error}")
             return
 
-        cookie = _cookies(headers.get("cookie", "")).get(COOKIE)
+        cookie = _cookies(headers.get("cookie", "")).get(self.cookie)
         session = self.sessions.get(cookie)
         if "token" in params:
             if not secrets.compare_digest(params["token"].encode(), self.token.encode()) or \
@@ -136,7 +137,7 @@ class Guard:
             key, _ = self.sessions.open()
             rest = urlencode([(k, v) for k, v in params.items() if k != "token"])
             await _redirect(send, path + ("?" + rest if rest else ""),
-                            f"{COOKIE}={key}; HttpOnly; SameSite=Strict; Path=/")
+                            f"{self.cookie}={key}; HttpOnly; SameSite=Strict; Path=/")
             return
         if session is None:
             await _refuse(send, 403, "Forbidden: open the desk with the address report desk printed when it "
