@@ -442,6 +442,8 @@ def test_refused_requests_write_nothing(desk: Desk) -> None:
         ("GET", "/preview?edition=../../etc/passwd", None, {}, 400),
         ("GET", f"/file?edition={EDITION}&format=/etc/passwd", None, {}, 400),
         ("GET", "/preview?workbook=other.xlsx", None, {}, 400),
+        ("GET", "/preview?edition=1066-10-14", None, {}, 400),
+        ("POST", "/build", urlencode({"csrf": csrf, "edition": "2026-13-01"}), {}, 400),
         ("POST", "/approve", urlencode({"csrf": csrf, "edition": EDITION, "name": "/tmp/x"}), {}, 400),
         ("POST", "/build", urlencode({"csrf": csrf, "edition": "..\\..\\x"}), {}, 400),
         ("POST", "/build", urlencode({"csrf": csrf, "outdir": "/tmp/elsewhere"}), {}, 400),

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..errors import ReportError, WorkbookHasErrors
+from ..values import FIRST_YEAR, LAST_YEAR
 from .desk import Checked, Desk
 from .security import Guard, Session, Sessions
 
@@ -84,9 +85,12 @@ def _edition(request: Request) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"'{text[:20]}' is not an edition date: give it as YYYY-MM-DD.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the range `report build --edition` takes
+        raise BadRequest(f"{text} is outside the years a briefing can cover ({FIRST_YEAR} to {LAST_YEAR}).")
+    return day
 
 
 def _page(request: Request, name: str, screen: str, status: int = 200, **context: Any) -> HTMLResponse:
