@@ -12,6 +12,7 @@ from . import schema
 from .briefing import (
     Briefing,
     Changes,
+    Fact,
     HealthItem,
     HealthSummary,
     KeyFigures,
@@ -30,7 +31,6 @@ from .briefing import (
 from .changes import compare, snapshot
 from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
-from .formatting import signed
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
 from .safety import name_key, safe_url  # the one link rule; the renderers import it from here too
 from .values import text
@@ -52,7 +52,7 @@ def _tidy(number: float) -> float:
     return round(number, 9) + 0.0
 
 
-def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
+def followers(tracker: Tracker) -> list[tuple[Lab, Fact]]:
     """Watched labs other than the pivot lab that followed it into closed weights, with the fact why."""
     settings = tracker.settings
     pivot = name_key(settings.pivot_lab)
@@ -61,19 +61,19 @@ def followers(tracker: Tracker) -> list[tuple[Lab, str]]:
     for e in sorted(tracker.events, key=lambda e: e.date):
         if e.kind == "Closed flagship" and e.date > settings.pivot_date:
             first_closing.setdefault(name_key(e.lab), e)
-    out: list[tuple[Lab, str]] = []
+    out: list[tuple[Lab, Fact]] = []
     for lab in tracker.labs:
         if not lab.watched or name_key(lab.lab) == pivot:
             continue
         event = first_closing.get(name_key(lab.lab))
         if event is not None:
-            out.append((lab, f"{lab.lab} closed its flagship on {event.date.isoformat()}: {event.headline}"))
+            out.append((lab, Fact("followed", lab.lab, event.date, event.headline)))
         elif lab.flagship_weights == "Closed" and lab.status_since is not None and lab.status_since > settings.pivot_date:
-            out.append((lab, f"{lab.lab}'s flagship weights are Closed since {lab.status_since.isoformat()}"))
+            out.append((lab, Fact("closed-since", lab.lab, lab.status_since)))
     return out
 
 
-def reversion(tracker: Tracker) -> str | None:
+def reversion(tracker: Tracker) -> Fact | None:
     """The fact that shows the pivot lab reverted, or None."""
     settings = tracker.settings
     pivot = name_key(settings.pivot_lab)
@@ -83,10 +83,10 @@ def reversion(tracker: Tracker) -> str | None:
         key=lambda e: e.date,
     )
     if reopened:
-        return f"{settings.pivot_lab} reopened its flagship on {reopened[0].date.isoformat()}: {reopened[0].headline}"
+        return Fact("reopened", settings.pivot_lab, reopened[0].date, reopened[0].headline)
     lab = tracker.lab(settings.pivot_lab)
     if lab is not None and lab.flagship_weights == "Open":
-        return f"{lab.lab}'s flagship weights are Open on the Labs sheet"
+        return Fact("open-weights", lab.lab)
     return None
 
 
@@ -115,54 +115,6 @@ def state(reverted: bool, follower_count: int, total: float, margin: float) -> s
     if total <= -margin:
         return "LEANING REVERTS"
     return "TOO EARLY"
-
-
-def _names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
-
-
-def _since(days: int) -> str:
-    """'in the 42 days since the pivot', or 'on the day of the pivot'."""
-    return "on the day of the pivot" if days == 0 else f"in the {_days(days)} since the pivot"
-
-
-def headline(verdict_state: str, tracker: Tracker, follower_names: list[str], watched: int, days: int,
-             total: float, evidence_age: int | None = None, stale: bool = False) -> str:
-    """The verdict in one sentence (SPEC §4); stale evidence says how old it is."""
-    s = tracker.settings
-    if verdict_state == "REVERTED":
-        followed = (f"{len(follower_names)} of {watched} watched labs had followed" if watched
-                    else "no other lab was being watched")
-        text = (f"{s.pivot_lab} has reverted: the closed-weight experiment with {s.pivot_model} is over, "
-                f"{_days(days)} after the pivot ({followed}).")
-    elif verdict_state == "SPREADING":
-        verb = "has" if len(follower_names) == 1 else "have"
-        text = (f"The pivot is spreading: {_names(follower_names)} {verb} followed {s.pivot_lab} into closed "
-                f"weights at flagship scale ({len(follower_names)} of {watched} watched labs), "
-                f"{_days(days)} after the pivot.")
-    else:
-        lean = {
-            "LEANING PAYS": f"the evidence leans towards closed weights paying (score {signed(total)})",
-            "LEANING REVERTS": "the evidence leans towards the open-weight default reasserting "
-                               f"(score {signed(total)})",
-            "TOO EARLY": f"the evidence is too mixed to call (score {signed(total)})",
-        }[verdict_state]
-        if watched:
-            text = (f"The pivot is being watched, not imitated: 0 of {watched} watched labs have followed "
-                    f"{s.pivot_lab} into closed weights {_since(days)}; {lean}.")
-        else:
-            text = (f"Nothing is being watched yet: no lab other than {s.pivot_lab} is marked Watch on the Labs "
-                    f"sheet, {_days(days)} after the pivot; {lean}.")
-    if stale and evidence_age is not None:
-        text += (f" The newest evidence is {_days(evidence_age)} old, older than the {s.stale_after_days:g} days "
-                 "this desk calls fresh.")
-    return text
 
 
 class SourceLinks:
@@ -248,35 +200,24 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     age = (edition - newest).days if newest is not None else None
     stale = age is not None and age > s.stale_after_days
 
-    reasons: list[Reason] = []
+    facts: list[Fact] = []
     if reverted_fact:
-        reasons.append(Reason("fact", reverted_fact))
-    for _, fact in follow:
-        reasons.append(Reason("fact", fact))
+        facts.append(reverted_fact)
+    facts.extend(fact for _, fact in follow)
     if not follow:
-        if watched:
-            reasons.append(Reason("fact", f"No watched lab has closed its flagship since the pivot on "
-                                          f"{s.pivot_date.isoformat()} (0 of {watched})."))
-        else:
-            reasons.append(Reason("fact", "No lab other than the pivot lab is marked Watch = Yes on the Labs sheet, "
-                                          "so no follower can be counted yet."))
-    reasons.append(Reason("fact", f"Score {signed(total)}: pays {pays:.2f} against reverts {reverts:.2f}; "
-                                  f"the call needs ±{s.call_margin:.1f}."))
+        facts.append(Fact("none-followed", date=s.pivot_date, count=watched) if watched else Fact("none-watched"))
     if stale and newest is not None:
-        reasons.append(Reason("fact", f"The newest counted signal was observed on {newest.isoformat()}, "
-                                      f"{age} days before this edition."))
+        facts.append(Fact("stale", date=newest, count=age))
     moving = [sig for sig in tracker.signals if counts(sig, pivot_quarter) and signal_weight(sig) != 0]
     # The reasons name the signals that moved the score most; no format lists more than REASON_SIGNALS of them.
     largest = heapq.nsmallest(REASON_SIGNALS, moving,
                               key=lambda sig: (-abs(signal_weight(sig)), -signal_weight(sig), sig.row))
-    for sig in largest:
-        reasons.append(Reason("signal", sig.signal, _tidy(signal_weight(sig)),
-                              f"{sig.points_to}, {sig.confidence}, strength {sig.strength}, {quarter_label(sig.quarter)}",
-                              _source(sources, sig.source)))
-    verdict = Verdict(verdict_state, headline(verdict_state, tracker, [lab.lab for lab, _ in follow], watched,
-                                              days, total, age, stale),
-                      tuple(reasons), tuple(lab.lab for lab, _ in follow), watched, reverted_fact is not None,
-                      total, pays, reverts, s.call_margin, newest, age, stale, len(moving))
+    reasons = [Reason(sig.signal, _tidy(signal_weight(sig)), sig.points_to, sig.confidence, sig.strength,
+                      quarter_label(sig.quarter), _source(sources, sig.source)) for sig in largest]
+    counted_count = sum(1 for sig in tracker.signals if counts(sig, pivot_quarter))
+    verdict = Verdict(verdict_state, tuple(facts), tuple(reasons), tuple(lab.lab for lab, _ in follow), watched,
+                      reverted_fact is not None, total, pays, reverts, s.call_margin, newest, age, stale, len(moving),
+                      counted_count, s.stale_after_days)
 
     # Evidence by quarter.
     all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]

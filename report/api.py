@@ -98,11 +98,12 @@ def build(workbook: Path | str, outdir: Path | str = "out", edition: dt.date | s
     Raises WorkbookHasErrors (nothing written) when the workbook has errors; its `args[0].findings` lists them.
     """
     from .build import build as run_build
+    from .present import headline
 
     result = run_build(Path(workbook), Path(outdir), _date(edition), formats,
                        Path(history) if history is not None else None)
     briefing = result.briefing
-    return Edition(briefing.masthead.edition, briefing.verdict.state, briefing.verdict.headline,
+    return Edition(briefing.masthead.edition, briefing.verdict.state, headline(briefing),
                    briefing.verdict.score, briefing.verdict.followers, tuple(result.paths), result.history,
                    tuple(result.check.findings), tuple(result.warnings))
 

@@ -55,21 +55,41 @@ class Masthead:
 
 
 @dataclass(frozen=True, slots=True)
-class Reason:
-    """One line of 'why': a fact, or a signal with its signed weight."""
+class Fact:
+    """A fact behind the verdict, as data (report/present.py words it for readers).
 
-    kind: str  # "fact" or "signal"
-    text: str
-    weight: float | None = None  # signed: + pays, − reverts
-    detail: str | None = None  # "Reported, strength 2, 2026-Q2"
+    kind: "reopened" (the pivot lab reopened its flagship: lab, date, headline), "open-weights" (the pivot
+    lab's row says Open: lab), "followed" (a watched lab closed its flagship: lab, date, headline),
+    "closed-since" (a watched lab's row says Closed since a date after the pivot: lab, date), "none-followed"
+    (no watched lab followed: count = watched labs, date = the pivot), "none-watched" (no lab is watched),
+    "stale" (the newest counted signal is old: date = its Observed, count = its age in days).
+    """
+
+    kind: str
+    lab: str | None = None
+    date: dt.date | None = None
+    headline: str | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A counted signal that moved the score, with its signed weight and what it is."""
+
+    text: str  # the signal
+    weight: float  # signed: + pays, − reverts
+    points_to: str
+    confidence: str
+    strength: int
+    quarter: str  # 2026-Q2
     source: Link | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     state: str  # one of STATES
-    headline: str
-    reasons: tuple[Reason, ...]
+    facts: tuple[Fact, ...]
+    reasons: tuple[Reason, ...]  # the signals that moved the score most, largest first
     followers: tuple[str, ...]
     watched: int  # N: watched labs other than the pivot lab
     reverted: bool
@@ -81,6 +101,8 @@ class Verdict:
     evidence_age: int | None = None  # days from newest_evidence to the edition
     stale: bool = False  # the newest counted evidence is older than Stale after days
     moving: int = 0  # counted signals that moved the score (`reasons` names the largest, up to 40)
+    counted: int = 0  # signals that count towards the score (0: there is no evidence yet)
+    stale_after_days: float = 28.0
 
     @property
     def css(self) -> str:
@@ -131,6 +153,23 @@ class RowChange:
     key: str  # "DeepSeek"; "2026-06-03 · DeepSeek · Closed flagship · ..."
     change: str  # "added", "removed" or "changed"
     fields: tuple[FieldChange, ...] = ()
+    matters: str | None = None  # "reversal", "follower" or "signal" (a counted signal that moves the score)
+    weight: float = 0.0  # a counted signal's signed weight
+    # The key's values, one per key column ("" when blank): present.py words them. `key` says the same.
+    parts: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FigureMove:
+    """A key figure that moved since the last edition, as the history holds it (present.py words it).
+
+    `field` is a KeyFigures name (followers, pays, reverts, signals_this_quarter, next_milestone); `before`
+    and `after` are the values it reads, in order: (followers, watched), (pays,), (reverts,),
+    (signals_this_quarter, this_quarter), (next_milestone, next_milestone_due as ISO text or None)."""
+
+    field: str
+    before: tuple[object, ...]
+    after: tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +182,7 @@ class Changes:
     verdict_after: str | None = None
     score_before: float | None = None
     score_after: float | None = None
-    figures: tuple[FieldChange, ...] = ()  # key figures that moved
+    figures: tuple[FigureMove, ...] = ()  # key figures that moved
 
     FIRST_EDITION: ClassVar[str] = "First edition: no earlier briefing to compare."
 

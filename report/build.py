@@ -68,12 +68,12 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
     from .render.xlsx import render_xlsx_report
 
     # What every layout shows, decided once; the email decides its own shorter lists within its budget.
-    presentation = present(briefing)
+    presentation = present(briefing, workbook_beside="xlsx" in formats)
     out: dict[str, bytes] = {}
     warnings: list[str] = []
     xlsx: bytes | None = None
     if "xlsx" in formats or "eml" in formats:
-        report = render_xlsx_report(briefing, presentation)
+        report = render_xlsx_report(presentation)
         xlsx, warnings = report.data, list(report.warnings)
     if "xlsx" in formats:
         assert xlsx is not None
@@ -81,12 +81,12 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
     if "html" in formats:
         from .render.html import render_html
 
-        out["html"] = render_html(briefing, presentation).encode("utf-8")
+        out["html"] = render_html(presentation).encode("utf-8")
     if "eml" in formats:
         from .render.email import render_email
 
         assert xlsx is not None
-        email = render_email(briefing, xlsx, presentation=presentation)
+        email = render_email(presentation, xlsx)
         out["eml"] = email.data
         warnings.extend(email.warnings)
         # What a sender would check before pressing send, said at build time (report preflight).

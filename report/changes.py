@@ -9,12 +9,12 @@ column headers so readers see "Flagship weights", not `flagship_weights`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 from . import schema
-from .briefing import Briefing, Changes, FieldChange, RowChange
+from .briefing import Briefing, Changes, FieldChange, FigureMove, RowChange
 from .model import Tracker, plain
 from .safety import name_key
 from .values import text
@@ -58,8 +58,10 @@ def compare(previous: PreviousEdition | None, current: Mapping[str, Any], briefi
     if previous is None:
         return Changes(previous_edition=None)
     rows = [*_settings_changes(previous.snapshot, current)]
+    judge = _Importance(briefing)
     for sheet in schema.TABLES:
-        rows.extend(_sheet_changes(sheet, _rows(previous.snapshot, sheet.name), _rows(current, sheet.name)))
+        rows.extend(judge(sheet, change, row) for change, row in
+                    _sheet_changes(sheet, _rows(previous.snapshot, sheet.name), _rows(current, sheet.name)))
     return Changes(
         previous_edition=previous.edition,
         rows=tuple(rows),
@@ -79,6 +81,11 @@ def normalise_key(value: object) -> str:
 def row_key(sheet: schema.Sheet, row: Row) -> Key:
     """The natural key of a snapshot row, normalised."""
     return tuple(normalise_key(row.get(sheet.column(name).attr)) for name in sheet.key)
+
+
+def key_parts(sheet: schema.Sheet, row: Row) -> tuple[str, ...]:
+    """The natural key's values as written ("" for a blank part)."""
+    return tuple(display(row.get(sheet.column(name).attr), blank="") for name in sheet.key)
 
 
 def key_label(sheet: schema.Sheet, row: Row) -> str:
@@ -113,15 +120,16 @@ def _group(sheet: schema.Sheet, rows: Iterable[Row]) -> dict[Key, list[Row]]:
     return groups
 
 
-def _sheet_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[RowChange]:
+def _sheet_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[tuple[RowChange, Row]]:
+    """Each change with the row it is about (the current row; the old one when it was removed)."""
     old, new = _group(sheet, before), _group(sheet, after)
-    out: list[RowChange] = []
+    out: list[tuple[RowChange, Row]] = []
     for key in sorted(old.keys() | new.keys()):
         out.extend(_key_changes(sheet, old.get(key, []), new.get(key, [])))
     return out
 
 
-def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[RowChange]:
+def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> list[tuple[RowChange, Row]]:
     """Rows sharing one key (Events and Signals may repeat a key): identical pairs first, then in order."""
     before = list(before)
     unmatched: list[Row] = []
@@ -131,14 +139,47 @@ def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> li
             unmatched.append(row)
         else:
             del before[same]
-    out: list[RowChange] = []
+    out: list[tuple[RowChange, Row]] = []
     for old, row in zip(before, unmatched, strict=False):
-        out.append(RowChange(sheet.name, key_label(sheet, row), "changed", _field_changes(sheet, old, row)))
+        out.append((RowChange(sheet.name, key_label(sheet, row), "changed", _field_changes(sheet, old, row),
+                              parts=key_parts(sheet, row)), row))
     for old in before[len(unmatched):]:
-        out.append(RowChange(sheet.name, key_label(sheet, old), "removed"))
+        out.append((RowChange(sheet.name, key_label(sheet, old), "removed", parts=key_parts(sheet, old)), old))
     for row in unmatched[len(before):]:
-        out.append(RowChange(sheet.name, key_label(sheet, row), "added"))
+        out.append((RowChange(sheet.name, key_label(sheet, row), "added", parts=key_parts(sheet, row)), row))
     return out
+
+
+class _Importance:
+    """Which changes matter most to the verdict (a fact for present.py to order by): the pivot lab reopening,
+    a watched lab following, and a counted signal with its weight. Removed rows are no longer evidence."""
+
+    def __init__(self, briefing: Briefing) -> None:
+        self.pivot = normalise_key(briefing.masthead.pivot_lab)
+        self.followers = {normalise_key(name) for name in briefing.verdict.followers}
+        self.reverted = briefing.verdict.reverted
+        self.weights = {(normalise_key(s.quarter), normalise_key(s.signal), normalise_key(s.lab)): s.weight
+                        for s in briefing.signals if s.counted and s.weight}
+
+    def __call__(self, sheet: schema.Sheet, change: RowChange, row: Row) -> RowChange:
+        if change.change == "removed":
+            return change
+        lab = normalise_key(row.get("lab"))
+        if sheet.name == schema.SIGNALS.name:
+            weight = self.weights.get((normalise_key(row.get("quarter")), normalise_key(row.get("signal")), lab))
+            return replace(change, matters="signal", weight=weight) if weight else change
+        kind = normalise_key(row.get("kind"))
+        if sheet.name == schema.EVENTS.name:
+            if kind == "reopened flagship" and lab == self.pivot and self.reverted:
+                return replace(change, matters="reversal")
+            if kind == "closed flagship" and lab in self.followers:
+                return replace(change, matters="follower")
+        if sheet.name == schema.LABS.name:
+            if lab in self.followers:
+                return replace(change, matters="follower")
+            if lab == self.pivot and self.reverted:
+                return replace(change, matters="reversal")
+        return change
 
 
 def _field_changes(sheet: schema.Sheet, before: Row, after: Row) -> tuple[FieldChange, ...]:
@@ -168,46 +209,29 @@ def _settings_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> li
     return out
 
 
-def _count(value: object) -> str:
-    return display(value, blank="0")
-
-
-def _score(value: object) -> str:
-    return f"{value:+.2f}" if isinstance(value, (int, float)) else display(value)
-
-
-def _followers(figures: Mapping[str, Any]) -> str:
-    return f"{_count(figures.get('followers'))} of {_count(figures.get('watched'))}"
-
-
-def _signals(figures: Mapping[str, Any]) -> str:
-    return f"{_count(figures.get('signals_this_quarter'))} in {display(figures.get('this_quarter'))}"
-
-
-def _milestone(figures: Mapping[str, Any]) -> str:
-    name = figures.get("next_milestone")
-    if not name:
-        return "none"
-    due = figures.get("next_milestone_due")
-    return f"{name} ({due})" if due else str(name)
-
-
-# The key figures readers follow, with how each reads. The score is left out (Changes carries it as
+# The key figures readers follow, by the values each reads. The score is left out (Changes carries it as
 # score_before/score_after) and so are the days to the next milestone, which move every week by themselves.
-FIGURES: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
-    ("Followers", _followers),
-    ("Pays weight", lambda figures: _score(figures.get("pays")).lstrip("+")),
-    ("Reverts weight", lambda figures: _score(figures.get("reverts")).lstrip("+")),
-    ("Signals this quarter", _signals),
-    ("Next milestone", _milestone),
+FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("followers", ("followers", "watched")),
+    ("pays", ("pays",)),
+    ("reverts", ("reverts",)),
+    ("signals_this_quarter", ("signals_this_quarter", "this_quarter")),
+    ("next_milestone", ("next_milestone", "next_milestone_due")),
 )
 
 
-def figure_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """The key figures that moved, with readable labels and values."""
-    out: list[FieldChange] = []
-    for label, show in FIGURES:
-        was, now = show(before), show(after)
+def _values(figures: Mapping[str, Any], names: tuple[str, ...]) -> tuple[object, ...]:
+    # Weights are compared as readers see them, to two places.
+    return tuple(round(v, 2) if isinstance(v, float) else v for v in (figures.get(name) for name in names))
+
+
+def figure_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FigureMove]:
+    """The key figures that moved, with the values they read before and after (facts: present.py words them)."""
+    out: list[FigureMove] = []
+    for field, names in FIGURES:
+        was, now = _values(before, names), _values(after, names)
+        if field == "next_milestone" and not was[0] and not now[0]:
+            continue
         if was != now:
-            out.append(FieldChange(label, was, now))
+            out.append(FigureMove(field, was, now))
     return out

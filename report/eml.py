@@ -25,14 +25,34 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import safety
 from .errors import MailError, UsageError
 from .safety import Unsafe
 
 if TYPE_CHECKING:
-    from .briefing import Briefing
+    from .briefing import Mailing
+
+
+class _Titled(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def publication(self) -> str | None: ...
+
+
+class Addressed(Protocol):
+    """What addressing a message reads: a Presentation (or a Briefing) has these."""
+
+    @property
+    def mailing(self) -> Mailing: ...
+    @property
+    def sender(self) -> str | None: ...
+    @property
+    def recipients(self) -> tuple[str, ...]: ...
+    @property
+    def masthead(self) -> _Titled: ...
 
 EDITION_HEADER = "X-Report-Edition"
 SIGN_OFF_HEADER = "X-Report-Sign-Off"
@@ -94,7 +114,7 @@ def list_id(title: str, address: Address) -> str:
     return f'"{label}" <{address.username}.{address.domain}>'
 
 
-def address_message(message: EmailMessage, briefing: Briefing) -> None:
+def address_message(message: EmailMessage, briefing: Addressed) -> None:
     """Set From, To, Bcc, Reply-To, List-Id, List-Unsubscribe and the sign-off headers (module docstring).
 
     Every value went through `report check`'s rules at its cell; they are applied again here, so a Briefing

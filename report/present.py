@@ -1,43 +1,52 @@
 """Pure: Briefing -> Presentation, everything a reader sees, decided once for every format.
 
-The analysis decides the facts; this module decides how they read: labels and lab roles, the one house
-date style, signed figures, state colours, the sentence an empty section shows, the "what changed" lines,
-how many rows the page and the email show (and the "N more in the attached workbook" note), the data-health
-sentences, the email's subject and preheader. The page, the email (HTML and text) and the xlsx only place
-what a `Presentation` holds; none of them formats a date, a weight or a sentence of its own.
+The analysis decides the facts (dates as dates, numbers as numbers, the verdict's facts as `Fact`s); this
+module decides how they read: every sentence (the headline, the score's gloss, the facts, what changed, the
+data-health summary, captions, the xlsx's sheet notes), labels and lab roles, the one house date style,
+signed figures, colour keys, the sentence an empty section shows, how many rows each list shows and the
+"N more" note that says where the rest are, the email's subject and preheader. The page, the email (HTML
+and text) and the xlsx take a `Presentation` alone and only place what it holds; none of them formats a
+date, a weight or a sentence of its own, cuts a list or picks a colour (tests/test_layouts_decide_nothing.py).
 
-`present(briefing, limits)` returns a frozen `Presentation` with these fields, in SPEC §6 order:
+`present(briefing, limits, workbook_beside)` returns a frozen `Presentation` for the page; `for_email(limits)`
+gives the email's (fewer rows, notes saying "in the attached workbook"). Its fields, in SPEC §6 order:
 
 - `sections`: ((id, heading), ...), the order every format follows.
 - `subject`, `preheader`: the email's Subject (verdict first, under 80 characters) and the preheader
   (what the subject does not say).
 - `masthead` (`MastheadView`): title, publication, editor, `edition` (a `Day`), `week` ("2026-W23"),
   `days_since_pivot` ("42 days") and `days` (42), `pivot_line` (one sentence: who closed what, when),
-  `pivot_date` (a `Day`).
+  `pivot_date` (a `Day`), `dateline` (the email's and text part's one line).
 - `verdict` (`VerdictView`): `state` ("TOO EARLY"), `key` ("too-early", for CSS classes), `fill`/`ink`
-  (the state's colours, from report/palette.py), `headline`, `score_label`
-  ("Score −0.60"), `score_note` ("pays 1.20 vs reverts 1.80; the call needs ±2.0"), `facts` (sentences,
-  their dates in the house style),
-  `signals` (`ReasonLine`s: weight text, direction, text, detail, source), `signals_lead`, `no_signals`.
+  (the state's colours, from report/palette.py), `headline` (no figure in it; "no evidence yet" when no
+  signal counts), `score_label` ("Score −0.60") and `score_gloss` (the score in plain words: the score is
+  said once in the lead), `facts` (sentences, their dates in the house style), `signals` (`ReasonLine`s:
+  weight text, direction, text, detail, source), `signals_lead`, `no_signals`, `signals_more`.
 - `figures`: four `FigureView` cards (label, value, note) for the page and the email; `figure_cells`:
   the xlsx's key-figure rows (`FigureCell`: label, defined name, number or `Day`, kind, note).
-- `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lines`
-  (`ChangeLine`: label, what, before, after, the rows' field changes); the score move is always a line
-  when the score moved, whether or not the verdict changed.
-- `labs` (`LabsView`): `rows` (`LabLine`), `columns` (the optional columns some row fills: a column empty
-  in every row is not shown), `empty`.
+- `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lead`
+  (the verdict, the score's move and the key figures that moved: always shown), `counts` (per sheet:
+  "Signals: 14 added, 1 changed."), `rows` (`Rows` of `ChangeLine`, those that matter most first: the
+  pivot lab reverting, followers, counted signals by weight, each with its `tag`), `lines` (all of them,
+  for the xlsx's What changed sheet).
+- `labs` (`LabsView`): `rows` (`LabLine`, every lab), `shown` (up to the limit, the pivot lab and followers
+  always), `more`, `columns` (the optional columns some row fills), `empty`.
 - `evidence` (`EvidenceView`): `quarters` (`QuarterLine`), `margin` (the ±Call margin), `caption`,
   `empty`; `latest` (`Rows` of the latest quarter's `SignalLine`s, largest weight first), `latest_heading`,
   `all_signals` (every signal, for the xlsx).
-- `timeline` (`Rows` of `EventLine`): the shown rows are the latest events up to the limit, oldest first.
+- `timeline` (`Rows` of `EventLine`): the shown rows are the latest events up to the limit, oldest first;
+  `timeline_chart` holds the events both timeline charts (page and email) draw.
 - `watchlist` (`Rows` of `WatchLine`): `due` reads "1 Jun 2026", or "by end of 2026-Q4" for a quarter.
-- `health` (`HealthView`): `sentences` (one or two for readers), `items` (`Rows` of `HealthLine`, the
-  itemised list: the xlsx keeps all), `left_out` (the sentence saying what the edition left out, once).
-- `sources` (`Rows` of `SourceLine`): the name links to the URL when it is safe; `cited` says nothing
-  when no row cites it.
+- `health` (`HealthView`): `sentences` (the readers' summary, in every output: how much evidence is stale
+  or unsourced and what that means; no cell, no chore), `items` (`Rows` of `HealthLine`, the desk's rows:
+  only the xlsx's Data health sheet lists them), `left_out` (what the edition left out, said once).
+- `sources` (`Rows` of `SourceLine`): the cited sources, most cited first, with "N rows" each; the note
+  counts the ones left out and those on file that no row cites.
+- `workbook` (the xlsx edition's file name, linked when it is written beside the page), `closing`,
+  `captions`, `notes` (the xlsx's), `inks` (a key's colour, for the email's inline styles).
 
 `Rows` holds `all` (every row, for the xlsx), `shown` (up to the limit, for the page and the email),
-`more` ("3 more in the attached workbook", or None) and `empty` (the sentence when there are none);
+`more` ("3 more in the workbook edition", or None) and `empty` (the sentence when there are none);
 `filled(field)` says whether any shown row fills a field (a column empty in every row is not shown).
 `Limits` sets how many rows are shown; the email asks for fewer to fit its budget.
 Dates are `Day`s: `text` in the house style with non-breaking spaces ("1 Jun 2026"), `iso` for
@@ -48,25 +57,29 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar, overload
 
 from . import palette
 from .briefing import (
     Briefing,
     Changes,
+    Fact,
     HealthItem,
     LabRow,
     Link,
+    Mailing,
     QuarterWeight,
+    Reason,
+    RowChange,
     SignalRow,
     TimelineItem,
     WatchItem,
 )
 from .formatting import signed
 from .model import QuarterEnd, quarter_label
+from .schema import CONFIDENCE_FACTOR, TABLES
 
 T = TypeVar("T")
 
@@ -83,11 +96,25 @@ EMPTY: dict[str, str] = {
     "signals": "No signals on the Signals sheet yet.",
     "timeline": "No events since the pivot yet.",
     "watchlist": "No milestones on the watchlist yet.",
-    "health": "No problems: every counted signal is fresh and every row has a source.",
+    "health": "No problems: every counted signal is fresh and names a source.",
     "sources": "No sources on the Sources sheet yet.",
 }
 FIRST_EDITION = Changes.FIRST_EDITION
-MORE_WHERE = "in the attached workbook"
+BLANK = "(blank)"  # how an empty cell reads in a before → after pair
+# Where the rows a list leaves out are, as each output says it: the page names the xlsx edition beside it
+# (it has no attachment), the email and its text part the attached workbook.
+PAGE_WHERE = "in the workbook edition"
+EMAIL_WHERE = "in the attached workbook"
+MORE_WHERE = EMAIL_WHERE
+NO_EVIDENCE = "There is no evidence yet: no signal counts towards the score."
+
+# The text colour of each key a line carries (direction, weights, attention, why a change matters), for the
+# layouts that cannot use the page's CSS classes (the email's inline styles); from the one palette.
+INKS: dict[str, str] = {
+    "pays": palette.PAYS, "reverts": palette.REVERTS, "neutral": palette.MUTED, "closed": palette.CLOSED,
+    "open": palette.OPEN, "overdue": palette.ALERT, "soon": palette.SOON, "follower": palette.PAYS,
+    "reversal": palette.REVERTS, "": palette.INK, "done": palette.MUTED,
+}
 
 HEALTH_LABELS = {"stale": "Stale signal", "no-source": "No source", "warning": "Check warning"}
 
@@ -97,11 +124,13 @@ class Limits:
     """How many rows the page and the email show of each long list; the xlsx always keeps every row."""
 
     reasons: int = 10
+    changes: int = 15
+    labs: int = 20
     signals: int = 15
     timeline: int = 15
     watchlist: int = 20
     health: int = 10
-    sources: int = 40
+    sources: int = 20
 
 
 # --- Small values ------------------------------------------------------------------------------------------
@@ -146,20 +175,6 @@ def due_day(day: dt.date) -> Day:
     if isinstance(day, QuarterEnd):
         return Day(day, f"by end of {quarter_label(day.quarter)}", day.isoformat())
     return Day(day, house_date(day), day.isoformat())
-
-
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def dates_in_words(sentence: str) -> str:
-    """The analysis's sentences name dates as 2026-04-20; readers see the house style (20 Apr 2026)."""
-    def house(match: re.Match[str]) -> str:
-        try:
-            return house_date(dt.date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]
-
-    return _ISO_DATE.sub(house, sentence)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -269,13 +284,18 @@ class Rows(Generic[T]):
         return any(getattr(row, attr) not in (None, "") for row in self.shown for attr in attrs)
 
 
-def more_note(hidden: int) -> str | None:
-    """'3 more in the attached workbook', or None when nothing is hidden."""
-    return f"{hidden:,} more {MORE_WHERE}" if hidden > 0 else None
+def more_note(hidden: int, where: str = EMAIL_WHERE) -> str | None:
+    """'3 more in the attached workbook' (or wherever `where` says), or None when nothing is hidden."""
+    return f"{hidden:,} more {where}" if hidden > 0 else None
 
 
-def _rows(rows: Sequence[T], shown: tuple[T, ...], empty: str) -> Rows[T]:
-    return Rows(rows, shown, more_note(len(rows) - len(shown)), empty)
+def summary_note(count: int, where: str = EMAIL_WHERE) -> str:
+    """A list shown only as its count (the email over its budget): '412 rows in this list, in the attached workbook'."""
+    return f"{plural(count, 'row')} in this list, {where}"
+
+
+def _rows(rows: Sequence[T], shown: tuple[T, ...], empty: str, where: str = PAGE_WHERE) -> Rows[T]:
+    return Rows(rows, shown, more_note(len(rows) - len(shown), where), empty)
 
 
 # --- Sections ----------------------------------------------------------------------------------------------
@@ -292,6 +312,7 @@ class MastheadView:
     days: int  # 42
     pivot_line: str
     pivot_date: Day
+    dateline: str = ""  # "Edition 1 Jun 2026 · 2026-W23 · 42 days since the pivot · Editor A. Name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,16 +333,18 @@ class VerdictView:
     key: str  # too-early
     fill: str  # the state's colour (report/palette.py)
     ink: str  # text on that colour
-    headline: str
+    headline: str  # the verdict in one sentence, no figure: the score is said once, below it
     score_label: str  # Score −0.60
-    score_note: str  # pays 1.20 vs reverts 1.80; the call needs ±2.0
+    score_gloss: str  # the score in plain words, against the margin
     facts: tuple[str, ...]
     signals: tuple[ReasonLine, ...]  # the largest, up to Limits.reasons
     signals_lead: str
     no_signals: str
     signals_count: int = 0  # every signal that moved the score
-    signals_more: str | None = None  # "12 more in the attached workbook"
+    signals_more: str | None = None  # "12 more in the workbook edition"
     all_signals: tuple[ReasonLine, ...] = ()  # every reason line the analysis kept (the most any format lists)
+    signals_more_sheet: str | None = None  # the xlsx's: "12 more on the Signals sheet"
+    evidence: bool = True  # some signal counts: False is "no evidence yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +378,8 @@ class ChangeLine:
     before: str | None
     after: str | None
     fields: tuple[tuple[str, str, str], ...] = ()  # (field, before, after) of a changed row
+    tag: str | None = None  # why it matters: "Follower", "Reversal", "+1.80 pays" (a counted signal)
+    tag_key: str | None = None  # follower, reversal, pays or reverts (CSS)
 
     @property
     def before_after(self) -> str | None:
@@ -369,11 +394,24 @@ class ChangeLine:
 @dataclass(frozen=True, slots=True)
 class ChangesView:
     """The note says what is compared: the first-edition sentence, "Nothing changed since the edition of
-    25 May 2026.", or "Compared with the edition of 25 May 2026." above the lines."""
+    25 May 2026.", or "Compared with the edition of 25 May 2026." above the lines.
+
+    `lead` (the verdict, the score's move and the key figures that moved) is always shown in full; `counts`
+    says per sheet how many rows were added, changed and removed; `rows` are the row changes, those that
+    matter most first (the pivot lab reverting, followers, counted signals by weight), bounded like every
+    long list. The xlsx keeps every line on its What changed sheet (`lines`)."""
 
     note: str
-    lines: tuple[ChangeLine, ...]
+    lead: tuple[ChangeLine, ...]
+    counts: tuple[str, ...]  # "Signals: 14 added, 1 changed."
+    rows: Rows[ChangeLine]
     first: bool
+    more_sheet: str | None = None  # the xlsx Briefing sheet's: "40 more on the What changed sheet"
+
+    @property
+    def lines(self) -> tuple[ChangeLine, ...]:
+        """Every line: the lead, then every row change."""
+        return (*self.lead, *self.rows.all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,9 +441,11 @@ LAB_COLUMNS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class LabsView:
-    rows: tuple[LabLine, ...]
+    rows: tuple[LabLine, ...]  # every lab, in the workbook's order (the xlsx)
     columns: tuple[tuple[str, str], ...]  # the optional columns at least one row fills
     empty: str
+    shown: tuple[LabLine, ...] = ()  # up to Limits.labs: the pivot lab and followers always, then watched labs
+    more: str | None = None
 
     def shows(self, key: str) -> bool:
         return any(key == k for k, _ in self.columns)
@@ -453,6 +493,9 @@ class EvidenceView:
     latest_heading: str | None  # "Signals in 2026-Q2"
     latest: Rows[SignalLine]
     all_signals: Sequence[SignalLine]  # Lines: made as the xlsx reads them
+    latest_quarter: str | None = None  # 2026-Q2
+    table_caption: str = "Weight per quarter (strength × confidence)"
+    latest_caption: str = "The latest quarter's signals, largest weight first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,7 +534,10 @@ class HealthLine:
 
 @dataclass(frozen=True, slots=True)
 class HealthView:
-    sentences: tuple[str, ...]  # for readers: one or two
+    """Readers get `sentences`, one summary in every output; the per-row list (`items`, with cells and what
+    to do) is the desk's: only the xlsx's Data health sheet lists it, under the summary."""
+
+    sentences: tuple[str, ...]  # for readers: how much evidence is stale or unsourced, and what it means
     items: Rows[HealthLine]  # the itemised list (the xlsx's Data health sheet)
     left_out: str | None  # "2 records dated after this edition were left out."
     empty: str
@@ -507,6 +553,23 @@ class SourceLine:
     cited_text: str | None  # "3 rows", None when no row cites it
     url_text: str | None  # the URL as written
     unlinked_url: str | None  # the URL as written when it is not shown as a link (not http, https or mailto)
+    unlinked_note: str | None = None  # "link not shown: javascript:…"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetNotes:
+    """The notes the xlsx's sheets carry under their headings, and what its contents list says of each sheet."""
+
+    labs: str
+    evidence: str
+    signals: str
+    timeline: str
+    watchlist: str
+    sources: str
+    changes: str
+    contents: dict[str, str]  # section id (or "signals") -> what its sheet holds
+    subject: str = ""  # the file's properties: its subject and keywords
+    keywords: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,34 +592,56 @@ class Presentation:
     sources: Rows[SourceLine]
     stem: str  # briefing-2026-06-01
     limits: Limits
+    where: str = PAGE_WHERE  # where a cut list's other rows are, as this output says it
+    workbook: Link | None = None  # the xlsx edition: linked (relative) when it sits beside the page
+    closing: str = ""  # the last line: which workbook this edition comes with
+    timeline_chart: tuple[EventLine, ...] = ()  # the events both timeline charts draw (the page's shown rows)
+    sender: str | None = None  # how the email is addressed (report/eml.py reads these)
+    recipients: tuple[str, ...] = ()
+    mailing: Mailing = field(default_factory=Mailing)
+    notes: SheetNotes | None = None  # the xlsx sheets' notes
+    captions: dict[str, str] = field(default_factory=dict)  # the page's table and chart captions, by name
+    became: str = "became"  # what a before → after arrow says to a screen reader
+    inks: dict[str, str] = field(default_factory=lambda: dict(INKS))  # a key's text colour (the email's inline styles)
 
     def heading(self, section: str) -> str:
         return dict(self.sections)[section]
 
-    def limited(self, limits: Limits) -> Presentation:
-        """The same presentation showing at most `limits` rows of each long list (the email asks for fewer).
+    def limited(self, limits: Limits, where: str | None = None) -> Presentation:
+        """The same presentation showing at most `limits` rows of each long list (the email asks for fewer),
+        its "N more" notes saying `where` the rest are (the email: the attached workbook).
 
-        Only the shown rows and their "N more" notes change; every row stays as `present` made it."""
-        if limits == self.limits:
+        Only the shown rows and their notes change; every row stays as `present` made it."""
+        where = where or self.where
+        if limits == self.limits and where == self.where:
             return self
         v = self.verdict
         shown = v.all_signals[: limits.reasons]
+        c = self.changes
         return replace(
             self,
-            verdict=replace(v, signals=shown, signals_more=more_note(v.signals_count - len(shown))),
+            verdict=replace(v, signals=shown, signals_more=more_note(v.signals_count - len(shown), where)),
+            changes=replace(c, rows=_rows(c.rows.all, tuple(c.rows.all[: limits.changes]), c.rows.empty, where)),
+            labs=_labs_shown(self.labs, limits.labs, where),
             evidence=replace(self.evidence, latest=_rows(self.evidence.latest.all,
                                                          tuple(self.evidence.latest.all[: limits.signals]),
-                                                         self.evidence.latest.empty)),
+                                                         self.evidence.latest.empty, where)),
             timeline=_rows(self.timeline.all, _shown_timeline(self.timeline.all, limits.timeline),
-                           self.timeline.empty),
+                           self.timeline.empty, where),
             watchlist=_rows(self.watchlist.all, _shown_watchlist(self.watchlist.all, limits.watchlist),
-                            self.watchlist.empty),
+                            self.watchlist.empty, where),
             health=replace(self.health, items=_rows(self.health.items.all,
                                                     tuple(self.health.items.all[: limits.health]),
-                                                    self.health.items.empty)),
-            sources=_rows(self.sources.all, tuple(self.sources.all[: limits.sources]), self.sources.empty),
+                                                    self.health.items.empty, where)),
+            sources=_sources_rows(self.sources.all, limits.sources, where),
             limits=limits,
+            where=where,
+            closing=_closing(self.stem, where),
         )
+
+    def for_email(self, limits: Limits) -> Presentation:
+        """The email's presentation: at most `limits` rows a list, the rest in the attached workbook."""
+        return self.limited(limits, EMAIL_WHERE)
 
 
 # --- Building ----------------------------------------------------------------------------------------------
@@ -586,28 +671,117 @@ def _masthead(b: Briefing) -> MastheadView:
         days_since_pivot=plural(m.days_since_pivot, "day"), days=m.days_since_pivot,
         pivot_line=f"The pivot: {m.pivot_lab} took {m.pivot_model} to closed weights on {pivot.text}.",
         pivot_date=pivot,
+        dateline=(f"Edition {edition.text} · {m.week_label} · {plural(m.days_since_pivot, 'day')} since the pivot"
+                  + (f" · Editor {m.editor}" if m.editor else "")),
     )
+
+
+def _names(names: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def headline(b: Briefing) -> str:
+    """The verdict in one sentence (SPEC §4), with no figure in it: the lead says the score once, under it.
+    With no counted signal it says there is no evidence yet; stale evidence says how old it is."""
+    v, m = b.verdict, b.masthead
+    days = plural(m.days_since_pivot, "day")
+    if v.state == "REVERTED":
+        followed = (f"{len(v.followers)} of {v.watched} watched labs had followed" if v.watched
+                    else "no other lab was being watched")
+        text = (f"{m.pivot_lab} has reverted: the closed-weight experiment with {m.pivot_model} is over, "
+                f"{days} after the pivot ({followed}).")
+    elif v.state == "SPREADING":
+        verb = "has" if len(v.followers) == 1 else "have"
+        text = (f"The pivot is spreading: {_names(v.followers)} {verb} followed {m.pivot_lab} into closed "
+                f"weights at flagship scale ({len(v.followers)} of {v.watched} watched labs), {days} after the pivot.")
+    else:
+        if not v.counted:
+            lean = "there is no evidence yet to lean either way"
+        else:
+            lean = {
+                "LEANING PAYS": "the evidence leans towards closed weights paying",
+                "LEANING REVERTS": "the evidence leans towards the open-weight default reasserting",
+                "TOO EARLY": "the evidence is too mixed to call",
+            }[v.state]
+        since = "on the day of the pivot" if m.days_since_pivot == 0 else f"in the {days} since the pivot"
+        if v.watched:
+            text = (f"The pivot is being watched, not imitated: 0 of {v.watched} watched labs have followed "
+                    f"{m.pivot_lab} into closed weights {since}; {lean}.")
+        else:
+            text = (f"Nothing is being watched yet: the desk follows no lab other than {m.pivot_lab} as a possible "
+                    f"follower, {days} after the pivot; {lean}.")
+    if v.stale and v.evidence_age is not None:
+        text += (f" The newest evidence is {plural(v.evidence_age, 'day')} old, older than the "
+                 f"{v.stale_after_days:g} days this desk calls fresh.")
+    return text
+
+
+def score_gloss(b: Briefing) -> str:
+    """The score in plain words: what each side weighs and whether either leads by the margin a call needs."""
+    v = b.verdict
+    need = f"{v.margin:.1f}"
+    if not v.counted:
+        return f"No evidence yet: no signal counts towards the score, and a call needs a lead of {need}."
+    weighs = (f"Evidence that closed weights pay weighs {number(v.pays)}; evidence that the open-weight default "
+              f"holds weighs {number(v.reverts)}")
+    if v.score >= v.margin:
+        return f"{weighs}: closed weights lead by at least the {need} a call needs."
+    if v.score <= -v.margin:
+        return f"{weighs}: the open-weight default leads by at least the {need} a call needs."
+    return f"{weighs}: neither leads by the {need} a call needs."
+
+
+def _sentence(text: str) -> str:
+    """The text ending as a sentence: a full stop unless it already ends in one (or ? or !)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!", "…")) else text + "."
+
+
+def fact_sentence(fact: Fact) -> str:
+    """A fact behind the verdict as readers see it, its date in the house style."""
+    day = house_date(fact.date) if fact.date else ""
+    if fact.kind in ("reopened", "followed"):
+        verb = "reopened" if fact.kind == "reopened" else "closed"
+        return _sentence(f"{fact.lab} {verb} its flagship on {day}: {fact.headline}")
+    if fact.kind == "open-weights":
+        return f"{fact.lab}'s flagship weights are Open."
+    if fact.kind == "closed-since":
+        return f"{fact.lab}'s flagship weights are Closed since {day}."
+    if fact.kind == "none-followed":
+        return f"No watched lab has closed its flagship since the pivot on {day} (0 of {fact.count})."
+    if fact.kind == "none-watched":
+        return "No lab other than the pivot lab is watched as a possible follower, so no follower can be counted yet."
+    if fact.kind == "stale":
+        return f"The newest counted signal was observed on {day}, {plural(fact.count or 0, 'day')} before this edition."
+    raise ValueError(f"a verdict fact of an unknown kind: {fact.kind!r}")
+
+
+def _reason(r: Reason) -> ReasonLine:
+    return ReasonLine(r.weight, weight_text(r.weight), direction(r.weight), r.text,
+                      f"{r.points_to}, {r.confidence}, strength {r.strength}, {r.quarter}", r.source)
 
 
 def _verdict(b: Briefing, limits: Limits) -> VerdictView:
     v = b.verdict
     fill, ink = _state_colours(v.state)
-    signals = tuple(
-        ReasonLine(r.weight or 0.0, weight_text(r.weight or 0.0), direction(r.weight or 0.0), r.text, r.detail,
-                   r.source)
-        for r in v.reasons if r.kind == "signal"
-    )
+    signals = tuple(_reason(r) for r in v.reasons)
+    count = max(v.moving, len(signals))
     return VerdictView(
-        state=v.state, key=_key(v.state), fill=fill, ink=ink, headline=v.headline,
+        state=v.state, key=_key(v.state), fill=fill, ink=ink, headline=headline(b),
         score_label=f"Score {signed(v.score)}",
-        score_note=f"pays {number(v.pays)} vs reverts {number(v.reverts)}; the call needs \u00b1{v.margin:.1f}",
-        facts=tuple(dates_in_words(r.text) for r in v.reasons if r.kind == "fact"),
+        score_gloss=score_gloss(b),
+        facts=tuple(fact_sentence(f) for f in v.facts),
         signals=signals[: limits.reasons],
         signals_lead="The signals that moved the score, largest first:",
-        no_signals=EMPTY["reasons"],
-        signals_count=max(v.moving, len(signals)),
-        signals_more=more_note(max(v.moving, len(signals)) - min(len(signals), limits.reasons)),
+        no_signals=EMPTY["reasons"] if v.counted else NO_EVIDENCE,
+        signals_count=count,
+        signals_more=more_note(count - min(len(signals), limits.reasons), PAGE_WHERE),
         all_signals=signals,
+        signals_more_sheet=more_note(count - min(len(signals), limits.reasons), "on the Signals sheet"),
+        evidence=bool(v.counted),
     )
 
 
@@ -655,29 +829,114 @@ def score_moved(changes: Changes) -> bool:
     return before is not None and after is not None and signed(before) != signed(after)
 
 
-def _changes(c: Changes) -> ChangesView:
+# Row changes that matter most come first: the pivot lab reverting, a watched lab following, counted signals
+# (largest weight first); the rest keep their sheets' order.
+_MATTERS = {"reversal": 0, "follower": 1, "signal": 2}
+_CHANGE_ORDER = {"added": 0, "changed": 1, "removed": 2}
+
+
+_SHEETS = {sheet.name: sheet for sheet in TABLES}
+FIGURE_LABELS = {"followers": "Followers", "pays": "Pays weight", "reverts": "Reverts weight",
+                 "signals_this_quarter": "Signals this quarter", "next_milestone": "Next milestone"}
+
+
+def _cell(sheet: str, column: str, value: str) -> str:
+    """A cell value as the history holds it, as readers see it: a date column's ISO date in the house style."""
+    table = _SHEETS.get(sheet)
+    try:
+        kind = table.column(column).kind if table is not None else "text"
+    except KeyError:
+        kind = "text"
+    if kind in ("date", "due") and value:
+        try:
+            return house_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _row_key(row: RowChange) -> str:
+    """The changed row by its key, each part as readers see it: "16 Jul 2026 · Moonshot Kimi · Closed flagship"."""
+    table = _SHEETS.get(row.sheet)
+    if table is None or not row.parts:
+        return row.key
+    return " · ".join(_cell(row.sheet, name, part) for name, part in zip(table.key, row.parts, strict=False) if part)
+
+
+def _figure_value(field: str, values: tuple[object, ...]) -> str:
+    """A moved key figure as readers see it: "1 of 13", "80.60", "36 in 2026-Q3", "Q3 disclosures, due 1 Oct 2026"."""
+    first, *rest = values
+    second = rest[0] if rest else None
+    if field == "followers":
+        return f"{first or 0} of {second or 0}"
+    if field in ("pays", "reverts"):
+        return number(float(first)) if isinstance(first, (int, float)) else "0.00"
+    if field == "signals_this_quarter":
+        return f"{first or 0} in {second}"
+    if not first:
+        return "none"
+    try:
+        due = due_day(dt.date.fromisoformat(str(second))).text if second else None
+    except ValueError:
+        due = str(second)
+    return f"{first}, due {due}" if due else str(first)
+
+
+def _change_line(row: RowChange) -> ChangeLine:
+    tag = tag_key = None
+    if row.matters == "signal":
+        tag, tag_key = weight_text(row.weight), direction(row.weight)
+    elif row.matters in ("reversal", "follower"):
+        tag, tag_key = row.matters.capitalize(), row.matters
+    def shown(value: str) -> str:
+        return _cell(row.sheet, f.field, value) if value and value != BLANK else BLANK
+
+    fields = []
+    for f in row.fields:
+        fields.append((f.field, shown(f.before), shown(f.after)))
+    return ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {_row_key(row)}", None, None,
+                      tuple(fields), tag, tag_key)
+
+
+def _change_counts(rows: Sequence[RowChange]) -> tuple[str, ...]:
+    """Per sheet, in the sheets' order: 'Signals: 14 added, 1 changed.'"""
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        sheet = counts.setdefault(row.sheet, {})
+        sheet[row.change] = sheet.get(row.change, 0) + 1
+    return tuple(
+        f"{name}: " + ", ".join(f"{counted[change]:,} {change}" for change in _CHANGE_ORDER if change in counted) + "."
+        for name, counted in counts.items()
+    )
+
+
+def _changes(c: Changes, limits: Limits) -> ChangesView:
+    empty = EMPTY["changes"]
     if c.first or c.previous_edition is None:
-        return ChangesView(FIRST_EDITION, (), True)
+        return ChangesView(FIRST_EDITION, (), (), _rows((), (), empty), True)
     since = f"the edition of {house_date(c.previous_edition)}"
-    lines: list[ChangeLine] = []
+    lead: list[ChangeLine] = []
     if c.verdict_changed:
-        lines.append(ChangeLine("verdict", "Verdict", "changed", c.verdict_before, c.verdict_after))
+        lead.append(ChangeLine("verdict", "Verdict", "changed", c.verdict_before, c.verdict_after))
     if score_moved(c):
         assert c.score_before is not None and c.score_after is not None
-        lines.append(ChangeLine("score", "Score", f"moved {signed(c.score_after - c.score_before)}",
-                                signed(c.score_before), signed(c.score_after)))
+        lead.append(ChangeLine("score", "Score", f"moved {signed(c.score_after - c.score_before)}",
+                               signed(c.score_before), signed(c.score_after)))
     for figure in c.figures:
-        lines.append(ChangeLine("figure", "Key figure", figure.field, figure.before, figure.after))
-    order = {"added": 0, "changed": 1, "removed": 2}
-    for row in sorted(c.rows, key=lambda r: order.get(r.change, 3)):  # stable: sheets keep their order
-        lines.append(ChangeLine(row.change, row.change.capitalize(), f"{row.sheet}: {row.key}", None, None,
-                                tuple((f.field, f.before or "(blank)", f.after or "(blank)") for f in row.fields)))
-    if not lines:
-        return ChangesView(f"Nothing changed since {since}.", (), False)
-    return ChangesView(f"Compared with {since}.", tuple(lines), False)
+        lead.append(ChangeLine("figure", "Key figure", FIGURE_LABELS.get(figure.field, figure.field),
+                               _figure_value(figure.field, figure.before), _figure_value(figure.field, figure.after)))
+    ordered = sorted(range(len(c.rows)), key=lambda i: (
+        _MATTERS.get(c.rows[i].matters or "", 3), -abs(c.rows[i].weight), _CHANGE_ORDER.get(c.rows[i].change, 3), i))
+    rows = Lines([c.rows[i] for i in ordered], _change_line)
+    shown = rows[: limits.changes]
+    more = more_note(len(rows) - len(shown), "on the What changed sheet")
+    if not lead and not rows:
+        return ChangesView(f"Nothing changed since {since}.", (), (), _rows((), (), empty), False)
+    return ChangesView(f"Compared with {since}.", tuple(lead), _change_counts(c.rows), _rows(rows, shown, empty),
+                       False, more)
 
 
-def _labs(b: Briefing) -> LabsView:
+def _labs(b: Briefing, limits: Limits) -> LabsView:
     rows = tuple(
         LabLine(lab=lab.lab, country=lab.country, role=lab_role(lab), role_key=_key(lab_role(lab)),
                 weights=lab.weights, weights_key=_key(lab.weights), flagship=lab.flagship_model,
@@ -693,7 +952,17 @@ def _labs(b: Briefing) -> LabsView:
         "mid_scale": any(r.mid_scale or r.mid_scale_licence for r in rows),
         "source": any(r.source for r in rows),
     }
-    return LabsView(rows, tuple((k, h) for k, h in LAB_COLUMNS if filled[k]), EMPTY["labs"])
+    view = LabsView(rows, tuple((k, h) for k, h in LAB_COLUMNS if filled[k]), EMPTY["labs"])
+    return _labs_shown(view, limits.labs, PAGE_WHERE)
+
+
+def _labs_shown(labs: LabsView, limit: int, where: str) -> LabsView:
+    # The pivot lab and every follower keep their rows, then watched labs; the board keeps the workbook's order.
+    rows = labs.rows
+    rank = {"pivot-lab": 0, "follower": 1, "watched": 2}
+    keep = sorted(range(len(rows)), key=lambda i: (rank.get(rows[i].role_key, 3), i))[:limit]
+    shown = tuple(rows[i] for i in sorted(keep))
+    return replace(labs, shown=shown, more=more_note(len(rows) - len(shown), where))
 
 
 def _quarter(q: QuarterWeight) -> QuarterLine:
@@ -724,6 +993,7 @@ def _evidence(b: Briefing, limits: Limits) -> EvidenceView:
         latest_heading=f"Signals in {b.latest_quarter}" if b.latest_quarter else None,
         latest=_rows(latest, latest[: limits.signals], EMPTY["signals"]),
         all_signals=Lines(b.signals, _signal),
+        latest_quarter=b.latest_quarter,
     )
 
 
@@ -779,23 +1049,38 @@ def _watchlist(b: Briefing, limits: Limits) -> Rows[WatchLine]:
 
 
 def health_sentences(b: Briefing) -> tuple[str, ...]:
-    """One or two sentences a reader can use; nothing when the analysis gives no summary."""
-    s = b.health_summary
+    """The reader's Data health, the same in every output: how much of the evidence is stale or unsourced and
+    what that means for the verdict. No cell, no chore: the rows to fix are `report check`'s and the xlsx's."""
+    s, v = b.health_summary, b.verdict
+    counted = s.counted_signals if s is not None else v.counted
+    if not counted:
+        return (NO_EVIDENCE + " Nothing can be stale or unsourced until a signal counts.",)
     if s is None:
         return ()
     out: list[str] = []
+    total = plural(counted, "counted signal")
     if s.stale_signals:
-        newest = f"; the newest on {house_date(s.newest_observed)}" if s.newest_observed else ""
+        newest = f" (the newest on {house_date(s.newest_observed)})" if s.newest_observed else ""
         were = "was" if s.stale_signals == 1 else "were"
-        out.append(f"{s.stale_signals} of {plural(s.counted_signals, 'counted signal')} {were} observed more "
-                   f"than {s.stale_after_days:g} days ago{newest}.")
-    chores = []
+        fresher = counted - s.stale_signals
+        meaning = (", so the verdict rests on old evidence only" if not fresher
+                   else f": they still count, alongside {plural(fresher, 'fresher signal')}")
+        out.append(f"{s.stale_signals:,} of {total} {were} observed more than {s.stale_after_days:g} days "
+                   f"ago{newest}{meaning}.")
+    else:
+        newest = f", the newest on {house_date(s.newest_observed)}" if s.newest_observed else ""
+        out.append(f"All {total} are fresh: none was observed more than {s.stale_after_days:g} days ago{newest}.")
     if s.missing_sources:
-        chores.append(f"{plural(s.missing_sources, 'signal')} without a source")
+        them = "it" if s.missing_sources == 1 else "them"
+        count = "counts" if s.missing_sources == 1 else "count"
+        name = "names" if s.missing_sources == 1 else "name"
+        out.append(f"{plural(s.missing_sources, 'signal')} {name} no source, so readers cannot follow {them} up; "
+                   f"{'it' if s.missing_sources == 1 else 'they'} {count} towards the score all the same.")
+    else:
+        out.append("Every signal names its source.")
     if s.other_warnings:
-        chores.append(plural(s.other_warnings, "other warning"))
-    if chores:
-        out.append(f"The desk has {' and '.join(chores)} to see to; the attached workbook lists them.")
+        out.append(f"The desk's check raised {plural(s.other_warnings, 'other warning')} about the workbook; "
+                   "the figures above count the workbook as it stands.")
     return tuple(out)
 
 
@@ -820,18 +1105,80 @@ def _health_line(h: HealthItem) -> HealthLine:
 
 def _health(b: Briefing, limits: Limits) -> HealthView:
     items = Lines(b.health, _health_line)
-    return HealthView(health_sentences(b), _rows(items, items[: limits.health], EMPTY["health"]),
-                      left_out_sentence(b), EMPTY["health"])
+    return HealthView(health_sentences(b) or (EMPTY["health"],),
+                      _rows(items, items[: limits.health], EMPTY["health"]), left_out_sentence(b), EMPTY["health"])
 
 
 def _sources(b: Briefing, limits: Limits) -> Rows[SourceLine]:
+    # The sources this edition cites, most cited first; then the ones on file that no row cites.
+    order = sorted(range(len(b.sources)), key=lambda i: (-b.sources[i].cited, i))
     rows = tuple(
         SourceLine(s.name, s.link, s.publisher, as_day(s.published), s.cited,
                    plural(s.cited, "row") if s.cited else None, s.url_text,
-                   s.url_text if s.url_text and not s.link.url else None)
-        for s in b.sources
+                   s.url_text if s.url_text and not s.link.url else None,
+                   f"link not shown: {s.url_text}" if s.url_text and not s.link.url else None)
+        for s in (b.sources[i] for i in order)
     )
-    return _rows(rows, rows[: limits.sources], EMPTY["sources"])
+    return _sources_rows(rows, limits.sources, PAGE_WHERE)
+
+
+def _sources_rows(rows: Sequence[SourceLine], limit: int, where: str) -> Rows[SourceLine]:
+    """The cited sources up to `limit`; the note counts the cited ones left out and those on file no row cites."""
+    cited = [row for row in rows if row.cited]
+    shown = tuple(cited[:limit])
+    notes = [more_note(len(rows) - len(cited), "on file that no row cites"), more_note(len(cited) - len(shown), where)]
+    empty = EMPTY["sources"] if not rows else "No row of this edition cites a source on file."
+    return Rows(rows, shown, "; ".join(n for n in notes if n) or None, empty)
+
+
+def _captions(p: Presentation) -> dict[str, str]:
+    t = p.timeline
+    latest = f" (the latest {len(t.shown)})" if t.more else ""
+    return {
+        "labs": "Each lab's flagship weights; the pivot lab and any followers are marked.",
+        "quarters": p.evidence.table_caption,
+        "signals": p.evidence.latest_caption,
+        "timeline-chart": f"Events from the pivot on {p.masthead.pivot_date.text} to this edition{latest}.",
+        "timeline": "Events since the pivot, oldest first",
+        "watchlist": "Milestones by due date; overdue and soon-due ones are marked",
+        "sources": "The sources this edition cites, most cited first",
+        "changes": "The changes that matter most to the verdict first",
+        "signature": (p.masthead.title + (f", {p.masthead.publication}" if p.masthead.publication else "")
+                      + (f"; editor {p.masthead.editor}" if p.masthead.editor else "") + "."),
+        "footer": (f"{p.masthead.title}" + (f" · {p.masthead.publication}" if p.masthead.publication else "")
+                   + f" · edition of {p.masthead.edition.text} ({p.masthead.week}). Built from the desk's workbook."),
+    }
+
+
+def _closing(stem: str, where: str) -> str:
+    """The last line: the workbook this edition comes with."""
+    if where == EMAIL_WHERE:
+        return f"The workbook behind this edition is attached as {stem}.xlsx."
+    return "Every row of every list is in the workbook edition:"
+
+
+def _notes(p: Presentation) -> SheetNotes:
+    factors = ", ".join(f"{name} {factor:g}" for name, factor in CONFIDENCE_FACTOR.items())
+    latest = p.evidence.latest_heading
+    return SheetNotes(
+        labs="Closed: the flagship's weights are not published. Open: they are. The pivot lab and any followers "
+             "are in bold.",
+        evidence=(f"Weight per quarter since the pivot: strength × confidence ({factors}). Net = pays − reverts. "
+                  f"The verdict leans one way once the score passes {p.evidence.margin_text}."),
+        signals=("Every signal, latest quarter first" + (f" ({p.evidence.latest_quarter} is the latest)" if latest else "")
+                 + ". Weight is the signed contribution to the score; signals before the pivot's quarter do not count."),
+        timeline=f"Events on or after the pivot ({p.masthead.pivot_date.text}), oldest first.",
+        watchlist="Days left from the edition date; negative means past due. Overdue and due within 14 days stand out.",
+        sources="Cited by: how many rows of the workbook name the source. Only http, https and mailto addresses "
+                "are links.",
+        changes=(p.changes.note + " Every change, those that matter most to the verdict first."),
+        contents={"labs": p.heading("labs"), "evidence": f"{p.heading('evidence')}, with a chart",
+                  "signals": "Every signal, latest quarter first", "changes": p.heading("changes"),
+                  "timeline": p.heading("timeline"), "watchlist": p.heading("watchlist"),
+                  "health": p.heading("health"), "sources": p.heading("sources")},
+        subject=f"Weekly briefing, edition {p.masthead.edition.iso} ({p.masthead.week})",
+        keywords="open weights, closed weights",
+    )
 
 
 def _short_title(title: str) -> str:
@@ -876,11 +1223,14 @@ def preheader(b: Briefing) -> str:
     return _line("; ".join(parts) + ".").replace(NBSP, " ")
 
 
-def present(briefing: Briefing, limits: Limits | None = None) -> Presentation:
-    """What every format shows, decided once (see the module docstring)."""
+def present(briefing: Briefing, limits: Limits | None = None, workbook_beside: bool = True) -> Presentation:
+    """What every format shows, decided once (see the module docstring). The page's notes name the xlsx
+    edition, linked when it is written beside the page (`workbook_beside`); `for_email` words them for the email."""
     limits = limits or Limits()
     cards, cells = _figures(briefing)
-    return Presentation(
+    timeline = _timeline(briefing, limits)
+    xlsx = f"{briefing.stem}.xlsx"
+    p = Presentation(
         sections=briefing.sections,
         subject=subject(briefing).replace(NBSP, " "),
         preheader=preheader(briefing),
@@ -888,13 +1238,20 @@ def present(briefing: Briefing, limits: Limits | None = None) -> Presentation:
         verdict=_verdict(briefing, limits),
         figures=cards,
         figure_cells=cells,
-        changes=_changes(briefing.changes),
-        labs=_labs(briefing),
+        changes=_changes(briefing.changes, limits),
+        labs=_labs(briefing, limits),
         evidence=_evidence(briefing, limits),
-        timeline=_timeline(briefing, limits),
+        timeline=timeline,
         watchlist=_watchlist(briefing, limits),
         health=_health(briefing, limits),
         sources=_sources(briefing, limits),
         stem=briefing.stem,
         limits=limits,
+        workbook=Link(xlsx, xlsx if workbook_beside else None),
+        closing=_closing(briefing.stem, PAGE_WHERE),
+        timeline_chart=timeline.shown,
+        sender=briefing.sender,
+        recipients=briefing.recipients,
+        mailing=briefing.mailing,
     )
+    return replace(p, notes=_notes(p), captions=_captions(p))

@@ -19,6 +19,7 @@ from typing import TypeVar
 from .build import build
 from .errors import UnreadableWorkbook, WorkbookHasErrors
 from .findings import Finding
+from .present import headline
 
 SETTLE_SECONDS = 0.4  # a save still being written gets this long to finish before each new try
 ATTEMPTS = 12  # about five seconds in all, then the file is taken as it is
@@ -77,7 +78,7 @@ def look(workbook: Path, outdir: Path, today: dt.date | None = None) -> tuple[Ou
         checked = error.args[0]
         return Outcome(dt.datetime.now(), findings=list(checked.findings)), checked.sha256
     verdict = result.briefing.verdict
-    line = f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {verdict.headline}"
+    line = f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} — {headline(result.briefing)}"
     return Outcome(dt.datetime.now(), findings=list(result.check.findings), built=True, verdict=line,
                    paths=result.paths, warnings=result.warnings), result.check.sha256
 

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from report.analysis import analyse, safe_url, state
+from report.briefing import Fact
 from report.model import Event, Lab, Milestone, Settings, Signal, Source, Tracker
+from report.present import headline
 
 PIVOT = dt.date(2026, 4, 20)
 EDITION = dt.date(2026, 6, 1)
@@ -48,22 +50,22 @@ def test_sample_verdict_is_too_early_with_the_arithmetic_shown(sample_briefing) 
     assert verdict.score == pytest.approx(-0.6)
     assert abs(verdict.score) < verdict.margin == 2.0
     assert verdict.state == "TOO EARLY"
-    assert "0 of 4 watched labs" in verdict.headline
-    assert "42 days" in verdict.headline
-    assert "watched, not imitated" in verdict.headline
+    assert "0 of 4 watched labs" in headline(sample_briefing)
+    assert "42 days" in headline(sample_briefing)
+    assert "watched, not imitated" in headline(sample_briefing)
     assert sample_briefing.masthead.days_since_pivot == 42
     assert sample_briefing.masthead.week_label == "2026-W23"
-    # The reasons: facts first, then the signals that moved the score, largest first.
-    signals = [r for r in verdict.reasons if r.kind == "signal"]
-    assert [r.weight for r in signals] == [pytest.approx(1.2)] + [pytest.approx(-0.6)] * 3
-    assert verdict.reasons[0].kind == "fact"
+    # Facts as data (present.py words them), then the signals that moved the score, largest first.
+    assert verdict.facts == (Fact("none-followed", date=PIVOT, count=4),)
+    assert [r.weight for r in verdict.reasons] == [pytest.approx(1.2)] + [pytest.approx(-0.6)] * 3
+    assert verdict.counted == 5
 
 
 def test_no_followers_headline_counts_watched_labs_and_days() -> None:
     briefing = analyse(tracker(), EDITION)
     assert briefing.verdict.state == "TOO EARLY"
-    assert "0 of 4 watched labs" in briefing.verdict.headline
-    assert "42 days" in briefing.verdict.headline
+    assert "0 of 4 watched labs" in headline(briefing)
+    assert "42 days" in headline(briefing)
 
 
 @pytest.mark.parametrize(
@@ -76,8 +78,8 @@ def test_a_closed_flagship_event_makes_a_follower_only_after_the_pivot(day: dt.d
     assert briefing.verdict.followers == (("DeepSeek",) if follows else ())
     assert briefing.verdict.state == ("SPREADING" if follows else "TOO EARLY")
     if follows:
-        assert "DeepSeek" in briefing.verdict.headline
-        assert "1 of 4" in briefing.verdict.headline
+        assert "DeepSeek" in headline(briefing)
+        assert "1 of 4" in headline(briefing)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +101,7 @@ def test_unwatched_labs_and_the_pivot_lab_never_follow() -> None:
     briefing = analyse(tracker(labs=labs, events=events), EDITION)
     assert briefing.verdict.followers == ()
     assert briefing.verdict.watched == 1
-    assert "0 of 1 watched labs" in briefing.verdict.headline
+    assert "0 of 1 watched labs" in headline(briefing)
 
 
 @pytest.mark.parametrize(

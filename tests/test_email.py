@@ -20,7 +20,8 @@ from PIL import Image
 from report.briefing import SECTIONS, Link, SourceRow, TimelineItem
 from report.eml import check_header_text, edition_of, parse_address
 from report.errors import MailError
-from report.render.email import charts, render_eml, subject
+from report.present import present
+from report.render.email import charts, render_eml
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOW = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
@@ -39,7 +40,7 @@ def parse(data: bytes) -> EmailMessage:
 
 @pytest.fixture(scope="module")
 def sample_eml(sample_briefing) -> bytes:  # type: ignore[no-untyped-def]
-    return render_eml(sample_briefing, xlsx_for(sample_briefing), now=NOW)
+    return render_eml(present(sample_briefing), xlsx_for(sample_briefing), now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,7 @@ def test_headers(message: EmailMessage, sample_briefing) -> None:  # type: ignor
     # Like a newsletter: To is the sender (no List address in the sample); the Recipients are in Bcc.
     assert message["To"] == "briefing@example.com" and message["Bcc"] == "desk@example.com"
     # Verdict first and short enough for a phone's inbox (the words are present.py's).
-    assert message["Subject"] == subject(sample_briefing) == "TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun"
+    assert message["Subject"] == present(sample_briefing).subject == "TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun"
     assert message["X-Report-Edition"] == "2026-06-01"
     assert edition_of(message) == EDITION
     assert parsedate_to_datetime(str(message["Date"])) == NOW
@@ -223,7 +224,7 @@ def test_cell_text_is_escaped_and_links_are_safe(sample_briefing) -> None:  # ty
         figures=dataclasses.replace(sample_briefing.figures, next_milestone=evil),
         labs=(dataclasses.replace(sample_briefing.labs[0], lab=evil, flagship_model=evil),),
     )
-    html = html_of(parse(render_eml(briefing, tiny_xlsx(), now=NOW)))
+    html = html_of(parse(render_eml(present(briefing), tiny_xlsx(), now=NOW)))
     assert evil not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "javascript:" not in html and "click me" in html
     assert 'href="https://example.com/a?b=1&amp;c=2"' in html
@@ -231,7 +232,7 @@ def test_cell_text_is_escaped_and_links_are_safe(sample_briefing) -> None:  # ty
 
 def test_no_charts_without_data(sample_briefing) -> None:  # type: ignore[no-untyped-def]
     briefing = dataclasses.replace(sample_briefing, quarters=(), timeline=())
-    message = parse(render_eml(briefing, tiny_xlsx(), now=NOW))
+    message = parse(render_eml(present(briefing), tiny_xlsx(), now=NOW))
     assert not inline_images(message)
     assert "<img" not in html_of(message)
     assert "No events since the pivot" in html_of(message)
@@ -241,10 +242,10 @@ def test_no_charts_without_data(sample_briefing) -> None:  # type: ignore[no-unt
 
 
 def test_charts_are_deterministic_and_survive_odd_lab_names(sample_briefing) -> None:  # type: ignore[no-untyped-def]
-    assert [c.png for c in charts(sample_briefing)] == [c.png for c in charts(sample_briefing)]
+    assert [c.png for c in charts(present(sample_briefing))] == [c.png for c in charts(present(sample_briefing))]
     odd = tuple(TimelineItem(EDITION - dt.timedelta(days=i), name, "Other", "x", None, None, False)
                 for i, name in enumerate(["$x$ Lab", "a $ b", r"\frac{1}{2}", "智谱 AI", "A" * 80]))
-    drawn = charts(dataclasses.replace(sample_briefing, timeline=odd))
+    drawn = charts(present(dataclasses.replace(sample_briefing, timeline=odd)))
     assert drawn[-1].name == "timeline" and drawn[-1].png.startswith(b"\x89PNG")
 
 
@@ -264,7 +265,7 @@ INJECTIONS = [
 def test_a_title_cannot_forge_headers(sample_briefing, title: str) -> None:  # type: ignore[no-untyped-def]
     briefing = dataclasses.replace(sample_briefing, masthead=dataclasses.replace(sample_briefing.masthead, title=title))
     with pytest.raises(MailError, match="Title setting"):
-        render_eml(briefing, tiny_xlsx())
+        render_eml(present(briefing), tiny_xlsx())
 
 
 @pytest.mark.parametrize("bad", INJECTIONS[:4] + ["a@example.com, evil@example.com", "not an address"])
@@ -272,7 +273,7 @@ def test_recipients_and_sender_cannot_forge_headers(sample_briefing, bad: str) -
     for briefing in (dataclasses.replace(sample_briefing, recipients=("desk@example.com", bad)),
                      dataclasses.replace(sample_briefing, sender=bad)):
         with pytest.raises(MailError):
-            render_eml(briefing, tiny_xlsx())
+            render_eml(present(briefing), tiny_xlsx())
 
 
 def test_header_text_checks() -> None:
@@ -292,7 +293,7 @@ def test_header_text_checks() -> None:
 def test_without_sender_or_recipients_the_eml_is_still_built(sample_briefing) -> None:  # type: ignore[no-untyped-def]
     from report import eml
 
-    message = parse(render_eml(dataclasses.replace(sample_briefing, sender=None, recipients=()), tiny_xlsx()))
+    message = parse(render_eml(present(dataclasses.replace(sample_briefing, sender=None, recipients=())), tiny_xlsx()))
     assert message["From"] is None and message["To"] is None
     assert re.fullmatch(r"<[^<>@\s]+@report\.invalid>", str(message["Message-ID"]))
     described = "\n".join(eml.describe(message))

@@ -12,6 +12,7 @@ from conftest import SAMPLE
 from test_email_clients import build_eml, grow, parse
 
 from report.briefing import HealthItem, Link, SourceRow
+from report.present import present
 from report.render.email import (
     HTML_BUDGET,
     InlineImage,
@@ -19,7 +20,6 @@ from report.render.email import (
     estimate,
     limits_for,
     plan_limit,
-    present,
     render_mjml,
 )
 
@@ -51,15 +51,15 @@ def big_briefing(briefing, rows: int):  # type: ignore[no-untyped-def]
 def test_the_estimate_tracks_the_rendered_size(sample_briefing, rows: int) -> None:  # type: ignore[no-untyped-def]
     briefing = big_briefing(sample_briefing, rows) if rows else sample_briefing
     for limit in (40, 10, 3):
-        p = present(briefing, limits_for(limit))
-        rendered = len(compile_mjml(render_mjml(p, IMAGES, limit, {})).encode("utf-8"))
+        p = present(briefing).for_email(limits_for(limit))
+        rendered = len(compile_mjml(render_mjml(p, IMAGES, {})).encode("utf-8"))
         assert 0.65 * rendered <= estimate(p, IMAGES, limit) <= 1.35 * rendered, (limit, rendered)
 
 
 def test_the_plan_comes_from_counts(sample_briefing) -> None:  # type: ignore[no-untyped-def]
-    assert plan_limit(present(sample_briefing, limits_for(40)), IMAGES) == 40
+    assert plan_limit(present(sample_briefing).for_email(limits_for(40)), IMAGES) == 40
     big = big_briefing(sample_briefing, 400)
-    assert plan_limit(present(big, limits_for(40)), IMAGES, budget=60_000) < 40
+    assert plan_limit(present(big).for_email(limits_for(40)), IMAGES, budget=60_000) < 40
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_an_edition_that_cannot_fit_is_summarised_and_the_build_says_so(huge: tu
     html, text = parts(data)
     assert len(html.encode("utf-8")) <= HTML_BUDGET
     assert f"over its {HTML_BUDGET // 1000} KB budget" in said and "show only how many rows" in said
-    assert "in this list: see the attached workbook." in html
+    assert "in this list, in the attached workbook." in html
     # A summarised section keeps its heading and what it says; only its rows give way.
     # 40 Pays signals of strength 2 and 3, 20 Reverts of strength 1, all Reported, on the sample's 1.2 vs 1.8:
     # 61.2 vs 13.8, a score of 47.4.

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from report import schema
 from report.analysis import analyse
-from report.briefing import Briefing, Changes, FieldChange, RowChange
+from report.briefing import Briefing, Changes, FieldChange, FigureMove, RowChange
 from report.changes import compare, snapshot
 from report.checks import check_file
 from report.errors import HistoryError
@@ -148,7 +148,8 @@ SHEET_EDITS: list[tuple[str, Callable[[openpyxl.Workbook], None], list[RowChange
     ("Signals", _signals, [
         RowChange("Signals", "2026-Q2 · Apache-2.0 is winning the permissive-licence race", "removed"),
         RowChange("Signals", "2026-Q2 · Chinese-cloud customer traction on Max-Preview reportedly strong · Alibaba",
-                  "changed", (FieldChange("Strength", "2", "3"),)),
+                  # A counted signal: how much it weighs now says how much the change matters.
+                  "changed", (FieldChange("Strength", "2", "3"),), matters="signal", weight=pytest.approx(1.8)),
         RowChange("Signals", "2026-Q3 · Moonshot Kimi keeps its flagship open · Moonshot Kimi", "added"),
     ]),
     ("Milestones", _milestones, [
@@ -234,17 +235,18 @@ def test_the_verdict_change_and_the_key_figures_that_moved(sample_copy: Path) ->
     assert changes.verdict_changed
     assert changes.score_before == pytest.approx(-0.6)
     assert changes.score_after == pytest.approx(0.6)
+    # Facts, not words: the values each moved figure reads (present.py words them).
     assert changes.figures == (
-        FieldChange("Followers", "0 of 4", "1 of 4"),
-        FieldChange("Pays weight", "1.20", "2.40"),
-        FieldChange("Signals this quarter", "5 in 2026-Q2", "6 in 2026-Q2"),
+        FigureMove("followers", (0, 4), (1, 4)),
+        FigureMove("pays", (1.2,), (2.4,)),
+        FigureMove("signals_this_quarter", (5, "2026-Q2"), (6, "2026-Q2")),
     )
     assert [(r.sheet, r.change) for r in changes.rows] == [("Labs", "changed"), ("Events", "added"),
                                                           ("Signals", "added")]
     assert changes.rows[0] == RowChange("Labs", "DeepSeek", "changed", (
         FieldChange("Flagship weights", "Open", "Closed"),
         FieldChange("Status since", "(blank)", "2026-05-30"),
-    ))
+    ), matters="follower")
 
 
 def test_an_unchanged_workbook_a_week_later_shows_no_change(sample_copy: Path) -> None:
@@ -703,7 +705,7 @@ def test_what_changed_between_two_weekly_builds(tmp_path: Path, sample_copy: Pat
     assert changes.previous_edition == FIRST
     assert (changes.verdict_before, changes.verdict_after) == ("TOO EARLY", "SPREADING")
     assert RowChange("Signals", "2026-Q2 · DeepSeek follows Alibaba into closed weights · DeepSeek",
-                     "added") in changes.rows
+                     "added", matters="signal", weight=pytest.approx(1.2)) in changes.rows
     deepseek = next(r for r in changes.rows if (r.sheet, r.key) == ("Labs", "DeepSeek"))
     assert FieldChange("Flagship weights", "Open", "Closed") in deepseek.fields
 

@@ -22,6 +22,7 @@ from report.briefing import (
     Briefing,
     Changes,
     FieldChange,
+    FigureMove,
     HealthItem,
     HealthSummary,
     LeftOut,
@@ -31,7 +32,7 @@ from report.briefing import (
     WatchItem,
 )
 from report.checks import check_file
-from report.present import EMPTY
+from report.present import EMPTY, present
 from report.render.html import href, nobreak, render_html
 
 PAYLOAD = "<script>alert(1)</script> <img src=x onerror=alert(1)> javascript:alert(1) {{ 7*7 }} {% raw %}"
@@ -135,7 +136,8 @@ def assert_dom_is_safe(page: Page) -> None:
     assert found["images"] == 0
     assert found["handlers"] == []
     for address in found["hrefs"]:
-        assert re.match(r"^(https?://|mailto:)", address), address
+        # The one relative link: the xlsx edition written beside the page.
+        assert re.match(r"^(https?://|mailto:|briefing-\d{4}-\d{2}-\d{2}\.xlsx$)", address), address
         assert "javascript:" not in address.lower().replace("\t", "").replace(" ", "")[:20]
     assert page.dialogs == []
 
@@ -145,7 +147,7 @@ def assert_dom_is_safe(page: Page) -> None:
 
 @pytest.fixture(scope="module")
 def sample_html(sample_briefing: Briefing) -> str:
-    return render_html(sample_briefing)
+    return render_html(present(sample_briefing))
 
 
 def test_sections_in_spec_order_with_headings(open_page: Any, sample_html: str) -> None:
@@ -164,7 +166,7 @@ def test_sections_in_spec_order_with_headings(open_page: Any, sample_html: str) 
 def test_sample_says_what_the_story_says(open_page: Any, sample_html: str) -> None:
     text = open_page(sample_html).text()
     for expected in ("TOO EARLY", "0 of 4", "42 days", "2026-W23", "1\u00a0Jun\u00a02026", "The open-weights desk",
-                     "First edition: no earlier briefing to compare.", EMPTY["health"], "in 213 days",
+                     "First edition: no earlier briefing to compare.", "Every signal names its source.", "in 213 days",
                      "Alibaba Cloud's Q3 2026 AI revenue disclosures", "Seed report, 2026-05-27",
                      "pays 1.20", "reverts 1.80"):
         assert expected in text, expected
@@ -213,12 +215,10 @@ def test_no_empty_columns_or_zero_counts(open_page: Any, sample_html: str) -> No
     assert "Licence" not in headers  # no lab in the sample names its flagship's licence
     cited = page.js("Array.from(document.querySelectorAll('#sources tbody td[data-label=\"Cited by\"]'))"
                     ".map(td => td.textContent.trim())")
-    assert cited == ["12 rows", "", "", ""]
+    # Only the sources the edition cites are listed; the rest are counted.
+    assert cited == ["12 rows"]
+    assert "3 more on file that no row cites, briefing-2026-06-01.xlsx." in page.text()
     assert "0 rows" not in page.text()
-    # On a phone card, a blank cell shows nothing at all.
-    phone = open_page(sample_html, width=390)
-    assert phone.js("getComputedStyle(document.querySelectorAll('#sources tbody td[data-label=\"Cited by\"]')[1])"
-                    ".display") == "none"
 
 
 def test_tables_have_scoped_headers(sample_html: str) -> None:
@@ -285,8 +285,8 @@ def test_layout_at_390_and_1280_and_print(open_page: Any, sample_html: str, arti
 
     desk.page.emulate_media(media="print")
     assert desk.js("getComputedStyle(document.querySelector('.verdict')).backgroundColor") == "rgba(0, 0, 0, 0)"
-    assert "attr(href)" in desk.js("getComputedStyle(document.querySelector('#sources a') || document.body,"
-                                   " '::after').content") or not desk.js("document.querySelector('#sources a')")
+    assert "attr(href)" in desk.js("getComputedStyle(document.querySelector('#sources tbody a') || document.body,"
+                                   " '::after').content") or not desk.js("document.querySelector('#sources tbody a')")
     pdf = desk.page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF")
     (artifacts / "html-sample.pdf").write_bytes(pdf)
@@ -351,7 +351,7 @@ def hostile_briefing(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
               RowChange("Events", PAYLOAD, "removed"),
               RowChange("Signals", PAYLOAD, "changed", (FieldChange(PAYLOAD, PAYLOAD, "Pays"),))),
         verdict_before="TOO EARLY", verdict_after=briefing.verdict.state, score_before=0.0,
-        score_after=briefing.verdict.score, figures=(FieldChange(PAYLOAD, "1", PAYLOAD),),
+        score_after=briefing.verdict.score, figures=(FigureMove("next_milestone", (PAYLOAD, None), ("x", None)),),
     )
     return dataclasses.replace(briefing, changes=changes)
 
@@ -361,7 +361,7 @@ def test_hostile_cells_stay_text(open_page: Any, hostile_briefing: Briefing, art
     assert any(PAYLOAD[:40] in item.message for item in hostile_briefing.health)  # quoted, cut at 60 characters
     assert any(item.kind == "stale" for item in hostile_briefing.health)
     assert hostile_briefing.masthead.title.startswith(PAYLOAD)
-    html = render_html(hostile_briefing)
+    html = render_html(present(hostile_briefing))
     assert "<script>" not in html
     assert "<img" not in html
     for width in (390, 1280):
@@ -405,9 +405,9 @@ def test_hostile_links_never_become_hrefs(open_page: Any, sample_briefing: Brief
             verdict=dataclasses.replace(briefing.verdict, reasons=tuple(
                 dataclasses.replace(r, source=link) for r in briefing.verdict.reasons)),
         )
-        html = render_html(briefing)
+        html = render_html(present(briefing))
         page = open_page(html)
-        assert page.js("document.querySelectorAll('[href]').length") == 0, url
+        assert page.js("document.querySelectorAll('[href]:not(.workbook)').length") == 0, url
         assert_dom_is_safe(page)
         assert f"source {index}" in page.text()
         page.close()
@@ -425,29 +425,32 @@ def _linked(book: openpyxl.Workbook) -> None:
     set_cell(book, "Sources", "Source", "Seed report, 2026-05-27", "URL", SEED_URL)
     set_cell(book, "Sources", "Source", "Hugging Face Blog — Best Open-Source LLM Models 2026", "URL", QUOTED_URL)
     set_cell(book, "Labs", "Lab", "DeepSeek", "Source", LAB_URL)  # a link given directly in a Source cell
+    # Cited by a row, so the Sources section lists it (a source no row cites is only counted).
+    set_cell(book, "Labs", "Lab", "Zhipu", "Source", "Hugging Face Blog — Best Open-Source LLM Models 2026")
 
 
 def test_links_a_reader_can_click(open_page: Any, sample_copy: Path) -> None:
     """A workbook with real links, one of them full of markup: exactly those links are clickable, by name."""
-    html = render_html(briefing_of(edit_workbook(sample_copy, _linked)))
+    html = render_html(present(briefing_of(edit_workbook(sample_copy, _linked))))
     page = open_page(html)
     assert_dom_is_safe(page)
-    anchors = page.js("Array.from(document.querySelectorAll('a')).map(a => [a.closest('section').id,"
+    anchors = page.js("Array.from(document.querySelectorAll('a:not(.workbook)')).map(a => [a.closest('section').id,"
                       " a.textContent, a.getAttribute('href')])")
     assert {href for _, _, href in anchors} == {SEED_URL, QUOTED_URL, LAB_URL}
     seed = {section for section, text, href in anchors if href == SEED_URL}
     # The source's name links to its URL wherever a row cites it.
     assert seed == {"verdict", "labs", "evidence", "timeline", "sources"}
     assert {text for _, text, href in anchors if href == SEED_URL} == {"Seed report, 2026-05-27"}
-    assert [text for _, text, href in anchors if href == QUOTED_URL] == [
-        "Hugging Face Blog — Best Open-Source LLM Models 2026"]
+    assert [(section, text) for section, text, href in anchors if href == QUOTED_URL] == [
+        ("labs", "Hugging Face Blog — Best Open-Source LLM Models 2026"),
+        ("sources", "Hugging Face Blog — Best Open-Source LLM Models 2026")]
     assert [text for section, text, href in anchors if href == LAB_URL] == [LAB_URL]
     assert not any("O-Mega" in text for _, text, _ in anchors)  # no URL: its name is plain text
     # The markup in the URL stayed inside the attribute: no element came of it.
     assert page.js("document.querySelectorAll('script').length") == 0
     # On paper the Sources section prints each address after its name.
     page.page.emulate_media(media="print")
-    after = page.js("getComputedStyle(document.querySelector('#sources a'), '::after').content")
+    after = page.js("getComputedStyle(document.querySelector('#sources tbody a'), '::after').content")
     assert "attr(href)" in after or SEED_URL in after
 
 
@@ -455,9 +458,9 @@ def test_safe_links_are_links(open_page: Any, sample_briefing: Briefing) -> None
     link = Link("Seed report", "https://example.com/seed?a=1&b=2")
     briefing = dataclasses.replace(
         sample_briefing, sources=tuple(dataclasses.replace(s, link=link) for s in sample_briefing.sources))
-    page = open_page(render_html(briefing))
-    assert page.js("Array.from(document.querySelectorAll('#sources a')).map(a => a.href)") == [
-        "https://example.com/seed?a=1&b=2"] * len(sample_briefing.sources)
+    page = open_page(render_html(present(briefing)))
+    assert page.js("Array.from(document.querySelectorAll('#sources tbody a')).map(a => a.href)") == [
+        "https://example.com/seed?a=1&b=2"] * len([s for s in sample_briefing.sources if s.cited])
 
 
 def test_long_unbroken_text_wraps_inside_tables(open_page: Any, sample_briefing: Briefing) -> None:
@@ -472,7 +475,7 @@ def test_long_unbroken_text_wraps_inside_tables(open_page: Any, sample_briefing:
         latest_signals=tuple(dataclasses.replace(s, source=link, signal="y" * 150)
                              for s in sample_briefing.latest_signals),
     )
-    html = render_html(briefing)
+    html = render_html(present(briefing))
     for width in (390, 1280):
         page = open_page(html, width=width)
         assert page.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
@@ -483,7 +486,7 @@ def test_long_unbroken_text_wraps_inside_tables(open_page: Any, sample_briefing:
 def test_many_quarters_fit_the_page(open_page: Any, sample_briefing: Briefing) -> None:
     quarters = tuple(QuarterWeight(f"{2026 + n // 4}-Q{n % 4 + 1}", 0.6 * n, 0.6, 0.6 * n - 0.6, n + 1)
                      for n in range(8))
-    html = render_html(dataclasses.replace(sample_briefing, quarters=quarters))
+    html = render_html(present(dataclasses.replace(sample_briefing, quarters=quarters)))
     for width in (390, 1280):
         page = open_page(html, width=width)
         assert page.js("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), width
@@ -501,7 +504,7 @@ def _spreading(book: openpyxl.Workbook) -> None:
 def test_spreading(open_page: Any, sample_copy: Path, artifacts: Path) -> None:
     briefing = briefing_of(edit_workbook(sample_copy, _spreading))
     assert briefing.verdict.state == "SPREADING"
-    page = open_page(render_html(briefing))
+    page = open_page(render_html(present(briefing)))
     assert page.js("document.querySelector('#verdict .state').textContent") == "SPREADING"
     assert page.js("document.querySelector('#verdict .verdict').classList.contains('verdict-spreading')")
     headline = page.js("document.querySelector('#verdict .headline').textContent")
@@ -531,7 +534,7 @@ def test_each_state_has_its_own_badge_colour(open_page: Any, sample_briefing: Br
     colours = {}
     for state in ("REVERTED", "SPREADING", "LEANING PAYS", "LEANING REVERTS", "TOO EARLY"):
         verdict = dataclasses.replace(sample_briefing.verdict, state=state)
-        text, colour, contrast = open_page(render_html(dataclasses.replace(sample_briefing, verdict=verdict))).js(BADGE)
+        text, colour, contrast = open_page(render_html(present(dataclasses.replace(sample_briefing, verdict=verdict)))).js(BADGE)
         assert text == state
         assert contrast >= 4.5, (state, contrast)  # WCAG AA
         colours[state] = colour
@@ -546,16 +549,16 @@ def test_changes_listed(open_page: Any, sample_briefing: Briefing) -> None:
               RowChange("Events", "2026-05-10 · DeepSeek · Closed flagship", "added"),
               RowChange("Signals", "2026-Q2 · Old rumour", "removed")),
         verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=1.2,
-        figures=(FieldChange("Followers", "0", "1"),),
+        figures=(FigureMove("followers", (0, 4), (1, 4)),),
     )
-    page = open_page(render_html(dataclasses.replace(sample_briefing, changes=changes)))
+    page = open_page(render_html(present(dataclasses.replace(sample_briefing, changes=changes))))
     text = page.js("document.getElementById('changes').innerText")
     assert "25\u00a0May\u00a02026" in text
     assert re.search(r"Verdict\s+changed: TOO EARLY\s*→\s*SPREADING", text)
     assert re.search(r"Score\s+moved \+1.80: \u22120.60\s*→\s*\+1.20", text)
-    assert re.search(r"Key figure\s+Followers: 0\s*→\s*1", text)
+    assert re.search(r"Key figure\s+Followers: 0 of 4\s*→\s*1 of 4", text)
     assert re.search(r"Flagship weights: Open\s*→\s*Closed", text)
-    assert re.search(r"Status since: \(blank\)\s*→\s*2026-05-10", text)
+    assert re.search(r"Status since: \(blank\)\s*→\s*10\u00a0May\u00a02026", text)  # a date column: house style
     assert re.search(r"Added\s+Events: 2026-05-10 · DeepSeek · Closed flagship", text, re.IGNORECASE)
     assert re.search(r"Removed\s+Signals: 2026-Q2 · Old rumour", text, re.IGNORECASE)
 
@@ -563,7 +566,7 @@ def test_changes_listed(open_page: Any, sample_briefing: Briefing) -> None:
 def test_score_move_shown_without_a_verdict_change(open_page: Any, sample_briefing: Briefing) -> None:
     changes = Changes(previous_edition=dt.date(2026, 5, 25), verdict_before="TOO EARLY", verdict_after="TOO EARLY",
                       score_before=-1.2, score_after=-0.6)
-    text = open_page(render_html(dataclasses.replace(sample_briefing, changes=changes))).js(
+    text = open_page(render_html(present(dataclasses.replace(sample_briefing, changes=changes)))).js(
         "document.getElementById('changes').innerText")
     assert re.search(r"Score\s+moved \+0.60: \u22121.20\s*→\s*\u22120.60", text)
     assert "Verdict" not in text
@@ -572,7 +575,7 @@ def test_score_move_shown_without_a_verdict_change(open_page: Any, sample_briefi
 def test_nothing_changed(open_page: Any, sample_briefing: Briefing) -> None:
     changes = Changes(previous_edition=dt.date(2026, 5, 25), verdict_before="TOO EARLY", verdict_after="TOO EARLY",
                       score_before=-0.6, score_after=-0.6)
-    text = open_page(render_html(dataclasses.replace(sample_briefing, changes=changes))).js(
+    text = open_page(render_html(present(dataclasses.replace(sample_briefing, changes=changes)))).js(
         "document.getElementById('changes').innerText")
     assert "Nothing changed since the edition of 25\u00a0May\u00a02026." in text
     assert "First edition" not in text
@@ -585,7 +588,7 @@ def test_watchlist_overdue_and_soon_stand_out(open_page: Any, sample_briefing: B
         WatchItem(dt.date(2026, 5, 1), "Done thing", None, "Happened", "It happened", -31, False, False),
         *sample_briefing.watchlist,
     )
-    page = open_page(render_html(dataclasses.replace(sample_briefing, watchlist=watch)))
+    page = open_page(render_html(present(dataclasses.replace(sample_briefing, watchlist=watch))))
     rows = page.js("Array.from(document.querySelectorAll('#watchlist tbody tr')).map(r => [r.className,"
                    " r.querySelector('td[data-label=\"Days left\"]').innerText.trim()])")
     assert rows[0][0] == "is-overdue" and rows[0][1].lower() == "overdue 3 days overdue"
@@ -605,20 +608,21 @@ def test_data_health_for_readers_in_sentences(open_page: Any, sample_briefing: B
                             newest_observed=dt.date(2026, 5, 27), missing_sources=1, other_warnings=1)
     briefing = dataclasses.replace(sample_briefing, health=health, health_summary=summary,
                                    left_out=LeftOut(events=1, signals=1))
-    text = open_page(render_html(briefing)).js("document.getElementById('health').innerText")
-    assert "3 of 5 counted signals were observed more than 28 days ago; the newest on 27\u00a0May\u00a02026." in text
-    assert "1 signal without a source and 1 other warning" in text
+    text = open_page(render_html(present(briefing))).js("document.getElementById('health').innerText")
+    assert ("3 of 5 counted signals were observed more than 28 days ago (the newest on 27\u00a0May\u00a02026): they "
+            "still count, alongside 2 fresher signals.") in text
+    assert "1 signal names no source, so readers cannot follow it up" in text
     assert "2 records dated after this edition were left out." in text
     assert "Signals row 3" not in text and "Zhipu" not in text
     assert EMPTY["health"] not in text
     # Said once on the whole page.
-    assert open_page(render_html(briefing)).text().count("dated after this edition") == 1
+    assert open_page(render_html(present(briefing))).text().count("dated after this edition") == 1
 
 
 def test_empty_sections_say_so(open_page: Any, sample_briefing: Briefing) -> None:
     briefing = dataclasses.replace(sample_briefing, quarters=(), latest_quarter=None, latest_signals=(), timeline=(),
                                    watchlist=(), sources=(), labs=())
-    page = open_page(render_html(briefing))
+    page = open_page(render_html(present(briefing)))
     assert page.js("document.querySelectorAll('svg').length") == 0
     text = page.text()
     for section in ("evidence", "signals", "timeline", "watchlist", "sources", "labs"):

@@ -27,6 +27,7 @@ from conftest import EDITION, SAMPLE, edit_workbook, run_cli, set_cell, tiny_xls
 from report import eml, smtp
 from report.briefing import Mailing
 from report.errors import MailError, UsageError
+from report.present import present
 from report.render.email import render_eml
 from report.send import Request, run
 
@@ -148,7 +149,7 @@ def smtps(ca: trustme.CA, cafile: Path) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def eml_path(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("eml") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(sample_briefing, tiny_xlsx(), now=NOW))
+    path.write_bytes(render_eml(present(sample_briefing), tiny_xlsx(), now=NOW))
     return path
 
 
@@ -160,7 +161,7 @@ def listed_eml(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Pat
                                                    reply_to="Desk <replies@example.com>",
                                                    unsubscribe="mailto:leave@example.com?subject=unsubscribe"))
     path = tmp_path_factory.mktemp("listed") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(briefing, tiny_xlsx(), now=NOW))
+    path.write_bytes(render_eml(present(briefing), tiny_xlsx(), now=NOW))
     return path
 
 
@@ -450,7 +451,7 @@ def test_edition_of() -> None:
 def test_without_sender_or_recipients_the_eml_is_still_built_and_send_says_what_to_fill_in(
         sample_briefing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(dataclasses.replace(sample_briefing, sender=None, recipients=()), tiny_xlsx()))
+    path.write_bytes(render_eml(present(dataclasses.replace(sample_briefing, sender=None, recipients=())), tiny_xlsx()))
     message = eml.read_eml(path)
     assert message["From"] is None and message["To"] is None and message["Bcc"] is None
     with pytest.raises(MailError, match="no sender: fill in Sender"):

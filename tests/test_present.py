@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from report.briefing import (
     Briefing,
     Changes,
+    Fact,
     FieldChange,
+    FigureMove,
     HealthItem,
     HealthSummary,
     LeftOut,
@@ -27,9 +29,9 @@ from report.present import (
     FIRST_EDITION,
     Limits,
     as_day,
-    dates_in_words,
     days_text,
     due_day,
+    fact_sentence,
     house_date,
     more_note,
     present,
@@ -78,10 +80,22 @@ def test_sample_quarter_dues_on_every_surface(sample_briefing: Briefing) -> None
     assert p.figures[3].value == "in 213 days"
 
 
-def test_the_analysis_sentences_get_house_dates(sample_briefing: Briefing) -> None:
+def test_the_verdict_facts_are_worded_here_with_house_dates(sample_briefing: Briefing) -> None:
     facts = present(sample_briefing).verdict.facts
-    assert facts[0] == f"No watched lab has closed its flagship since the pivot on 20{NBSP}Apr{NBSP}2026 (0 of 4)."
-    assert dates_in_words("on 2026-02-30 and 2026-06-01") == f"on 2026-02-30 and 1{NBSP}Jun{NBSP}2026"
+    assert facts == (f"No watched lab has closed its flagship since the pivot on 20{NBSP}Apr{NBSP}2026 (0 of 4).",)
+    day = dt.date(2026, 7, 16)
+    assert [fact_sentence(f) for f in (
+        Fact("followed", "Moonshot Kimi", day, "Moonshot Kimi closes its flagship"),
+        Fact("reopened", "Alibaba", day, "Alibaba reopens Max-Preview."),
+        Fact("closed-since", "Zhipu", day), Fact("open-weights", "Alibaba"), Fact("none-watched"),
+        Fact("stale", date=day, count=40))] == [
+        f"Moonshot Kimi closed its flagship on 16{NBSP}Jul{NBSP}2026: Moonshot Kimi closes its flagship.",
+        f"Alibaba reopened its flagship on 16{NBSP}Jul{NBSP}2026: Alibaba reopens Max-Preview.",
+        f"Zhipu's flagship weights are Closed since 16{NBSP}Jul{NBSP}2026.",
+        "Alibaba's flagship weights are Open.",
+        "No lab other than the pivot lab is watched as a possible follower, so no follower can be counted yet.",
+        f"The newest counted signal was observed on 16{NBSP}Jul{NBSP}2026, 40 days before this edition.",
+    ]
 
 
 def test_days_and_weights_in_words() -> None:
@@ -109,10 +123,12 @@ def test_limits_cut_the_page_and_email_lists_with_a_note(sample_briefing: Briefi
     p = present(briefing, Limits(signals=10, timeline=5))
     assert len(p.evidence.latest.all) == 30 and len(p.evidence.latest.shown) == 10
     assert [s.signal for s in p.evidence.latest.shown] == [f"Signal {n}" for n in range(10)]  # largest first
-    assert p.evidence.latest.more == "20 more in the attached workbook"
+    # The page has no attachment: its notes name the workbook edition; the email's the attached workbook.
+    assert p.evidence.latest.more == "20 more in the workbook edition"
+    assert p.for_email(Limits(signals=10, timeline=5)).evidence.latest.more == "20 more in the attached workbook"
     # The timeline keeps the pivot and the latest events, oldest first.
     assert [e.headline for e in p.timeline.shown] == ["Event 0", "Event 21", "Event 22", "Event 23", "Event 24"]
-    assert p.timeline.more == "20 more in the attached workbook"
+    assert p.timeline.more == "20 more in the workbook edition"
     assert len(p.timeline.all) == 25  # the xlsx keeps every row
     # Under the limit: everything, and no note.
     small = present(sample_briefing)
@@ -130,14 +146,14 @@ def test_watchlist_cut_keeps_what_is_ahead(sample_briefing: Briefing) -> None:
     assert [w.milestone for w in p.watchlist.shown] == ["Done 1", "Late", "Soon"]
     assert [w.key for w in p.watchlist.shown] == ["done", "overdue", "soon"]
     assert [w.attention for w in p.watchlist.shown] == [None, "Overdue", "Due soon"]
-    assert p.watchlist.more == "4 more in the attached workbook"
+    assert p.watchlist.more == "4 more in the workbook edition"
 
 
 def test_health_items_limited_for_the_xlsx_all(sample_briefing: Briefing) -> None:
     items = tuple(HealthItem("no-source", f"Labs row {n}", "x") for n in range(15))
     p = present(dataclasses.replace(sample_briefing, health=items), Limits(health=4))
     assert len(p.health.items.all) == 15 and len(p.health.items.shown) == 4
-    assert p.health.items.more == "11 more in the attached workbook"
+    assert p.health.items.more == "11 more in the workbook edition"
     assert p.health.items.shown[0].label == "No source"
 
 
@@ -212,14 +228,17 @@ def test_change_lines_label_what_before_after(sample_briefing: Briefing) -> None
                                                         FieldChange("Status since", "", "2026-05-10"))),
               RowChange("Events", "2026-05-10 · DeepSeek", "added")),
         verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=-0.6,
-        figures=(FieldChange("Followers", "0 of 4", "1 of 4"),))
+        figures=(FigureMove("followers", (0, 4), (1, 4)),
+                 FigureMove("next_milestone", ("Q3", "2026-09-30"), (None, None))))
     view = present(dataclasses.replace(sample_briefing, changes=changes)).changes
     assert view.note == f"Compared with the edition of 25{NBSP}May{NBSP}2026."
     assert [(line.label, line.what, line.before_after) for line in view.lines] == [
         ("Verdict", "changed", "TOO EARLY \u2192 SPREADING"),
         ("Key figure", "Followers", "0 of 4 \u2192 1 of 4"),
+        ("Key figure", "Next milestone", f"Q3, due 30{NBSP}Sep{NBSP}2026 \u2192 none"),
         ("Added", "Events: 2026-05-10 · DeepSeek", None),
-        ("Changed", "Labs: DeepSeek", "Flagship weights: Open \u2192 Closed\nStatus since: (blank) \u2192 2026-05-10"),
+        ("Changed", "Labs: DeepSeek",
+         f"Flagship weights: Open \u2192 Closed\nStatus since: (blank) \u2192 10{NBSP}May{NBSP}2026"),
         ("Removed", "Signals: 2026-Q2 · Old", None),
     ]
 
@@ -228,19 +247,29 @@ def test_change_lines_label_what_before_after(sample_briefing: Briefing) -> None
 
 
 def test_health_sentences_for_readers(sample_briefing: Briefing) -> None:
-    assert present(sample_briefing).health.sentences == ()  # no summary: nothing said
+    # One summary for readers in every output: how much evidence is stale or unsourced, and what that means;
+    # no cell and nothing for the desk to do.
+    assert present(sample_briefing).health.sentences == (
+        f"All 5 counted signals are fresh: none was observed more than 28 days ago, the newest on 27{NBSP}May{NBSP}2026.",
+        "Every signal names its source.")
     summary = HealthSummary(counted_signals=5, stale_signals=3, stale_after_days=28.0,
                             newest_observed=dt.date(2026, 5, 27), missing_sources=2, other_warnings=1)
     p = present(dataclasses.replace(sample_briefing, health_summary=summary))
     assert p.health.sentences == (
-        f"3 of 5 counted signals were observed more than 28 days ago; the newest on 27{NBSP}May{NBSP}2026.",
-        "The desk has 2 signals without a source and 1 other warning to see to; the attached workbook lists them.",
+        (f"3 of 5 counted signals were observed more than 28 days ago (the newest on 27{NBSP}May{NBSP}2026): they "
+        "still count, alongside 2 fresher signals."),
+        "2 signals name no source, so readers cannot follow them up; they count towards the score all the same.",
+        ("The desk's check raised 1 other warning about the workbook; the figures above count the workbook as it "
+        "stands."),
     )
     one = HealthSummary(1, 1, 14.0, None, 0, 0)
     assert present(dataclasses.replace(sample_briefing, health_summary=one)).health.sentences == (
-        "1 of 1 counted signal was observed more than 14 days ago.",)
-    clean = HealthSummary(4, 0, 28.0, dt.date(2026, 5, 27), 0, 0)
-    assert present(dataclasses.replace(sample_briefing, health_summary=clean)).health.sentences == ()
+        "1 of 1 counted signal was observed more than 14 days ago, so the verdict rests on old evidence only.",
+        "Every signal names its source.")
+    none = HealthSummary(0, 0, 28.0, None, 0, 0)
+    assert present(dataclasses.replace(sample_briefing, health_summary=none)).health.sentences == (
+        ("There is no evidence yet: no signal counts towards the score. Nothing can be stale or unsourced until a "
+        "signal counts."),)
 
 
 def test_left_out_said_once(sample_briefing: Briefing) -> None:

@@ -13,7 +13,7 @@ import email
 import email.policy
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class Facts:
     weights: dict[str, str]  # lab -> Open / Closed
     signals: dict[str, tuple[str, float]]  # counted signal -> (weight as shown, weight)
     changes: tuple[tuple[str, str, str | None], ...] = ()  # (label, what, before → after)
+    why: dict[str, str] = field(default_factory=dict)  # what -> why the change matters
     note: str = "First edition: no earlier briefing to compare."
 
 
@@ -77,11 +78,13 @@ CASES: dict[str, tuple[object, str, Facts]] = {
         changes=(("Verdict", "changed", "TOO EARLY \u2192 SPREADING"), SCORE_MOVE,
                  ("Key figure", "Followers", "0 of 4 \u2192 1 of 4"),
                  ("Added", "Signals: 2026-Q2 · " + NEW_SIGNAL, None)),
+        why={"Signals: 2026-Q2 · " + NEW_SIGNAL: "\u22121.00 reverts"},
         note="Compared with the edition of 1\u00a0Jun\u00a02026.")),
     "reverted": (_reverted, "2026-06-08", Facts(
         "REVERTED", -1.6, "\u22121.60", (), 4, OPEN | {"Alibaba": "Open"}, WITH_NEW,
         changes=(("Verdict", "changed", "TOO EARLY \u2192 REVERTED"), SCORE_MOVE,
                  ("Changed", "Labs: Alibaba", None)),
+        why={"Labs: Alibaba": "Reversal", "Signals: 2026-Q2 · " + NEW_SIGNAL: "\u22121.00 reverts"},
         note="Compared with the edition of 1\u00a0Jun\u00a02026.")),
 }
 
@@ -227,7 +230,9 @@ def test_what_changed(built: tuple[Outputs, Facts], fmt: str) -> None:
     changed = sections(getattr(outputs, fmt))["What changed since the last edition"]
     assert facts.note in changed
     for label, what, before_after in facts.changes:
-        assert re.search(re.escape(label) + r"\W+" + re.escape(what), changed), (label, what, changed)
+        # A change that matters to the verdict says why between its label and what it is.
+        why = re.escape(facts.why[what]) + r"\W+" if what in facts.why else ""
+        assert re.search(re.escape(label) + r"\W+" + why + re.escape(what), changed), (label, what, changed)
         if before_after:
             assert re.search(r"\s*".join(re.escape(part) for part in before_after.split(" ")), changed), \
                 (before_after, changed)
@@ -262,6 +267,6 @@ def test_the_xlsx(built: tuple[Outputs, Facts]) -> None:
     assert counted == pytest.approx({signal: weight for signal, (_, weight) in facts.signals.items()})
     assert facts.note in flat
     for label, what, before_after in facts.changes:
-        assert [label, None, what] in [row[:3] for row in texts], (label, what)
+        assert [label, facts.why.get(what), what] in [row[:3] for row in texts], (label, what)
         if before_after:
             assert [label, what, before_after] in [[row[0], row[2], row[3]] for row in texts], before_after

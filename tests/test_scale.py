@@ -41,7 +41,8 @@ def test_the_page_names_ten_reasons_and_counts_the_rest(big: Path) -> None:
     page = (big / f"{STEM}.html").read_text(encoding="utf-8")
     assert page.count('<li class="reason">') == 10
     more = ADDED + SAMPLE_MOVING - 10
-    assert f"{more} more in the attached workbook." in page
+    # A page has no attachment: it names the workbook edition beside it.
+    assert f"{more} more in the workbook edition, " in page
 
 
 def test_the_email_text_counts_the_reasons_it_leaves_out(big: Path) -> None:

@@ -13,6 +13,7 @@ from PIL import Image
 
 from report import palette
 from report.briefing import QuarterWeight, TimelineItem
+from report.present import present
 from report.render import svg_charts
 from report.render.email import charts
 
@@ -94,7 +95,7 @@ def test_every_label_is_inside_the_picture(browser, sample_briefing, case: str) 
 
 
 def test_the_email_shows_the_same_drawing_as_png(sample_briefing) -> None:  # type: ignore[no-untyped-def]
-    drawn = charts(sample_briefing)
+    drawn = charts(present(sample_briefing))
     evidence = svg_charts.evidence_svg(sample_briefing.quarters, sample_briefing.verdict.margin)
     assert drawn[0].png == svg_charts.png(evidence), "the same SVG, rasterised; deterministic"
     assert drawn[0].alt == evidence.alt

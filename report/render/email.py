@@ -38,10 +38,10 @@ import css_inline
 
 from .. import palette
 from ..analysis import safe_url
-from ..briefing import Briefing
 from ..eml import address_message, check_header_text, msgid_domain, new_msgid, parse_address
-from ..present import Limits, Presentation, more_note, present
+from ..present import Limits, Presentation, summary_note
 from . import svg_charts
+from .html import timeline_chart
 from .jinja import environment
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -64,12 +64,11 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=True, keep_at_rules=True, load_
 # (a present.Limits field) when the page shows fewer than all.
 LISTS: dict[str, tuple[str, str | None]] = {
     "verdict": ("verdict.all_signals", "reasons"),
-    "changes": ("changes.lines", None),
-    "labs": ("labs.rows", None),
+    "changes": ("changes.rows.all", "changes"),
+    "labs": ("labs.rows", "labs"),
     "evidence": ("evidence.latest.all", "signals"),
     "timeline": ("timeline.all", "timeline"),
     "watchlist": ("watchlist.all", "watchlist"),
-    "health": ("health.items.all", "health"),
     "sources": ("sources.all", "sources"),
 }
 
@@ -128,29 +127,24 @@ class EmailResult(NamedTuple):
     message: EmailMessage
 
 
-def subject(briefing: Briefing) -> str:
-    """The Subject line, as the Presentation words it (verdict first, under 80 characters)."""
-    return present(briefing).subject
-
-
-def headers(briefing: Briefing, presentation: Presentation | None = None) -> Headers:
+def headers(p: Presentation) -> Headers:
     """The header values, each checked: cell text never becomes a header line (MailError if it could)."""
-    p = presentation or present(briefing)
-    check_header_text(briefing.masthead.title, "The Title setting")
+    check_header_text(p.masthead.title, "The Title setting")
     check_header_text(p.subject, "The subject")
-    sender = parse_address(briefing.sender, "The Sender setting") if briefing.sender else None
-    recipients = tuple(parse_address(r, "The Recipients setting's address") for r in briefing.recipients)
-    return Headers(p.subject, sender, recipients, briefing.masthead.edition)
+    sender = parse_address(p.sender, "The Sender setting") if p.sender else None
+    recipients = tuple(parse_address(r, "The Recipients setting's address") for r in p.recipients)
+    return Headers(p.subject, sender, recipients, p.masthead.edition.value)
 
 
-def charts(briefing: Briefing) -> tuple[Chart, ...]:
-    """The email's charts, in the order the sections show them: the page's SVG, rasterised; none without data."""
+def charts(p: Presentation) -> tuple[Chart, ...]:
+    """The email's charts, in the order the sections show them: the page's SVG, rasterised; none without data.
+    The timeline draws the same events as the page's (`Presentation.timeline_chart`)."""
     drawn: list[svg_charts.ChartSvg] = []
-    if briefing.quarters:
-        drawn.append(svg_charts.evidence_svg(briefing.quarters, briefing.verdict.margin))
-    if briefing.timeline:
-        drawn.append(svg_charts.timeline_svg(briefing.timeline, briefing.masthead.pivot_date,
-                                             briefing.masthead.edition))
+    if p.evidence.quarters:
+        drawn.append(svg_charts.evidence_svg(p.evidence.quarters, p.evidence.margin))
+    timeline = timeline_chart(p)
+    if timeline is not None:
+        drawn.append(timeline)
     return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn)
 
 
@@ -181,8 +175,9 @@ def _row_cost(row: object) -> float:
 
 def _fixed_cost(p: Presentation, images: dict[str, InlineImage]) -> float:
     """Everything but the lists: masthead, verdict sentences, figures, captions, chart alt texts."""
-    parts: list[object] = [p.masthead, p.verdict.headline, p.verdict.score_note, p.verdict.facts, p.figures,
-                           p.changes.note, p.evidence.caption, p.health.sentences, p.health.left_out]
+    parts: list[object] = [p.masthead, p.verdict.headline, p.verdict.score_gloss, p.verdict.facts, p.figures,
+                           p.changes.note, p.changes.lead, p.changes.counts, p.evidence.caption, p.health.sentences,
+                           p.health.left_out, p.closing]
     alts = sum(2 * len(img.alt.encode("utf-8")) for img in images.values())  # alt and the title MJML adds
     return PAGE_MARKUP + ESCAPE * sum(_text_size(x) for x in parts) + alts
 
@@ -220,16 +215,14 @@ def limits_for(limit: int) -> Limits:
 
 def _summary(p: Presentation, section: str) -> str:
     rows = p.verdict.signals_count if section == "verdict" else len(_get(p, LISTS[section][0]))
-    # The `more` macro adds the full stop.
-    return f"{rows:,} row{'s' if rows != 1 else ''} in this list: see the attached workbook"
+    return summary_note(rows)  # the `more` macro adds the full stop
 
 
 # --- Rendering -----------------------------------------------------------------------------------------------
 
-def render_mjml(p: Presentation, images: dict[str, InlineImage], limit: int, summarised: dict[str, str]) -> str:
+def render_mjml(p: Presentation, images: dict[str, InlineImage], summarised: dict[str, str]) -> str:
     template = environment(autoescape=True).get_template("email.mjml.j2")
-    return template.render(p=p, c=palette, images=images, limit=limit, summarised=summarised,
-                           safe_url=safe_url, more_note=more_note)
+    return template.render(p=p, c=palette, images=images, summarised=summarised, safe_url=safe_url)
 
 
 def compile_mjml(source: str) -> str:
@@ -244,17 +237,15 @@ def compile_mjml(source: str) -> str:
     return _INLINER.inline(_INDENT.sub("\n", result.html))
 
 
-def render_text(briefing: Briefing, p: Presentation, limit: int) -> str:
-    """The plain-text alternative: every section, in order, with the HTML part's row limits."""
+def render_text(p: Presentation) -> str:
+    """The plain-text alternative: every section, in order, with the HTML part's rows (`p` is already limited)."""
     template = environment(autoescape=False).get_template("briefing.txt.j2")
-    return template.render(briefing=briefing, p=p, limit=limit, more_note=more_note)
+    return template.render(p=p)
 
 
-def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int = HTML_BUDGET,
-                 presentation: Presentation | None = None) -> EmailParts:
+def render_parts(whole: Presentation, images: dict[str, InlineImage], budget: int = HTML_BUDGET) -> EmailParts:
     """The HTML and text parts within the budget (see the module docstring for the steps)."""
-    whole = presentation or present(briefing)
-    full = whole.limited(limits_for(ROW_LIMITS[0]))
+    full = whole.for_email(limits_for(ROW_LIMITS[0]))
     planned = plan_limit(full, images, budget)
     warnings: list[str] = []
     summarised: dict[str, str] = {}
@@ -262,8 +253,8 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
     limits = [limit for limit in ROW_LIMITS if limit <= planned]
     p = full
     for limit in limits:
-        p = whole.limited(limits_for(limit))
-        html = compile_mjml(render_mjml(p, images, limit, summarised))
+        p = whole.for_email(limits_for(limit))
+        html = compile_mjml(render_mjml(p, images, summarised))
         if len(html.encode("utf-8")) <= budget:
             break
     else:
@@ -274,7 +265,7 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
             if not _shown(p, section, limit):
                 continue
             summarised[section] = _summary(p, section)
-            html = compile_mjml(render_mjml(p, images, limit, summarised))
+            html = compile_mjml(render_mjml(p, images, summarised))
             if len(html.encode("utf-8")) <= budget:
                 break
         names = ", ".join(heading for sid, heading in p.sections if sid in summarised)
@@ -284,23 +275,21 @@ def render_parts(briefing: Briefing, images: dict[str, InlineImage], budget: int
         if size > budget:
             warnings.append(f"The email's HTML is still {size:,} bytes, over its {budget:,}-byte budget: "
                             "shorten the longest texts in the workbook (the verdict, facts or key figures).")
-    return EmailParts(html, render_text(briefing, p, limit), limit, tuple(summarised), tuple(warnings))
+    return EmailParts(html, render_text(p), limit, tuple(summarised), tuple(warnings))
 
 
-def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None,
-                  presentation: Presentation | None = None) -> tuple[EmailMessage, tuple[str, ...]]:
+def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> tuple[EmailMessage, tuple[str, ...]]:
     """The edition as an EmailMessage (see the module docstring for its parts), and the build's warnings."""
-    presentation = presentation or present(briefing)
-    checked = headers(briefing, presentation)
+    checked = headers(p)
     domain = msgid_domain(checked.sender)
-    drawn = charts(briefing)
+    drawn = charts(p)
     cids = {chart.name: new_msgid(chart.name, domain) for chart in drawn}
     images = {chart.name: InlineImage("cid:" + cids[chart.name][1:-1], chart.alt, chart.width, chart.height)
               for chart in drawn}
-    parts = render_parts(briefing, images, presentation=presentation)
+    parts = render_parts(p, images)
 
     message = EmailMessage(policy=policy.SMTP)
-    address_message(message, briefing)  # From, To, Bcc and the list headers (report/eml.py)
+    address_message(message, p)  # From, To, Bcc and the list headers (report/eml.py)
     message["Subject"] = checked.subject
     message["Date"] = format_datetime(now or dt.datetime.now().astimezone())
     message["Message-ID"] = new_msgid(checked.edition.isoformat(), domain)
@@ -313,17 +302,16 @@ def build_message(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = Non
     for chart in drawn:
         html_part.add_related(chart.png, "image", "png", cid=cids[chart.name], filename=chart.filename,
                               disposition="inline")
-    message.add_attachment(xlsx, *XLSX_TYPE, filename=f"{briefing.stem}.xlsx")
+    message.add_attachment(xlsx, *XLSX_TYPE, filename=f"{p.stem}.xlsx")
     return message, parts.warnings
 
 
-def render_email(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None,
-                 presentation: Presentation | None = None) -> EmailResult:
+def render_email(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> EmailResult:
     """The .eml file's bytes (CRLF line ends, as SMTP sends them), the warnings for the console and the message."""
-    message, warnings = build_message(briefing, xlsx, now, presentation)
+    message, warnings = build_message(p, xlsx, now)
     return EmailResult(message.as_bytes(policy=policy.SMTP), warnings, message)
 
 
-def render_eml(briefing: Briefing, xlsx: bytes, now: dt.datetime | None = None) -> bytes:
+def render_eml(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> bytes:
     """The .eml file's bytes (CRLF line ends, as SMTP sends them)."""
-    return render_email(briefing, xlsx, now).data
+    return render_email(p, xlsx, now).data

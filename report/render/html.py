@@ -16,30 +16,37 @@ from markupsafe import Markup, escape
 
 from .. import palette
 from ..analysis import safe_url
-from ..briefing import Briefing, Link
-from ..present import Presentation, present
+from ..briefing import Link
+from ..present import Presentation
+from . import svg_charts
 from .jinja import environment
 from .svg_charts import evidence_svg, timeline_svg
 
 
-def render_html(briefing: Briefing, presentation: Presentation | None = None) -> str:
-    """The briefing as one self-contained HTML5 page (SPEC §6)."""
-    p = presentation or present(briefing)
+def render_html(p: Presentation) -> str:
+    """The briefing as one self-contained HTML5 page (SPEC §6), placing what `p` holds."""
     template = environment().get_template("briefing.html.j2")
     return template.render(
         p=p,
         palette=palette.CSS,
         evidence_chart=evidence_svg(p.evidence.quarters, p.evidence.margin) if p.evidence.quarters else None,
-        timeline_chart=(timeline_svg([_ChartEvent(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline.shown],
-                                     briefing.masthead.pivot_date, briefing.masthead.edition)
-                        if p.timeline.shown else None),
+        timeline_chart=timeline_chart(p),
         href=href,
         nobreak=nobreak,
     )
 
 
+def timeline_chart(p: Presentation) -> svg_charts.ChartSvg | None:
+    """The timeline chart of the events the Presentation chose (`timeline_chart`): the page and the email draw
+    the same ones."""
+    if not p.timeline_chart:
+        return None
+    return timeline_svg([_ChartEvent(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline_chart],
+                        p.masthead.pivot_date.value, p.masthead.edition.value)
+
+
 class _ChartEvent(NamedTuple):
-    """An event as the timeline chart takes it: the chart draws the events the page's table shows."""
+    """An event as the timeline chart takes it."""
 
     date: dt.date
     lab: str

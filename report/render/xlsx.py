@@ -28,12 +28,12 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import palette, safety, schema
+from .. import palette, safety
 from ..analysis import safe_url
-from ..briefing import Briefing, Link
+from ..briefing import Link
 from ..errors import OutputError
 from ..formatting import signed
-from ..present import EMPTY, MORE_WHERE, ChangesView, Day, MastheadView, Presentation, present
+from ..present import EMPTY, ChangesView, Day, MastheadView, Presentation
 from .xlsx_chart import QuarterTable, add_evidence_chart
 
 MAX_CELL_CHARS = safety.EXCEL_CELL_LIMIT  # Excel's limit per cell, in UTF-16 code units
@@ -53,6 +53,7 @@ FONT_OPTIONS = {"default_format_properties": {"font_name": "Arial", "font_size":
 # Sheet names, in SPEC §6 order after the Briefing itself.
 BRIEFING, LABS, EVIDENCE, SIGNALS = "Briefing", "Labs", "Evidence", "Signals"
 TIMELINE, WATCHLIST, HEALTH, SOURCES = "Timeline", "Watchlist", "Data health", "Sources"
+CHANGES = "What changed"
 
 # Colours, from the one palette: closed weights / pays warm, open weights / reverts cool.
 INK, MUTED, NAVY, GRID = palette.INK, palette.MUTED, palette.HEADER, palette.RULE
@@ -507,19 +508,18 @@ class XlsxReport:
     warnings: tuple[str, ...]
 
 
-def render_xlsx(briefing: Briefing, presentation: Presentation | None = None) -> bytes:
+def render_xlsx(p: Presentation) -> bytes:
     """The briefing as an .xlsx file, in memory."""
-    return render_xlsx_report(briefing, presentation).data
+    return render_xlsx_report(p).data
 
 
-def render_xlsx_report(briefing: Briefing, presentation: Presentation | None = None) -> XlsxReport:
+def render_xlsx_report(p: Presentation) -> XlsxReport:
     """The .xlsx bytes with the warnings met while writing them."""
-    p = presentation or present(briefing)
     try:
         # constant_memory keeps each sheet's rows in a temporary file until the workbook is zipped; a folder of
         # our own is removed with everything in it, whatever happens.
         with tempfile.TemporaryDirectory(prefix="report-xlsx-") as folder:
-            return _write_workbook(briefing, p, folder)
+            return _write_workbook(p, folder)
     except OSError as error:
         where = os.environ.get("TMPDIR") or "/tmp"
         raise OutputError(f"Cannot write the xlsx report's temporary files ({error.strerror or error}): free some "
@@ -527,10 +527,10 @@ def render_xlsx_report(briefing: Briefing, presentation: Presentation | None = N
                           "again; the previous edition is untouched.") from error
 
 
-def _write_workbook(briefing: Briefing, p: Presentation, folder: str) -> XlsxReport:
+def _write_workbook(p: Presentation, folder: str) -> XlsxReport:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {**SAFE_OPTIONS, **FONT_OPTIONS, "tmpdir": folder})
-    _properties(book, p.masthead, briefing.masthead.edition, p.verdict.headline)
+    _properties(book, p)
     styles = _Styles(book)
     cuts: list[str] = []
     taken: list[str] = []
@@ -549,19 +549,23 @@ def _write_workbook(briefing: Briefing, p: Presentation, folder: str) -> XlsxRep
     _watchlist_sheet(sheet(WATCHLIST), p)
     _health_sheet(sheet(HEALTH), p)
     _sources_sheet(sheet(SOURCES), p)
+    # Last, so the other sheets keep their places: every change, the Briefing sheet shows the first.
+    _changes_sheet(sheet(CHANGES), p)
     book.close()
     return XlsxReport(buffer.getvalue(), tuple(cuts))
 
 
-def _properties(book: Workbook, masthead: MastheadView, edition: dt.date, headline: str) -> None:
+def _properties(book: Workbook, p: Presentation) -> None:
+    masthead, edition = p.masthead, p.masthead.edition.value
+    assert p.notes is not None
     book.set_properties({
         "title": plain(masthead.title),
-        "subject": f"Weekly briefing, edition {edition.isoformat()} ({masthead.week})",
+        "subject": p.notes.subject,
         "author": plain(masthead.editor or masthead.publication or ""),
         "company": plain(masthead.publication or ""),
         "category": "Briefing",
-        "keywords": "open weights, closed weights",
-        "comments": plain(headline, 1000),
+        "keywords": p.notes.keywords,
+        "comments": plain(p.verdict.headline, 1000),
         # Fixed to the edition so the same briefing gives the same file.
         "created": dt.datetime.combine(edition, dt.time()),
     })
@@ -826,7 +830,7 @@ def _verdict(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
     sheet.number(row, 1, score if isinstance(score, (int, float)) else None, "score", "big",
                  num_format=SCORE_LABEL_FORMAT, align="left")
     sheet.text(row, 2, v.headline, "wrap", "bold", font_size=12)
-    sheet.text(row, 3, v.score_note, "wrap", "muted")
+    sheet.text(row, 3, v.score_gloss, "wrap", "muted")
     sheet.height(row, 36)
     _name(book, sheet, "Verdict", row, 0)
     row += 2
@@ -848,9 +852,9 @@ def _verdict(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
         sheet.text(row, 2, reason.text, "cell", "wrap")
         sheet.text(row, 3, reason.detail, "cell", "wrap", "muted")
         sheet.link(row, 4, reason.source, "cell", "wrap")
-    if v.signals_more:
+    if v.signals_more_sheet:
         row += 1
-        sheet.text(row, 2, f"{v.signals_more[: -len(MORE_WHERE)]}on the Signals sheet.", "muted", fit=False)
+        sheet.text(row, 2, f"{v.signals_more_sheet}.", "muted", fit=False)
     if not v.signals:
         row += 1
         sheet.text(row, 0, v.no_signals, "muted", fit=False)
@@ -869,32 +873,43 @@ def _key_figures(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> in
 
 
 def _changes(sheet: _Sheet, changes: ChangesView, heading: str, row: int) -> int:
+    """The lead and the counts per sheet, then the changes that matter most, as the page shows them; every
+    change is on the What changed sheet."""
     row = _section(sheet, row, heading)
     sheet.text(row, 0, changes.note, "muted", fit=False)
-    if not changes.lines:
+    for count in changes.counts:
+        row += 1
+        sheet.text(row, 0, count, fit=False)
+    lines = (*changes.lead, *changes.rows.shown)
+    if not lines:
         return row + 1
     row += 1
-    for col, header in enumerate(("Change", "", "What", "Before → after", "")):
+    for col, header in enumerate(("Change", "Why it matters", "What", "Before → after", "")):
         sheet.text(row, col, header, "header")
-    for line in changes.lines:
+    for line in lines:
         row += 1
         sheet.text(row, 0, line.label, "cell", "bold")
-        sheet.text(row, 1, None, "cell")
+        sheet.text(row, 1, line.tag, "cell")
         sheet.text(row, 2, line.what, "cell", "wrap")
         sheet.text(row, 3, line.before_after, "cell", "wrap")
         sheet.text(row, 4, None, "cell")
+    if changes.more_sheet:
+        row += 1
+        sheet.text(row, 2, f"{changes.more_sheet}.", "muted", fit=False)
     return row + 1
 
 
 def _contents(sheet: _Sheet, p: Presentation, row: int) -> None:
     row = _section(sheet, row, "In this workbook")
-    pages = ((LABS, p.heading("labs")), (EVIDENCE, f"{p.heading('evidence')}, with a chart"),
-             (SIGNALS, "Every signal, latest quarter first"), (TIMELINE, p.heading("timeline")),
-             (WATCHLIST, p.heading("watchlist")), (HEALTH, p.heading("health")), (SOURCES, p.heading("sources")))
-    for name, what in pages:
+    assert p.notes is not None
+    what = p.notes.contents
+    pages = ((LABS, what["labs"]), (EVIDENCE, what["evidence"]), (SIGNALS, what["signals"]),
+             (TIMELINE, what["timeline"]), (WATCHLIST, what["watchlist"]), (HEALTH, what["health"]),
+             (SOURCES, what["sources"]), (CHANGES, what["changes"]))
+    for name, what_it_holds in pages:
         # Internal links to our own sheet names: no workbook text goes into them.
         sheet.ws.write_url(row, 0, f"internal:{quote_sheetname(name)}!A1", sheet.styles("link"), name)
-        sheet.text(row, 2, what)
+        sheet.text(row, 2, what_it_holds)
         row += 1
 
 
@@ -924,8 +939,8 @@ def _labs_sheet(sheet: _Sheet, p: Presentation) -> None:
              *((lab.country,) if country else ()), *(getattr(lab, attr) for _, attr in tail))
             for lab in labs.rows]
     marked = [index for index, lab in enumerate(labs.rows) if lab.marked]
-    _title(sheet, len(columns), p.heading("labs"), "Closed: the flagship's weights are not published. Open: they "
-                                                   "are. The pivot lab and any followers are in bold.")
+    assert p.notes is not None
+    _title(sheet, len(columns), p.heading("labs"), p.notes.labs)
     first, last = _filtered_table(sheet, columns, rows, labs.empty, marked)
     _words(sheet, first, last, 2, {"Closed": (WARM_FILL, WARM), "Open": (COOL_FILL, COOL)})
     _words(sheet, first, last, 1, {"Pivot lab": (WARM_FILL, WARM), "Follower": (WARM_FILL, WARM)})
@@ -939,10 +954,8 @@ QUARTER_COLUMNS = (Column("Quarter", least=10, most=10), Column("Pays", "weight"
 
 def _evidence_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
     e = p.evidence
-    factors = ", ".join(f"{name} {factor:g}" for name, factor in schema.CONFIDENCE_FACTOR.items())
-    _title(sheet, len(QUARTER_COLUMNS), p.heading("evidence"),
-           f"Weight per quarter since the pivot: strength × confidence ({factors}). Net = pays − reverts. "
-           f"The verdict leans one way once the score passes {e.margin_text}.")
+    assert p.notes is not None
+    _title(sheet, len(QUARTER_COLUMNS), p.heading("evidence"), p.notes.evidence)
     rows = [(q.quarter, q.pays, q.reverts, q.net, q.signals) for q in e.quarters]
     first, last = _table(sheet, 2, QUARTER_COLUMNS, rows, (), e.empty)
     if last >= first:
@@ -963,10 +976,8 @@ def _signals_sheet(sheet: _Sheet, p: Presentation) -> None:
     signals = p.evidence.all_signals
     rows = [(s.quarter, s.signal, s.lab, s.value, s.points_to, s.strength, s.confidence, s.weight,
              "Yes" if s.counted else "No", s.observed, s.source) for s in signals]
-    latest = p.evidence.latest_heading
-    _title(sheet, len(SIGNAL_COLUMNS), "Signals",
-           "Every signal, latest quarter first" + (f" ({latest[len('Signals in '):]} is the latest)" if latest else "")
-           + ". Weight is the signed contribution to the score; signals before the pivot's quarter do not count.")
+    assert p.notes is not None
+    _title(sheet, len(SIGNAL_COLUMNS), SIGNALS, p.notes.signals)
     first, last = _filtered_table(sheet, SIGNAL_COLUMNS, rows, p.evidence.latest.empty)
     _words(sheet, first, last, 4, {"Pays": (WARM_FILL, WARM), "Reverts": (COOL_FILL, COOL)})
     _finish(sheet, p, SIGNAL_COLUMNS)
@@ -980,8 +991,8 @@ def _timeline_sheet(sheet: _Sheet, p: Presentation) -> None:
     rows = [(e.date, e.lab, e.kind, e.headline, e.model, e.source, "The pivot" if e.is_pivot else None)
             for e in events]
     pivots = [index for index, e in enumerate(events) if e.is_pivot]
-    _title(sheet, len(columns), p.heading("timeline"),
-           f"Events on or after the pivot ({p.masthead.pivot_date.text}), oldest first.")
+    assert p.notes is not None
+    _title(sheet, len(columns), p.heading("timeline"), p.notes.timeline)
     _filtered_table(sheet, columns, rows, p.timeline.empty, pivots)
     _finish(sheet, p, columns)
 
@@ -991,8 +1002,8 @@ def _watchlist_sheet(sheet: _Sheet, p: Presentation) -> None:
                Column("Status", least=9, most=10), Column("Milestone", least=24, most=50),
                Column("Why it matters", least=24, most=50), Column("Outcome", least=10, most=30))
     rows = [(w.due, w.days_left, w.attention, w.status, w.milestone, w.why, w.outcome) for w in p.watchlist.all]
-    _title(sheet, len(columns), p.heading("watchlist"), "Days left from the edition date; negative means past due. "
-                                                        "Overdue and due within 14 days stand out.")
+    assert p.notes is not None
+    _title(sheet, len(columns), p.heading("watchlist"), p.notes.watchlist)
     first, last = _filtered_table(sheet, columns, rows, p.watchlist.empty)
     if last >= first:
         for word, fill, font in (("Overdue", palette.ALERT_TINT, palette.ALERT),
@@ -1009,11 +1020,28 @@ def _health_sheet(sheet: _Sheet, p: Presentation) -> None:
     columns = (Column("Kind", least=12, most=14), Column("Where", least=10, most=22),
                Column("Message", least=40, most=100))
     rows = [(item.label, item.where, item.message) for item in h.items.all]
-    note = " ".join((*((h.left_out,) if h.left_out else ()), *h.sentences)) or \
-        "Stale signals, signals without a source and the checker's warnings."
-    _title(sheet, len(columns), p.heading("health"), note)
-    _filtered_table(sheet, columns, rows, h.empty)
-    _finish(sheet, p, columns)
+    # The readers' summary on top, one sentence a row; the rows for the desk under it.
+    summary = (*((h.left_out,) if h.left_out else ()), *h.sentences)
+    _title(sheet, len(columns), p.heading("health"))
+    for index, sentence in enumerate(summary):
+        sheet.text(1 + index, 0, sentence, fit=False)
+    top = 2 + len(summary)
+    _filtered_table(sheet, columns, rows, h.empty, top=top)
+    _finish(sheet, p, columns, top=top)
+
+
+CHANGE_COLUMNS = (Column("Change", least=9, most=12), Column("Why it matters", least=12, most=16),
+                  Column("What", least=30, most=70), Column("Before → after", least=20, most=60))
+
+
+def _changes_sheet(sheet: _Sheet, p: Presentation) -> None:
+    """Every change since the last edition, those that matter most first (the Briefing sheet shows the first)."""
+    c = p.changes
+    assert p.notes is not None
+    rows = [(line.label, line.tag, line.what, line.before_after) for line in c.lines]
+    _title(sheet, len(CHANGE_COLUMNS), p.heading("changes"), p.notes.changes)
+    _filtered_table(sheet, CHANGE_COLUMNS, rows, c.note if c.first else c.rows.empty)
+    _finish(sheet, p, CHANGE_COLUMNS)
 
 
 def _sources_sheet(sheet: _Sheet, p: Presentation) -> None:
@@ -1021,7 +1049,7 @@ def _sources_sheet(sheet: _Sheet, p: Presentation) -> None:
                Column("Published", "date", 11, 12), Column("Cited by", "int", 9, 9, "center"),
                Column("URL", least=8, most=50))
     rows = [(s.link, s.publisher, s.published, s.cited or "", s.url_text) for s in p.sources.all]
-    _title(sheet, len(columns), p.heading("sources"), "Cited by: how many rows of the workbook name the source. "
-                                                      "Only http, https and mailto addresses are links.")
+    assert p.notes is not None
+    _title(sheet, len(columns), p.heading("sources"), p.notes.sources)
     _filtered_table(sheet, columns, rows, EMPTY["sources"])
     _finish(sheet, p, columns)
