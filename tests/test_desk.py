@@ -278,6 +278,15 @@ def test_the_preview_shows_what_report_build_then_writes(desk: Desk, context: An
     assert frame.evaluate("[...document.images].every(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0)")
     page.goto(f"{desk.base}/preview?view=text&edition={EDITION}")
     assert headline[:30] in page.locator("pre.text-part").inner_text()
+
+    # Another edition date, chosen in the form: the same verdict as build --edition gives it.
+    page.locator("#edition").fill("2026-05-25")
+    page.get_by_role("button", name="Show this edition").click()
+    page.wait_for_url(re.compile(r"edition=2026-05-25"))
+    earlier = run_cli("build", str(desk.workbook), "-o", str(tmp_path / "earlier"), "--edition", "2026-05-25")
+    assert earlier.returncode == 0, earlier.stderr
+    assert page.locator("#preview-verdict").inner_text() == next(
+        li for li in earlier.stdout.splitlines() if li.startswith("Edition 2026-05-25: "))
     assert snapshot(desk.folder) == before  # a preview writes nothing
     page.close()
 
