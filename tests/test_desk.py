@@ -631,6 +631,7 @@ def test_every_screen_passes_axe_and_is_photographed(desk: Desk, browser: Any, a
                    if v["impact"] in ("serious", "critical")]
             assert not bad, (name, width, bad)
             page.screenshot(path=str(artifacts / f"desk-{name}-{width}.png"), full_page=True)
+            assert page.locator("input[type=password]").count() == 0  # SMTP's password never comes from the page
             # Keyboard: the first Tab reaches the skip link, and focus is visible.
             page.keyboard.press("Tab")
             assert page.evaluate("document.activeElement.className") == "skip"
