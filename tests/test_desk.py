@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import ROOT, SAMPLE, edit_workbook, run_cli, set_cell, soffice_convert
 
 EDITION = "2026-06-01"
@@ -36,6 +37,7 @@ AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = {"check": "/", "preview": "/preview", "preview-email-dark": f"/preview?view=email-375-dark&edition={EDITION}",
            "preview-text": f"/preview?view=text&edition={EDITION}", "publish": "/publish", "send": "/send",
            "history": "/history"}
+PASSWORD = "s3cret-Pa55word"
 UPDATE_MS = 2000  # the issue's bound: the findings follow a save within two seconds
 
 
@@ -64,9 +66,17 @@ class Received:
 class Inbox:
     received: list[Received] = field(default_factory=list)
 
+    logins: list[tuple[bytes, bytes]] = field(default_factory=list)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted for delivery"
+
+    def authenticator(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            self.logins.append((auth_data.login, auth_data.password))
+            return AuthResult(success=auth_data.password == PASSWORD.encode(), handled=False)
+        return AuthResult(success=False, handled=False)
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +114,12 @@ class Desk:
         return self.out / "history.sqlite"
 
 
-def start_desk(workbook: Path, out: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def start_desk(workbook: Path, out: Path, *args: str, password: str = "") -> tuple[subprocess.Popen[str], str]:
     """`report desk` in its own process; its address with the token, read from the first line it prints."""
     process = subprocess.Popen(
         [sys.executable, "-m", "report", "desk", str(workbook), "-o", str(out), "--port", "0", "--no-browser", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "REPORT_SMTP_PASSWORD": ""})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "REPORT_SMTP_PASSWORD": password})
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)
     line = process.stdout.readline() if ready else ""
@@ -581,6 +591,38 @@ def test_two_desks_in_one_browser_keep_their_own_sessions(desk: Desk, context: A
         page.close()
     finally:
         stop(process)
+
+
+def test_send_logs_in_with_the_password_from_the_environment(browser: Any, tmp_path: Path) -> None:
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=handler.authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    workbook = tmp_path / "tracker.xlsx"
+    workbook.write_bytes(SAMPLE.read_bytes())
+    process, url = start_desk(workbook, tmp_path / "out", "--smtp", f"127.0.0.1:{port}", "--user", "desk",
+                              password=PASSWORD)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.goto(url.split("/?")[0] + "/publish")
+        page.get_by_role("button", name="Build this edition").click()
+        page.wait_for_selector("#built-verdict")
+        page.goto(url.split("/?")[0] + "/send")
+        assert "logged in as desk with the password from REPORT_SMTP_PASSWORD" in page.locator("main").inner_text()
+        page.get_by_role("button", name=re.compile("Show the send plan")).click()
+        plan = page.locator("pre.plan").inner_text()
+        assert "REPORT_SMTP_PASSWORD is set" in plan and PASSWORD not in page.content()
+        page.get_by_label(re.compile("To send, type the number of readers")).fill("2")
+        page.get_by_role("button", name="Send to 2 readers").click()
+        page.wait_for_selector(".flash.done")
+        assert handler.logins == [(b"desk", PASSWORD.encode())] and len(handler.received) == 1
+    finally:
+        context.close()
+        stop(process)
+        controller.stop()
 
 
 def test_a_busy_port_is_a_sentence(tmp_path: Path) -> None:
