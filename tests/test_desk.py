@@ -681,3 +681,30 @@ def test_every_screen_passes_axe_and_is_photographed(desk: Desk, browser: Any, a
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         ctx.close()
+
+
+# -- the history's actions table ----------------------------------------------------------------------------------
+
+def test_a_history_from_before_the_desk_gains_its_actions_table(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from report.history import History, actions, record_action
+
+    path = tmp_path / "history.sqlite"
+    with History(path):
+        pass
+    # As an older report left it: version 1, no actions table.
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE actions")
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    with History(path) as history:
+        assert actions(history) == []
+        record_action(history, "approve", dt.date(2026, 6, 1), "Approved edition 2026-06-01 by A. Editor")
+        [row] = actions(history)
+    assert (row.action, row.edition, row.outcome) == ("approve", dt.date(2026, 6, 1),
+                                                      "Approved edition 2026-06-01 by A. Editor")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", row.at)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 2
+    db.close()
