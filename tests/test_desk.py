@@ -242,6 +242,28 @@ def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: 
     page.close()
 
 
+def test_a_save_that_leaves_no_workbook_is_said_then_forgotten(desk: Desk, context: Any) -> None:
+    page = context.new_page()
+    page.goto(desk.base + "/")
+    page.wait_for_selector("#live[data-version]", state="attached", timeout=10_000)
+    good = desk.workbook.read_bytes()
+    broken = desk.folder / "broken.tmp"
+    broken.write_bytes(b"this is not a workbook")
+    os.replace(broken, desk.workbook)
+    try:
+        # A save still being written is read again for a few seconds before the file is called unusable.
+        page.wait_for_selector("#live p.refused", timeout=20_000)
+        assert "xlsx" in page.locator("#live p.refused").inner_text()
+        assert page.locator("#status").inner_text() == page.locator("#live p.refused").inner_text()
+    finally:
+        restored = desk.folder / "restored.tmp"
+        restored.write_bytes(good)
+        os.replace(restored, desk.workbook)
+    page.wait_for_selector("#verdict", timeout=UPDATE_MS)
+    assert page.locator("#summary").inner_text() == "No problems found."
+    page.close()
+
+
 def test_the_annotated_copy_downloads(desk: Desk, context: Any) -> None:
     page = context.new_page()
     page.goto(desk.base + "/")
