@@ -32,6 +32,7 @@ from .changes import compare, snapshot
 from .edition import EditionView, as_of, counts, is_stale, newest_evidence
 from .findings import Finding
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
+from .moves import what_would_change
 from .safety import name_key, safe_url  # the one link rule; the renderers import it from here too
 from .values import text
 
@@ -88,6 +89,14 @@ def reversion(tracker: Tracker) -> Fact | None:
     if lab is not None and lab.flagship_weights == "Open":
         return Fact("open-weights", lab.lab)
     return None
+
+
+def reopened_after_pivot(tracker: Tracker) -> bool:
+    """The pivot lab has a Reopened flagship event after the pivot date (a reversion no later row undoes)."""
+    settings = tracker.settings
+    pivot = name_key(settings.pivot_lab)
+    return any(name_key(e.lab) == pivot and e.kind == "Reopened flagship" and e.date > settings.pivot_date
+               for e in tracker.events)
 
 
 def watched_count(tracker: Tracker) -> int:
@@ -217,7 +226,9 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
     counted_count = sum(1 for sig in tracker.signals if counts(sig, pivot_quarter))
     verdict = Verdict(verdict_state, tuple(facts), tuple(reasons), tuple(lab.lab for lab, _ in follow), watched,
                       reverted_fact is not None, total, pays, reverts, s.call_margin, newest, age, stale, len(moving),
-                      counted_count, s.stale_after_days)
+                      counted_count, s.stale_after_days,
+                      moves=what_would_change(reverted_fact is not None, reopened_after_pivot(tracker), len(follow),
+                                              watched, total, s.call_margin))
 
     # Evidence by quarter.
     all_rows = [_signal_row(sources, sig, pivot_quarter) for sig in tracker.signals]

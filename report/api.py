@@ -19,11 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .findings import Finding
 from .history import ApprovalRow, EditionRow, SendRow
 
-__all__ = ["Checked", "Edition", "HistoryRecords", "build", "check", "history", "send"]
+if TYPE_CHECKING:
+    from .explain import Explanation
+
+__all__ = ["Checked", "Edition", "HistoryRecords", "build", "check", "explain", "history", "send"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,24 @@ def build(workbook: Path | str, outdir: Path | str = "out", edition: dt.date | s
     return Edition(briefing.masthead.edition, briefing.verdict.state, headline(briefing),
                    briefing.verdict.score, briefing.verdict.followers, tuple(result.paths), result.history,
                    tuple(result.check.findings), tuple(result.warnings))
+
+
+def explain(workbook: Path | str, edition: dt.date | str | None = None) -> Explanation:
+    """The verdict's working for an edition, traced to the workbook's cells (report/explain.py).
+
+    Raises WorkbookHasErrors when the workbook has errors (its `args[0].findings` lists them), and what `check`
+    raises.
+    """
+    from .checks import check_file
+    from .contradictions import CODES
+    from .errors import WorkbookHasErrors
+    from .explain import explain as run_explain
+
+    result = check_file(Path(workbook), edition=_date(edition))
+    if result.tracker is None or result.view is None or result.locate is None:
+        raise WorkbookHasErrors(result)
+    return run_explain(result.tracker, result.view, result.locate,
+                       tuple(f for f in result.findings if f.code in CODES))
 
 
 def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords:

@@ -86,6 +86,18 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """The smallest evidence that would move the verdict, and the state it would make (report/moves.py)."""
+
+    kind: str  # signal, follower, reopen, close, or none (nothing within the rules moves it)
+    to: str | None  # the state it would make; None for kind "none"
+    points_to: str | None = None  # a signal's Pays or Reverts
+    strength: int | None = None
+    confidence: str | None = None
+    count: int = 1  # how many such signals
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     state: str  # one of STATES
     facts: tuple[Fact, ...]
@@ -103,6 +115,7 @@ class Verdict:
     moving: int = 0  # counted signals that moved the score (`reasons` names the largest, up to 40)
     counted: int = 0  # signals that count towards the score (0: there is no evidence yet)
     stale_after_days: float = 28.0
+    moves: tuple[Move, ...] = ()  # what would change the call, smallest first (report/moves.py)
 
     @property
     def css(self) -> str:

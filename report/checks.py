@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import safety, schema
-from .edition import EditionView, as_of, edition_findings
+from .contradictions import contradictions
+from .edition import EditionView, Locate, as_of, edition_findings
 from .errors import UsageError
 from .findings import Finding, Level
 from .model import Event, Lab, Milestone, Record, Settings, Signal, Source, Tracker
@@ -73,6 +74,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     sha256: str = ""  # of the workbook as read
     view: EditionView | None = None  # the records as of the edition the findings were made for
+    locate: Locate | None = None  # (sheet, column, row) -> "Labs!E3", the cell as the editor's tab names it
 
     @property
     def errors(self) -> list[Finding]:
@@ -645,9 +647,16 @@ def _for_edition(checker: _Checker, tracker: Tracker, edition: dt.date | None) -
                         value=pivot.isoformat())
             return CheckResult(None, checker.ordered(), checker.book.sha256)
     view = as_of(tracker, edition)
-    for finding in edition_findings(view, checker.today, checker.cell, edition_cell):
+    found = edition_findings(view, checker.today, checker.cell, edition_cell)
+    found += contradictions(tracker, view, checker.cell)  # cells that are each fine but disagree (issue 23)
+    for finding in found:
         # The sheet as the editor sees it on its tab.
         title = checker.title(finding.sheet) if finding.sheet else None
         checker.findings.append(dataclasses.replace(finding, sheet=title))
-    return CheckResult(tracker, checker.ordered(), checker.book.sha256, view)
+
+    def locate(sheet: str, column: str, row: int | None) -> str | None:
+        cell = checker.cell(sheet, column, row)
+        return f"{checker.title(sheet)}!{cell}" if cell else None
+
+    return CheckResult(tracker, checker.ordered(), checker.book.sha256, view, locate)
 

@@ -165,6 +165,59 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
 
 @cli.command()
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--edition", help="Explain this edition, YYYY-MM-DD (default: Settings' Edition date, or today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(workbook: Path, edition: str | None, as_json: bool) -> None:
+    """Show the verdict's working, traced to the workbook's cells."""
+    from . import api
+
+    done = api.explain(workbook, edition)
+    if as_json:
+        click.echo(json.dumps(done.as_json(), indent=2, ensure_ascii=False))
+        return
+    from .safety import escape
+
+    for line in _explain_lines(done):
+        click.echo(escape(line))  # cell text shown as one line, line breaks and invisible characters escaped
+
+
+def _explain_lines(e: Any) -> list[str]:
+    """The explanation as lines for the terminal."""
+    from .formatting import signed
+
+    lines = [(f"Edition {e.edition.isoformat()}: {e.state}, {e.days_since_pivot} days since the pivot "
+              f"({e.pivot_lab}, {e.pivot_model}, {e.pivot_date.isoformat()})"), "",
+             "Rules, in order; the first that holds decides:"]
+    for rule in e.rules:
+        cells = f" [{', '.join(rule.cells)}]" if rule.cells else ""
+        lines.append(f"  {rule.state:<16} {'holds' if rule.holds else 'does not hold'}: {rule.why}{cells}")
+    lines += ["", f"Followers ({len(e.followers)}):" if e.followers else "Followers: none"]
+    for follower in e.followers:
+        cells = ", ".join(f"{what} {cell}" for what, cell in follower.cells)
+        lines.append(f"  {follower.lab}: {follower.why} [{cells}]")
+    watched = ", ".join(f"{w.lab} ({w.cell})" if w.cell else w.lab for w in e.watched)
+    lines.append(f"Watched labs ({len(e.watched)}): {watched or 'none'}")
+    lines += ["", (f"Score {signed(e.score)} = pays {e.pays:.2f} \u2212 reverts {e.reverts:.2f}, "
+                   f"from {len(e.terms)} term{'s' if len(e.terms) != 1 else ''} "
+                   f"(sign \u00d7 strength \u00d7 confidence); the call needs \u00b1{e.margin:.1f}:")]
+    for t in e.terms:
+        lines.append(f"  {t.cell or f'Signals row {t.row}':<12} {signed(t.weight):>6} = {signed(t.sign, 0)} \u00d7 "
+                     f"{t.strength} \u00d7 {t.confidence} {t.factor:g}  {t.signal}")
+    if e.left_out:
+        lines.append(f"Left out of the score ({len(e.left_out)}):")
+        for o in e.left_out:
+            lines.append(f"  {o.cell or f'Signals row {o.row}':<12} {o.why}: {o.signal}")
+    lines += ["", f"Days since the pivot: {e.days_since_pivot}",
+              (f"Stale signals: {e.stale} (observed more than {e.stale_after_days:g} days before the edition); "
+               f"signals without a source: {e.unsourced}"), "", e.change_call]
+    if e.contradictions:
+        lines += ["", "Contradictions (see report check):"]
+        lines += [f"  {f.line()}" for f in e.contradictions]
+    return lines
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
               show_default=True, help="Where to write the page.")
 def watch(workbook: Path, outdir: Path) -> None:

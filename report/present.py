@@ -21,7 +21,8 @@ gives the email's (fewer rows, notes saying "in the attached workbook"). Its fie
   (the state's colours, from report/palette.py), `headline` (no figure in it; "no evidence yet" when no
   signal counts), `score_label` ("Score −0.60") and `score_gloss` (the score in plain words: the score is
   said once in the lead), `facts` (sentences, their dates in the house style), `signals` (`ReasonLine`s:
-  weight text, direction, text, detail, source), `signals_lead`, `no_signals`, `signals_more`.
+  weight text, direction, text, detail, source), `signals_lead`, `no_signals`, `signals_more`,
+  `change_call` (what would change the call, in one sentence: report/moves.py's moves, worded here).
 - `figures`: four `FigureView` cards (label, value, note) for the page and the email; `figure_cells`:
   the xlsx's key-figure rows (`FigureCell`: label, defined name, number or `Day`, kind, note).
 - `changes` (`ChangesView`): `note` (compared with which edition, or the first-edition sentence), `lead`
@@ -70,6 +71,7 @@ from .briefing import (
     LabRow,
     Link,
     Mailing,
+    Move,
     QuarterWeight,
     Reason,
     RowChange,
@@ -345,6 +347,7 @@ class VerdictView:
     all_signals: tuple[ReasonLine, ...] = ()  # every reason line the analysis kept (the most any format lists)
     signals_more_sheet: str | None = None  # the xlsx's: "12 more on the Signals sheet"
     evidence: bool = True  # some signal counts: False is "no evidence yet"
+    change_call: str = ""  # "What would change the call: one more … would make it LEANING PAYS; …" (change_call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -759,6 +762,28 @@ def fact_sentence(fact: Fact) -> str:
     raise ValueError(f"a verdict fact of an unknown kind: {fact.kind!r}")
 
 
+def move_words(move: Move, pivot_lab: str) -> str:
+    """One move (report/moves.py) in words: 'one more Confirmed Pays signal of strength 2 would make it LEANING PAYS'."""
+    if move.kind == "signal":
+        lead = "one more" if move.count == 1 else f"{move.count} more"
+        return (f"{lead} {move.confidence} {move.points_to} signal{'s' if move.count != 1 else ''} of strength "
+                f"{move.strength} would make it {move.to}")
+    if move.kind == "follower":
+        return f"a watched lab following {pivot_lab} into closed weights would make it {move.to}"
+    if move.kind == "reopen":
+        return f"{pivot_lab} reopening its flagship would make it {move.to}"
+    if move.kind == "close":
+        return f"{pivot_lab} closing its flagship again would make it {move.to}"
+    return f"nothing within the rules, since {pivot_lab}'s reopening after the pivot stands"
+
+
+def change_call(moves: tuple[Move, ...], pivot_lab: str) -> str:
+    """'What would change the call: one more … would make it LEANING PAYS; … would make it REVERTED.'"""
+    if not moves:
+        return ""
+    return "What would change the call: " + "; ".join(move_words(m, pivot_lab) for m in moves) + "."
+
+
 def _reason(r: Reason) -> ReasonLine:
     return ReasonLine(r.weight, weight_text(r.weight), direction(r.weight), r.text,
                       f"{r.points_to}, {r.confidence}, strength {r.strength}, {r.quarter}", r.source)
@@ -782,6 +807,7 @@ def _verdict(b: Briefing, limits: Limits) -> VerdictView:
         all_signals=signals,
         signals_more_sheet=more_note(count - min(len(signals), limits.reasons), "on the Signals sheet"),
         evidence=bool(v.counted),
+        change_call=change_call(v.moves, b.masthead.pivot_lab),
     )
 
 

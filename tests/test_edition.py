@@ -95,13 +95,22 @@ def test_signals_observed_or_quartered_after_the_edition_are_left_out(sample_cop
 
     edit_workbook(sample_copy, later_signals)
     june = _build(sample_copy, tmp_path / "june", JUNE)
-    assert "score −0.6" in _verdict_line(june.stdout), "two Confirmed strength-3 signals would make it +5.4"
+    assert "TOO EARLY" in _verdict_line(june.stdout), "two Confirmed strength-3 signals would make it +5.4"
+    assert _recorded_score(tmp_path / "june") == -0.6
     assert "2 records dated after this edition (2026-06-01) were left out (Signals rows 7, 8)" in june.stderr
     page = (tmp_path / "june" / "briefing-2026-06-01.html").read_text()
     assert "Strong paid traction" not in page
     july = _build(sample_copy, tmp_path / "july", "2026-07-01")
     assert "LEANING PAYS" in _verdict_line(july.stdout)
-    assert "score +5.4" in _verdict_line(july.stdout)
+    assert _recorded_score(tmp_path / "july") == 5.4
+
+
+def _recorded_score(out: Path) -> float:
+    """The score the history recorded for the one edition built into `out`."""
+    from report import api
+
+    [row] = api.history(out / "history.sqlite").editions
+    return round(row.score, 6)
 
 
 def test_an_edition_on_the_pivot_date_is_day_zero(sample_path: Path, tmp_path: Path) -> None:

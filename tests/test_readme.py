@@ -103,4 +103,5 @@ def test_the_readmes_python_example_runs_as_pasted(tmp_path: Path) -> None:
     assert lines[5] == "2026-06-01 TOO EARLY -0.6"
     assert lines[6].startswith("Dry run: nothing was sent"), lines
     assert lines[-1] == "There is no file at no-such-workbook.xlsx: check the path and try again."
+    assert "Signals!B2 1.2 Chinese-cloud customer traction on Max-Preview reportedly strong" in lines
     assert (tmp_path / "out" / "history.sqlite").exists()

@@ -177,7 +177,7 @@ def _fixed_cost(p: Presentation, images: dict[str, InlineImage]) -> float:
     """Everything but the lists: masthead, verdict sentences, figures, captions, chart alt texts."""
     parts: list[object] = [p.masthead, p.verdict.headline, p.verdict.score_gloss, p.verdict.facts, p.figures,
                            p.changes.note, p.changes.lead, p.changes.counts, p.evidence.caption, p.health.sentences,
-                           p.health.left_out, p.closing]
+                           p.health.left_out, p.closing, p.verdict.change_call]
     alts = sum(2 * len(img.alt.encode("utf-8")) for img in images.values())  # alt and the title MJML adds
     return PAGE_MARKUP + ESCAPE * sum(_text_size(x) for x in parts) + alts
 

@@ -858,6 +858,10 @@ def _verdict(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
     if not v.signals:
         row += 1
         sheet.text(row, 0, v.no_signals, "muted", fit=False)
+    if v.change_call:
+        row += 2
+        sheet.text(row, 2, v.change_call, "wrap", "bold")
+        _name(book, sheet, "ChangeCall", row, 2)
     return row + 1
 
 
