@@ -169,6 +169,8 @@ def _signal_row(sources: SourceLinks, signal: Signal, pivot_quarter: Quarter) ->
         counted=counted,
         observed=signal.observed,
         source=_source(sources, signal.source),
+        number=signal.value if isinstance(signal.value, float) else None,
+        unit=signal.unit or None,
     )
 
 

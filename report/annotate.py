@@ -13,6 +13,7 @@ import hashlib
 import io
 import warnings
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -33,8 +34,21 @@ AUTHOR = "report check"
 HEADER_FILL = "FF1F3A5F"
 
 
-def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str) -> int:
-    """Write `out`: a copy of `workbook` with `findings` marked. Returns how many cells were marked.
+@dataclass(frozen=True)
+class Annotated:
+    """What `annotate` did: how many cells it marked, and the workbook's own sheets it kept under a new name
+    (old name, new name): a sheet called "Fix list" that is not an earlier annotation's."""
+
+    marked: int
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+
+
+HEADERS = ("Level", "Cell", "Column", "What is wrong, and how to fix it", "Code")
+TITLE = "Fix list for "
+
+
+def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str, force: bool = False) -> Annotated:
+    """Write `out`: a copy of `workbook` with `findings` marked; an existing `out` is replaced only with `force`.
 
     `sha256` is the hash of the bytes the findings came from: a workbook saved again in between is refused
     rather than marked with findings that may no longer be true.
@@ -47,6 +61,8 @@ def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str) ->
                          "file is never written.")
     if out.is_dir():
         raise UsageError(f"--annotate {out} is a folder: give a file name ending in .xlsx.")
+    if out.exists() and not force:
+        raise UsageError(f"--annotate {out} already exists: choose another name, or add --force to replace it.")
     data = read_bytes(workbook)
     if sha256 and hashlib.sha256(data).hexdigest() != sha256:
         raise ReportError(f"{workbook} changed while it was being checked: run the check again.")
@@ -55,9 +71,16 @@ def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str) ->
         # values, formats, dropdowns, widths and notes, which the tests hold it to.
         warnings.simplefilter("ignore")
         book = load_workbook(io.BytesIO(data), rich_text=True)
+    renamed = []
     for name in list(book.sheetnames):
         if schema.header_key(name) == schema.header_key(schema.FIX_LIST_SHEET):
-            del book[name]  # an earlier annotation: replaced, never annotated again
+            if _ours(book[name]):
+                del book[name]  # an earlier annotation: replaced, never annotated again
+            else:
+                # The editor's own sheet under our name: kept, renamed so that ours can go first, and said.
+                new_name = _free_name(book, f"{name} (kept)")
+                book[name].title = new_name
+                renamed.append((name, new_name))
 
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -70,7 +93,25 @@ def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str) ->
     buffer = io.BytesIO()
     book.save(buffer)
     atomic_write(out, buffer.getvalue())
-    return len(by_cell)
+    return Annotated(len(by_cell), renamed)
+
+
+def _ours(ws: Worksheet) -> bool:
+    """Whether a sheet is a Fix list that `--annotate` wrote: its title line and its header row."""
+    title = ws.cell(row=1, column=1).value
+    headers = tuple(ws.cell(row=4, column=index).value for index in range(1, len(HEADERS) + 1))
+    return isinstance(title, str) and title.startswith(TITLE) and headers == HEADERS
+
+
+def _free_name(book, wanted: str) -> str:  # type: ignore[no-untyped-def]
+    """`wanted`, or with a number, cut to Excel's 31 characters and unused in `book` (case ignored, as Excel)."""
+    taken = {name.casefold() for name in book.sheetnames}
+    for number in range(1, 1000):
+        suffix = "" if number == 1 else f" {number}"
+        name = wanted[: 31 - len(suffix)] + suffix
+        if name.casefold() not in taken:
+            return name
+    raise UsageError("The workbook has too many sheets named like the Fix list: rename some and check again.")
 
 
 def _note(finding: Finding) -> str:
@@ -117,16 +158,15 @@ def _fix_list(book, workbook: Path, findings: list[Finding]) -> None:  # type: i
     link_font = Font(name="Calibri", family=2, color="FF0563C1", underline="single")
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    _put(ws, 1, 1, f"Fix list for {workbook.name}: {summary(findings)}")
+    _put(ws, 1, 1, f"{TITLE}{workbook.name}: {summary(findings)}")
     ws["A1"].font = Font(name="Calibri", family=2, bold=True, size=14)
     ws["A2"] = ("Each row links to its cell, which is filled (orange: error, blue: warning) and carries a note. "
                 "This sheet is never read as data; delete it whenever you like.")
     ws.merge_cells("A2:E2")
     ws["A2"].alignment = wrap
     ws.row_dimensions[2].height = 32
-    headers = ("Level", "Cell", "Column", "What is wrong, and how to fix it", "Code")
     widths = (10, 18, 18, 100, 20)
-    for index, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
+    for index, (header, width) in enumerate(zip(HEADERS, widths, strict=True), start=1):
         cell = ws.cell(row=4, column=index, value=header)
         cell.font = white
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)

@@ -254,6 +254,8 @@ class SignalRow:
     counted: bool  # its quarter is the pivot's or later
     observed: dt.date | None
     source: Link | None
+    number: float | None = None  # the Value when it is a number (then `value` is its text with the unit)
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

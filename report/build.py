@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     # created when the edition is published, so a build that fails leaves no database behind.
     previous = None
     if history_path.exists() and history_path.stat().st_size:  # an empty file is a history not yet begun
-        with History(history_path, create=False) as history:
+        # A draft (record=False) only reads: not even an older history is brought up to date.
+        with History(history_path, create=False, read_only=not record) as history:
             previous = history.previous(edition)
     briefing = analyse(tracker, edition, result.findings, previous, result.view)
     files, warnings = render(briefing, formats)
@@ -56,8 +58,10 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
         write_draft(workbook, paths)  # report watch: the page only, the history as it was
         return BuildResult(briefing, result, list(paths), history_path, warnings)
     # Files and record together, or neither (report/publish.py).
+    # The .eml's SHA-256 goes in the record: `report send` asks the history whether these bytes need sign-off.
+    eml_sha256 = hashlib.sha256(files["eml"]).hexdigest() if "eml" in files else None
     publish(workbook, paths, history_path, lambda history, mark: history.record(
-        briefing, dict(briefing.snapshot), result.sha256, __version__, mark))
+        briefing, dict(briefing.snapshot), result.sha256, __version__, mark, eml_sha256=eml_sha256))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 

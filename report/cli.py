@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -15,30 +16,62 @@ import click
 from . import __version__
 from .errors import ReportError, UsageError, WorkbookHasErrors
 from .findings import Finding, summary
+from .safety import C1, INVISIBLE, LINE_BREAKS, terminal
+
+
+def _echo(line: object = "", err: bool = False, file: IO[Any] | None = None) -> None:
+    """Print one line. Every line the command prints goes through here, and through safety.terminal: text from
+    a message, a workbook or the history shows its control and line-break characters as escapes, never raw."""
+    click.echo(terminal(str(line)), err=err, file=file)
+
+
+def _json_text(value: object) -> str:
+    """JSON for the terminal: json.dumps escapes C0 controls itself; C1 controls, Unicode line breaks and
+    invisible characters are written as \\u escapes too (the same JSON, nothing raw)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+_RAW_IN_JSON = re.compile("[" + "".join(sorted(C1 | INVISIBLE | (LINE_BREAKS - {"\n"}))) + "]")
 
 
 def _fail(error: BaseException, debug: bool) -> NoReturn:
     if debug:
-        traceback.print_exc()
+        for line in traceback.format_exc().splitlines():  # a traceback quotes paths and values: escaped too
+            _echo(line, err=True)
     if isinstance(error, WorkbookHasErrors):
         result = error.args[0]
         errors = len(result.errors)
-        click.echo(f"The workbook has {errors} error{'s' if errors != 1 else ''}: nothing was written. "
-                   f"Fix {'them' if errors != 1 else 'it'} (see below) and build again.", err=True)
+        _echo(f"The workbook has {errors} error{'s' if errors != 1 else ''}: nothing was written. "
+              f"Fix {'them' if errors != 1 else 'it'} (see below) and build again.", err=True)
         _print_findings(result.findings, err=True)
         sys.exit(1)
     if isinstance(error, ReportError):
-        click.echo(f"Error: {error}", err=True)
+        _echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
-    click.echo(f"Error: an unexpected problem stopped the command ({type(error).__name__}: {error}); "
+    _echo(f"Error: an unexpected problem stopped the command ({type(error).__name__}: {error}); "
                "run it again with --debug and report what it shows.", err=True)
     sys.exit(2)
 
 
+STDOUT_CLOSED = 141  # 128 + SIGPIPE: what a Unix tool's shell reports when its reader went away
+
+
+def _stdout_closed() -> NoReturn:
+    """The reader closed stdout (`report history | head -1`): stop quietly, as Unix tools do. Python would
+    otherwise complain again while flushing at exit, so stdout is pointed at /dev/null first."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (a test's captured output): nothing to flush later
+    sys.exit(STDOUT_CLOSED)
+
+
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
     for finding in findings:
-        click.echo(finding.line(), err=err)
-    click.echo(summary(findings), err=err)
+        _echo(finding.line(), err=err)
+    _echo(summary(findings), err=err)
 
 
 class _SentenceFirst(click.UsageError):
@@ -46,10 +79,11 @@ class _SentenceFirst(click.UsageError):
 
     def show(self, file: IO[Any] | None = None) -> None:
         stream = file if file is not None else sys.stderr
-        click.echo(f"Error: {self.format_message()}", file=stream)
+        _echo(f"Error: {self.format_message()}", file=stream)
         if self.ctx is not None:
-            click.echo(self.ctx.get_usage(), file=stream)
-            click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", file=stream)
+            for line in self.ctx.get_usage().splitlines():
+                _echo(line, file=stream)
+            _echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", file=stream)
 
 
 class _Group(click.Group):
@@ -70,6 +104,8 @@ class _Group(click.Group):
             raise _SentenceFirst(message, error.ctx) from error
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            _stdout_closed()
         except Exception as error:  # noqa: BLE001 - the last line of defence
             _fail(error, bool(ctx.meta.get("debug")))
 
@@ -96,7 +132,7 @@ def init(path: Path, sample: bool, force: bool) -> None:
     from .new_workbook import write_template
 
     write_template(path, with_sample=sample, force=force)
-    click.echo(f"Wrote {path}{' with the sample story' if sample else ''}. Fill it in, then run: report check {path}")
+    _echo(f"Wrote {path}{' with the sample story' if sample else ''}. Fill it in, then run: report check {path}")
 
 
 @cli.command()
@@ -105,7 +141,9 @@ def init(path: Path, sample: bool, force: bool) -> None:
 @click.option("--edition", help="Check for this edition, YYYY-MM-DD (default: Settings' Edition date, or today).")
 @click.option("--annotate", "annotate_path", type=click.Path(path_type=Path),
               help="Also write a copy of WORKBOOK to this .xlsx with every problem marked at its cell.")
-def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None) -> None:
+@click.option("--force", is_flag=True, help="Replace the --annotate file if it exists.")
+def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Path | None = None,
+          force: bool = False) -> None:
     """Check WORKBOOK for an edition and list every problem with its cell."""
     from . import api
 
@@ -113,12 +151,15 @@ def check(workbook: Path, as_json: bool, edition: str | None, annotate_path: Pat
     if annotate_path is not None:
         from .annotate import annotate
 
-        marked = annotate(workbook, annotate_path, list(result.findings), result.sha256)
+        done = annotate(workbook, annotate_path, list(result.findings), result.sha256, force=force)
+        marked = done.marked
         # On stderr, so that --json stays one JSON document on stdout.
-        click.echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
-                   "Fix list, lists every finding.", err=True)
+        _echo(f"Wrote {annotate_path}: {marked} cell{'s' if marked != 1 else ''} marked; its first sheet, "
+              "Fix list, lists every finding.", err=True)
+        for old, new in done.renamed:
+            _echo(f"The workbook's own sheet '{old}' is kept in the copy as '{new}'.", err=True)
     if as_json:
-        click.echo(json.dumps([f.as_json() for f in result.findings], indent=2, ensure_ascii=False))
+        click.echo(_json_text([f.as_json() for f in result.findings]))
     else:
         _print_findings(list(result.findings))
     sys.exit(0 if result.ok else 1)
@@ -157,10 +198,10 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
     if result.findings:
         _print_findings(list(result.findings), err=True)
     for warning in result.warnings:
-        click.echo(f"WARNING {warning}", err=True)
-    click.echo(f"Edition {result.edition.isoformat()}: {result.state} — {result.headline}")
+        _echo(f"WARNING {warning}", err=True)
+    _echo(f"Edition {result.edition.isoformat()}: {result.state} — {result.headline}")
     for path in result.paths:
-        click.echo(str(path))
+        _echo(str(path))
 
 
 @cli.command()
@@ -227,26 +268,26 @@ def watch(workbook: Path, outdir: Path) -> None:
 
     if not workbook.is_file():
         raise UnreadableWorkbook(f"There is no workbook at {workbook}: check the path and try again.")
-    click.echo(f"Watching {workbook}: each save is checked and the page rebuilt in {outdir}. Ctrl-C stops.")
+    _echo(f"Watching {workbook}: each save is checked and the page rebuilt in {outdir}. Ctrl-C stops.")
     try:
         for outcome in run_watch(workbook, outdir):
             when = outcome.when.strftime("%H:%M:%S")
             if outcome.unusable:
-                click.echo(f"{when} {outcome.unusable} Waiting for the next save.")
+                _echo(f"{when} {outcome.unusable} Waiting for the next save.")
                 continue
             for finding in outcome.findings:
-                click.echo(finding.line())
+                _echo(finding.line())
             if not outcome.built:
-                click.echo(f"{when} {summary(outcome.findings)}: not rebuilt. Fix the errors and save again.")
+                _echo(f"{when} {summary(outcome.findings)}: not rebuilt. Fix the errors and save again.")
                 continue
             for warning in outcome.warnings:
-                click.echo(f"WARNING {warning}")
-            click.echo(f"{when} {outcome.verdict}")
+                _echo(f"WARNING {warning}")
+            _echo(f"{when} {outcome.verdict}")
             for path in outcome.paths:
-                click.echo(str(path))
+                _echo(str(path))
     except KeyboardInterrupt:
         pass  # Ctrl-C is how the editor says they are done: not an error
-    click.echo("Stopped watching.")
+    _echo("Stopped watching.")
 
 
 @cli.command()
@@ -259,13 +300,16 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
 
     done = run_upgrade(old, new, force=force)
     counts = ", ".join(f"{sheet} {count}" for sheet, count in done.carried.items())
-    click.echo(f"Wrote {new} from {old}, carrying across every record ({counts}).")
+    _echo(f"Wrote {new} from {old}, carrying across every record ({counts}).")
     if done.added:
-        click.echo(f"Added from the current template: {'; '.join(done.added)}.")
+        _echo(f"Added from the current template: {'; '.join(done.added)}.")
     if done.not_placed:
-        click.echo(f"WARNING not carried across, having no place in the template: {'; '.join(done.not_placed)}.",
-                   err=True)
-    click.echo(f"Next: report check {new}")
+        _echo(f"WARNING not carried across, having no place in the template: {'; '.join(done.not_placed)}.",
+              err=True)
+    if done.no_value:
+        _echo(f"WARNING not carried across, having no saved value (a formula never calculated): "
+              f"{', '.join(done.no_value)}. Open {old} in Excel or LibreOffice, save it, and upgrade again.", err=True)
+    _echo(f"Next: report check {new}")
 
 
 @cli.command()
@@ -285,22 +329,22 @@ def history(history_path: Path) -> None:
         sends = db.sends()
         approved = approvals(db)
     if not editions:
-        click.echo("No editions yet.")
+        _echo("No editions yet.")
     else:
-        click.echo(f"{'Edition':<11} {'Verdict':<16} {'Score':>6} {'Signals':>7}  {'Workbook':<12} Built at")
+        _echo(f"{'Edition':<11} {'Verdict':<16} {'Score':>6} {'Signals':>7}  {'Workbook':<12} Built at")
     for row in editions:
-        click.echo(f"{row.edition.isoformat():<11} {row.state:<16} {row.score:>+6.2f} {row.signals:>7}  "
+        _echo(f"{row.edition.isoformat():<11} {row.state:<16} {row.score:>+6.2f} {row.signals:>7}  "
                    f"{row.workbook_sha256[:12]:<12} {row.built_at}")
     if sends:
-        click.echo("")
-        click.echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  Message-ID")
+        _echo("")
+        _echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  Message-ID")
         for sent in sends:
-            click.echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.message_id}")
+            _echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.message_id}")
     if approved:
-        click.echo("")
-        click.echo(f"{'Edition':<11} {'Approved at':<26} {'SHA-256':<16}  Approved by")
+        _echo("")
+        _echo(f"{'Edition':<11} {'Approved at':<26} {'SHA-256':<16}  Approved by")
         for approval in approved:
-            click.echo(f"{approval.edition.isoformat():<11} {approval.approved_at:<26} {approval.sha256[:16]:<16}  "
+            _echo(f"{approval.edition.isoformat():<11} {approval.approved_at:<26} {approval.sha256[:16]:<16}  "
                        f"{approval.approved_by}")
 
 
@@ -314,8 +358,8 @@ def history(history_path: Path) -> None:
 @click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Trust this CA certificate file (PEM) as well as the system's.")
 @click.option("--user", help="Log in as NAME; the password comes from REPORT_SMTP_PASSWORD.")
-@click.option("--timeout", "deadline", type=float, default=120.0, show_default=True,
-              help="Give up on a send that has not finished within this many seconds.")
+@click.option("--timeout", "deadline", default="120", show_default=True,
+              help="Give up on a send that has not finished within this many seconds (1 to 3600).")
 @click.option("--dry-run", is_flag=True, help="Check everything a send checks and show the plan; do not connect.")
 @click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
               show_default=True, help="Where to build, when TARGET is a workbook.")
@@ -323,7 +367,7 @@ def history(history_path: Path) -> None:
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The history database (default OUTDIR/history.sqlite, or beside the .eml).")
 def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, starttls: bool, use_ssl: bool,
-         cafile: Path | None, user: str | None, deadline: float, dry_run: bool, outdir: Path, edition: str | None,
+         cafile: Path | None, user: str | None, deadline: str, dry_run: bool, outdir: Path, edition: str | None,
          history_path: Path | None) -> None:
     """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
     from .edition import parse_edition
@@ -335,7 +379,7 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
                       os.environ.get("REPORT_SMTP_PASSWORD"), dry_run, outdir,
                       parse_edition(edition) if edition else None, history_path, deadline)
     for line in run(request).lines:
-        click.echo(line)
+        _echo(line)
 
 
 @cli.command()
@@ -400,21 +444,23 @@ def approve(eml_path: Path, by: str, history_path: Path | None) -> None:
     """Approve EML for sending (records who approved its exact bytes)."""
     from .send import approve as run_approve
 
-    click.echo(run_approve(eml_path, by, history_path))
+    _echo(run_approve(eml_path, by, history_path))
 
 
 @cli.command()
 @click.argument("eml_path", metavar="EML", type=click.Path(path_type=Path, dir_okay=True))
 def preflight(eml_path: Path) -> None:
     """Check EML before sending; exit 1 if anything hurts delivery."""
-    from .eml import read_eml
+    from .eml import damaged, read_eml
     from .preflight import check as run_preflight
 
-    problems = run_preflight(read_eml(eml_path))
+    message = read_eml(eml_path)
+    with damaged(eml_path):
+        problems = run_preflight(message)
     for problem in problems:
-        click.echo(problem.line())
+        _echo(problem.line())
     hurting = sum(1 for p in problems if p.hurts)
-    click.echo(f"{hurting} problem{'s' if hurting != 1 else ''} that would hurt delivery, "
+    _echo(f"{hurting} problem{'s' if hurting != 1 else ''} that would hurt delivery, "
                f"{len(problems) - hurting} note{'s' if len(problems) - hurting != 1 else ''}."
                if problems else "Nothing to fix: ready to send.")
     sys.exit(1 if hurting else 0)
@@ -427,4 +473,13 @@ def main(argv: list[str] | None = None) -> None:
     if "--debug" in args[:end]:
         args.remove("--debug")
         args.insert(0, "--debug")
-    cli(args=args, prog_name="report")
+    try:
+        cli(args=args, prog_name="report")
+    except BrokenPipeError:
+        _stdout_closed()
+    except SystemExit:
+        try:
+            sys.stdout.flush()  # what is still buffered, while a closed pipe can still be told apart
+        except BrokenPipeError:
+            _stdout_closed()
+        raise

@@ -4,7 +4,7 @@ No network here (report/smtp.py delivers) and no printing. The header rules are 
 module only turns their refusals into sentences for the email (fix Settings and build again).
 
 How a briefing is addressed, like a newsletter:
-    From:             the Sender setting
+    From:             the Sender setting, named by the Publication when it gives no name of its own
     To:               the List address setting, or else the Sender (recipients never see each other)
     Bcc:              the Recipients setting (kept in the .eml; never transmitted, see smtp.py)
     Reply-To:         the Reply-To setting, when given
@@ -19,7 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from . import safety
-from .errors import MailError, UsageError
+from .errors import MailError, ReportError, UsageError
 from .safety import Unsafe
 
 if TYPE_CHECKING:
@@ -128,6 +131,11 @@ def address_message(message: EmailMessage, briefing: Addressed) -> None:
     for name in ADDRESS_HEADERS:
         del message[name]
     if sender is not None:
+        # Inboxes show the sender's name: the Sender setting's own, else the Publication (the masthead's).
+        publication = briefing.masthead.publication
+        if not sender.display_name and publication and safety.display_name(publication):
+            sender = Address(display_name=safety.display_name(publication), username=sender.username,
+                             domain=sender.domain)
         message["From"] = sender
     visible = listed or sender
     if visible is not None:
@@ -168,17 +176,49 @@ def read_bytes(path: Path) -> bytes:
 
 def parse(data: bytes, path: Path) -> EmailMessage:
     """The message in `data` (read from `path`), its headers bounded before any is parsed; else MailError."""
-    message = BytesParser(policy=policy.default).parsebytes(data)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+    except RecursionError:
+        raise _too_deep(path) from None
     assert isinstance(message, EmailMessage)
     raw = message.raw_items()  # the header lines as written: nothing is parsed yet
     for count, (name, value) in enumerate(raw, start=1):
         if count > MAX_HEADERS or len(value) > MAX_HEADER_CHARS:
             raise MailError(f"{path} has a {name} header of {len(value):,} characters (or over {MAX_HEADERS} "
                             "headers), which no briefing has: give the .eml that 'report build' wrote.")
-    if not data.strip() or not any(message[name] for name in ("From", "To", "Subject", "Message-ID")):
+    with damaged(path):
+        named = any(message[name] for name in ("From", "To", "Subject", "Message-ID"))
+    if not data.strip() or not named:
         raise MailError(f"{path} is not an email message (no From, To or Subject header): give the .eml that "
                         "'report build' wrote.")
     return message
+
+
+def _too_deep(path: Path) -> MailError:
+    # The email package reads and walks nested parts recursively: thousands of levels exhaust Python's stack.
+    return MailError(f"{path} nests its parts too deeply to be read (no briefing nests them more than a few "
+                     "levels): give the .eml that 'report build' wrote.")
+
+
+@contextmanager
+def damaged(path: Path) -> Iterator[None]:
+    """Turn the email package's failures on a malformed message (a bad charset, an encoding it cannot undo, a
+    header it cannot parse or write back) into one sentence about the file: our own errors pass through."""
+    try:
+        yield
+    except ReportError:
+        raise
+    except RecursionError:
+        raise _too_deep(path) from None
+    except (ValueError, LookupError, TypeError, IndexError, KeyError, AttributeError, MessageError) as error:
+        raise MailError(f"{path} is a damaged email message ({type(error).__name__}: {str(error)[:80]}): give the "
+                        ".eml that 'report build' wrote, or build it again.") from error
+
+
+def check_writable(message: EmailMessage, path: Path) -> bytes:
+    """The message as it would be transmitted; MailError if the email package cannot write it back."""
+    with damaged(path):
+        return message.as_bytes(policy=policy.SMTP)
 
 
 def read_eml(path: Path) -> EmailMessage:
@@ -234,8 +274,17 @@ def replace_recipients(message: EmailMessage, addrs: tuple[str, ...]) -> None:
     message["To"] = addresses
 
 
+def bcc_addresses(addrs: tuple[str, ...] | list[str]) -> list[str]:
+    """The --bcc addresses, each checked once (exactly one address each), as they go in the envelope.
+
+    They stay out of the message: a Bcc header is never transmitted, and the email package parses a header of
+    thousands of addresses in quadratic time (10,000 took a minute), so `report send` keeps them beside it."""
+    return [_option_address(a, "--bcc").addr_spec for a in addrs]
+
+
 def add_bcc(message: EmailMessage, addrs: tuple[str, ...]) -> None:
-    """Send to `addrs` as well, hidden (--bcc): each must be exactly one address."""
+    """Write `addrs` into the message's Bcc header (each exactly one address). For a few addresses only: `report
+    send` keeps --bcc beside the message instead (bcc_addresses)."""
     added = tuple(_option_address(a, "--bcc") for a in addrs)
     if not added:
         return
@@ -259,25 +308,31 @@ def hidden_recipients(message: Message) -> list[str]:
     return _header_addresses(message, ("Bcc",))
 
 
-def envelope(message: Message) -> tuple[str | None, list[str]]:
-    """(envelope sender, envelope recipients): From (or Sender), and To + Cc + Bcc, without duplicates."""
+def envelope(message: Message, bcc: list[str] | tuple[str, ...] = ()) -> tuple[str | None, list[str]]:
+    """(envelope sender, envelope recipients): From (or Sender), and To + Cc + Bcc + `bcc`, without duplicates."""
     senders = _header_addresses(message, ("Sender",)) or _header_addresses(message, ("From",))
     recipients: list[str] = []
-    for addr in _header_addresses(message, ("To", "Cc", "Bcc")):
-        if addr.casefold() not in {r.casefold() for r in recipients}:
+    seen: set[str] = set()  # one set for the whole list: 10,000 Bcc stay linear
+    for addr in [*_header_addresses(message, ("To", "Cc", "Bcc")), *bcc]:
+        if addr.casefold() not in seen:
+            seen.add(addr.casefold())
             recipients.append(addr)
     return (senders[0] if senders else None), recipients
 
 
-def check_envelope(message: Message) -> tuple[str, list[str]]:
-    """The envelope, each address held to safety.address; MailError if there is no sender or recipient."""
-    sender, recipients = envelope(message)
+def check_envelope(message: Message, bcc: list[str] | tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """The envelope, each address held to safety.address; MailError if there is no sender or recipient.
+
+    `bcc` (from bcc_addresses) is added to the recipients; those addresses were checked already."""
+    sender, header_recipients = envelope(message)
+    checked = {a.casefold() for a in bcc}
+    sender, recipients = envelope(message, bcc)
     if not sender:
         raise MailError("The message has no sender: fill in Sender on the Settings sheet and build again.")
     if not recipients:
         raise MailError("The message has no recipients: give --to desk@example.com, or fill in Recipients on the "
                         "Settings sheet and build again.")
-    for addr in (sender, *recipients):
+    for addr in (sender, *(r for r in header_recipients if r.casefold() not in checked)):
         try:
             safety.address(addr)
         except Unsafe as unsafe:
@@ -325,21 +380,33 @@ def parts(part: Message, depth: int = 0) -> list[str]:
     return [f"{line}  ({', '.join(notes)})"]
 
 
-def describe(message: EmailMessage) -> list[str]:
-    """The message in words: who sees what, subject, edition, list headers, size and parts."""
+SHOWN_ADDRESSES = 20  # a dry run names this many Bcc addresses, then says how many more
+
+
+def describe(message: EmailMessage, bcc: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The message in words: who sees what, subject, edition, list headers, size and parts. `bcc`: addresses
+    sent to as well, hidden, that are not in the message (report send's --bcc)."""
     sender, _ = envelope(message)
     visible = visible_recipients(message)
-    hidden = hidden_recipients(message)
+    seen: set[str] = set()
+    hidden = []
+    for addr in [*hidden_recipients(message), *bcc]:
+        if addr.casefold() not in seen:
+            seen.add(addr.casefold())
+            hidden.append(addr)
+    named = ", ".join(hidden[:SHOWN_ADDRESSES])
+    if len(hidden) > SHOWN_ADDRESSES:
+        named += f" and {len(hidden) - SHOWN_ADDRESSES:,} more"
     lines = [
         f"From:       {sender or '(none: fill in Sender on the Settings sheet)'}",
         f"To:         {', '.join(visible) if visible else '(none)'}",
-        f"Bcc:        {len(hidden)} hidden address{'es' if len(hidden) != 1 else ''}"
-        + (f" ({', '.join(hidden)})" if hidden else ""),
+        f"Bcc:        {len(hidden):,} hidden address{'es' if len(hidden) != 1 else ''}"
+        + (f" ({named})" if hidden else ""),
         f"Subject:    {' '.join(str(message.get('Subject', '')).split())}",
     ]
     for name in ("Reply-To", "List-Id", "List-Unsubscribe"):
         if message.get(name):
-            lines.append(f"{name + ':':<12}{' '.join(str(message[name]).split())}")
+            lines.append(f"{name + ':':<11} {' '.join(str(message[name]).split())}")
     edition = edition_of(message)
     if edition:
         lines.append(f"Edition:    {edition.isoformat()}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import shutil
 import sqlite3
 import tempfile
@@ -56,8 +57,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX sends_edition ON sends (edition)",
     ),
+    # 2 (issue 20): sign-off is held by the history, not by the .eml it protects. Each edition says whether it
+    # was built with Sign-off required and the SHA-256 of the .eml that build wrote (NULL: built before this
+    # version, or built without an email); approvals join the migrations (a history that already made the table
+    # when its first approval was recorded keeps it).
     (
-        # report desk: every action taken in the desk (build, approve, send plan, send), with its time and outcome.
+        "ALTER TABLE editions ADD COLUMN sign_off_required INTEGER",
+        "ALTER TABLE editions ADD COLUMN eml_sha256 TEXT",
+        """CREATE TABLE IF NOT EXISTS approvals (
+            id INTEGER PRIMARY KEY,
+            edition TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            approved_by TEXT NOT NULL,
+            approved_at TEXT NOT NULL,
+            file TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS editions_eml ON editions (eml_sha256)",
+    ),
+    # 3 (issue 22): report desk records every action taken in it (build, approve, send plan, send), with its time
+    # and outcome.
+    (
         """CREATE TABLE actions (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
@@ -68,6 +87,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 VERSION = len(MIGRATIONS)
+SIGN_OFF_VERSION = 2  # the first version that records sign-off
 
 
 @dataclass(frozen=True)
@@ -138,13 +158,28 @@ class History:
     for another build that holds the database before giving up.
     """
 
-    def __init__(self, path: Path | str, create: bool = True, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, path: Path | str, create: bool = True, timeout: float = DEFAULT_TIMEOUT,
+                 read_only: bool = False) -> None:
         self.path = Path(path)
         self.timeout = timeout
+        self.version = VERSION
         self._connection: sqlite3.Connection | None = None
-        self._open(create)
+        if read_only:
+            self._open_read_only()
+        else:
+            self._open(create)
 
     # -- opening -------------------------------------------------------------------------------------------
+
+    def _open_read_only(self) -> None:
+        """Open an existing history without writing to it, not even to bring an older one up to date (a dry run
+        writes nothing): what an older version did not record reads as unknown."""
+        version = self._probe(create=False)
+        assert version is not None  # _probe(create=False) refuses a missing or empty file
+        self.version = version
+        with self._errors():
+            self._connection = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro", uri=True,
+                                               timeout=self.timeout, isolation_level=None)
 
     def _open(self, create: bool) -> None:
         version = self._probe(create)
@@ -321,36 +356,39 @@ class History:
         """The latest edition dated strictly before `edition` (by edition date, not by when it was built)."""
         with self._errors():
             row = self._db.execute(
-                "SELECT edition, state, score, figures, snapshot, signals, built_at FROM editions "
+                "SELECT edition, state, score, figures, snapshot, signals, built_at, rowid FROM editions "
                 "WHERE edition < ? ORDER BY edition DESC LIMIT 1",
                 (edition.isoformat(),),
             ).fetchone()
         if row is None:
             return None
-        with self._rows("editions", row[0]):
-            figures, snap = json.loads(row[3]), _unpack(row[4])
+        with self._rows("editions", row[7]):
+            figures, snap = json.loads(_text(row[3])), _unpack(row[4])
             if not isinstance(figures, dict) or not isinstance(snap, dict):
                 raise TypeError("its figures or snapshot are not a record")
-            return PreviousEdition(_date(row[0]), str(row[1]), float(row[2]), figures, snap, int(row[5]),
-                                   str(row[6]))
+            return PreviousEdition(_date(row[0]), _text(row[1]), _number(row[2]), figures, snap, _count(row[5]),
+                                   _timestamp(row[6]))
 
     @contextmanager
-    def _rows(self, table: str, key: object) -> Iterator[None]:
-        """A row that does not parse (edited by hand, say) is a sentence naming the file, not a crash."""
+    def _rows(self, table: str, row_id: object) -> Iterator[None]:
+        """A row that does not parse (edited by hand, or by another tool) is a sentence naming the file, its table
+        and the row's id, never a crash: every row read is checked here."""
         try:
             yield
         except (ValueError, TypeError, OverflowError) as error:
             raise HistoryError(
-                f"{self.path} has a row in its {table} table that cannot be read (edition {str(key)[:40]!r}: "
+                f"{self.path} has a row in its {table} table that cannot be read (id {str(row_id)[:20]}: "
                 f"{str(error)[:80]}): restore the file from a backup, or give --history another path."
             ) from error
 
     def record(self, briefing: Briefing, snapshot: dict[str, Any], workbook_sha256: str, version: str,
-               mark: dict[str, Any] | None = None) -> None:
+               mark: dict[str, Any] | None = None, eml_sha256: str | None = None) -> None:
         """Record an edition in one transaction; rebuilding an edition replaces it (its sends are kept).
 
         `mark`, when given, is stored as the publish mark in the same transaction: the edition and the mark
         that names the publish whose files are ready to rename commit together (report/publish.py).
+        `eml_sha256` is the SHA-256 of the .eml the build wrote (None when it wrote none): with the edition's
+        Sign-off required setting, it is what `report send` asks, whatever the message's headers say.
         """
         values = (
             briefing.masthead.edition.isoformat(),
@@ -362,15 +400,19 @@ class History:
             _json(briefing.figures.as_dict()),
             len(briefing.signals),
             _pack(snapshot),
+            int(briefing.mailing.sign_off_required),
+            eml_sha256,
         )
         with self._transaction() as db:
             # An upsert, not delete + insert: the edition keeps its place and its sends stay attached.
             db.execute(
                 "INSERT INTO editions (edition, built_at, workbook_sha256, version, state, score, figures, signals, "
-                "snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (edition) DO UPDATE SET "
+                "snapshot, sign_off_required, eml_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (edition) DO UPDATE SET "
                 "built_at = excluded.built_at, workbook_sha256 = excluded.workbook_sha256, "
                 "version = excluded.version, state = excluded.state, score = excluded.score, "
-                "figures = excluded.figures, signals = excluded.signals, snapshot = excluded.snapshot",
+                "figures = excluded.figures, signals = excluded.signals, snapshot = excluded.snapshot, "
+                "sign_off_required = excluded.sign_off_required, eml_sha256 = excluded.eml_sha256",
                 values,
             )
             if mark is not None:
@@ -427,15 +469,40 @@ class History:
         """Every edition recorded, oldest edition date first."""
         with self._errors():
             rows = self._db.execute(
-                "SELECT edition, state, score, signals, workbook_sha256, built_at, version FROM editions "
+                "SELECT edition, state, score, signals, workbook_sha256, built_at, version, rowid FROM editions "
                 "ORDER BY edition"
             ).fetchall()
         out = []
         for r in rows:
-            with self._rows("editions", r[0]):
-                out.append(EditionRow(_date(r[0]), str(r[1]), float(r[2]), int(r[3]), str(r[4]), str(r[5]),
-                                      str(r[6])))
+            with self._rows("editions", r[7]):
+                out.append(EditionRow(_date(r[0]), _text(r[1]), _number(r[2]), _count(r[3]), _text(r[4]),
+                                      _timestamp(r[5]), _text(r[6])))
         return out
+
+    def sign_off(self, edition: dt.date | None, sha256: str) -> SignOffRecord:
+        """What the history says about sending the .eml whose bytes hash to `sha256` and that claims `edition`
+        (see SignOffRecord); the message's own headers are never asked."""
+        if self.version < SIGN_OFF_VERSION:
+            return SignOffRecord(None, None, None, sha256, recorded=False)
+        with self._errors():
+            db = self._db
+            by_bytes = db.execute("SELECT edition, sign_off_required, rowid FROM editions WHERE eml_sha256 = ? "
+                                  "ORDER BY built_at DESC, rowid DESC LIMIT 1", (sha256,)).fetchone()
+            claimed = None if edition is None else db.execute(
+                "SELECT edition, sign_off_required, rowid FROM editions WHERE edition = ?",
+                (edition.isoformat(),)).fetchone()
+            latest = db.execute("SELECT edition, sign_off_required, rowid FROM editions WHERE sign_off_required "
+                                "IS NOT NULL ORDER BY built_at DESC, rowid DESC LIMIT 1").fetchone()
+
+        def read(row: tuple[Any, ...] | None) -> EditionSignOff | None:
+            if row is None or row[1] is None:
+                return None
+            with self._rows("editions", row[2]):
+                if row[1] not in (0, 1):
+                    raise ValueError(f"sign_off_required is {row[1]!r}, not 0 or 1")
+                return EditionSignOff(_date(row[0]), bool(row[1]))
+
+        return SignOffRecord(read(by_bytes), read(claimed), read(latest), sha256)
 
     # -- sends ---------------------------------------------------------------------------------------------
 
@@ -448,13 +515,63 @@ class History:
     def sends(self) -> list[SendRow]:
         """Every email sent, in the order they were sent."""
         with self._errors():
-            rows = self._db.execute("SELECT edition, sent_at, recipients, message_id FROM sends "
+            rows = self._db.execute("SELECT edition, sent_at, recipients, message_id, id FROM sends "
                                     "ORDER BY sent_at, id").fetchall()
         out = []
         for r in rows:
-            with self._rows("sends", r[0]):
-                out.append(SendRow(_date(r[0]), str(r[1]), int(r[2]), str(r[3])))
+            with self._rows("sends", r[4]):
+                out.append(SendRow(_date(r[0]), _timestamp(r[1]), _count(r[2]), _text(r[3])))
         return out
+
+    # -- approvals (sign-off before send) ------------------------------------------------------------------
+
+    def record_approval(self, edition: dt.date, sha256: str, approved_by: str, file: str) -> None:
+        """Record that `approved_by` approved the .eml whose bytes hash to `sha256`, of `edition`."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO approvals (edition, sha256, approved_by, approved_at, file) VALUES (?, ?, ?, ?, ?)",
+                       (edition.isoformat(), sha256, approved_by, _now(), file))
+
+    def approvals(self, edition: dt.date | None = None) -> list[ApprovalRow]:
+        """Every approval recorded (of `edition` only, if given), oldest first; each row checked."""
+        with self._errors():
+            db = self._db
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'approvals'").fetchone() is None:
+                return []  # an older history, opened read-only, that never recorded an approval
+            query = "SELECT edition, sha256, approved_by, approved_at, file, id FROM approvals"
+            args: tuple[str, ...] = ()
+            if edition is not None:
+                query += " WHERE edition = ?"
+                args = (edition.isoformat(),)
+            rows = db.execute(query + " ORDER BY approved_at, id", args).fetchall()
+        out = []
+        for r in rows:
+            with self._rows("approvals", r[5]):
+                out.append(ApprovalRow(_date(r[0]), _sha256(r[1]), _text(r[2]), _timestamp(r[3]), _text(r[4])))
+        return out
+
+
+@dataclass(frozen=True)
+class EditionSignOff:
+    """An edition as built: whether it required sign-off."""
+
+    edition: dt.date
+    required: bool
+
+
+@dataclass(frozen=True)
+class SignOffRecord:
+    """What the history knows about a message to be sent (History.sign_off).
+
+    `by_bytes`: the edition whose build wrote exactly these bytes; `claimed`: the record of the edition the
+    message claims; `latest`: the most recently built edition (the desk's setting as last built). Each is None
+    when the history does not know it (or was written before sign-off was recorded).
+    """
+
+    by_bytes: EditionSignOff | None
+    claimed: EditionSignOff | None
+    latest: EditionSignOff | None
+    sha256: str | None
+    recorded: bool = True  # False: a history written before sign-off was recorded (opened read-only, not migrated)
 
 
 def _date(value: object) -> dt.date:
@@ -464,41 +581,52 @@ def _date(value: object) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-# -- approvals (sign-off before send) ------------------------------------------------------------------------
-# A table of its own, created when the first approval is recorded: it needs no migration, so a history
-# without it reads as one without approvals.
+def _timestamp(value: object) -> str:
+    """A time as stored (an ISO timestamp), checked; anything else raises ValueError or TypeError."""
+    if not isinstance(value, str):
+        raise TypeError(f"{str(value)[:40]!r} is not a time")
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value[:40]!r} is not a time") from None
+    return value
 
-APPROVALS_TABLE = """CREATE TABLE IF NOT EXISTS approvals (
-    id INTEGER PRIMARY KEY,
-    edition TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    approved_by TEXT NOT NULL,
-    approved_at TEXT NOT NULL,
-    file TEXT NOT NULL
-)"""
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{str(value)[:40]!r} is not text")
+    return value
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{str(value)[:40]!r} is not a number")
+    return float(value)
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{str(value)[:40]!r} is not a count")
+    return value
+
+
+def _sha256(value: object) -> str:
+    if not isinstance(value, str) or len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value):
+        raise ValueError(f"{str(value)[:40]!r} is not a SHA-256")
+    return value
+
+
+# -- approvals, as functions (kept for callers of earlier versions) ---------------------------------------------
 
 
 def record_approval(history: History, edition: dt.date, sha256: str, approved_by: str, file: str) -> None:
     """Record that `approved_by` approved the .eml whose bytes hash to `sha256`, of `edition`."""
-    with history._transaction() as db:
-        db.execute(APPROVALS_TABLE)
-        db.execute("INSERT INTO approvals (edition, sha256, approved_by, approved_at, file) VALUES (?, ?, ?, ?, ?)",
-                   (edition.isoformat(), sha256, approved_by, _now(), file))
+    history.record_approval(edition, sha256, approved_by, file)
 
 
 def approvals(history: History, edition: dt.date | None = None) -> list[ApprovalRow]:
     """Every approval recorded (of `edition` only, if given), oldest first."""
-    with history._errors():
-        db = history._db
-        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'approvals'").fetchone() is None:
-            return []
-        query = "SELECT edition, sha256, approved_by, approved_at, file FROM approvals"
-        args: tuple[str, ...] = ()
-        if edition is not None:
-            query += " WHERE edition = ?"
-            args = (edition.isoformat(),)
-        rows = db.execute(query + " ORDER BY approved_at, id", args).fetchall()
-    return [ApprovalRow(dt.date.fromisoformat(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+    return history.approvals(edition)
 
 
 # -- actions (report desk) ------------------------------------------------------------------------------------

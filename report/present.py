@@ -484,6 +484,10 @@ class SignalLine:
     counted: bool
     observed: Day | None
     source: Link | None
+    number: float | None = None  # the Value when it is a number; `value` is then number_text and the unit
+    number_text: str | None = None  # 1,580.04: the decimals every value of its unit shows
+    places: int = 0
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,7 +602,9 @@ class Presentation:
     where: str = PAGE_WHERE  # where a cut list's other rows are, as this output says it
     workbook: Link | None = None  # the xlsx edition: linked (relative) when it sits beside the page
     closing: str = ""  # the last line: which workbook this edition comes with
-    timeline_chart: tuple[EventLine, ...] = ()  # the events both timeline charts draw (the page's shown rows)
+    # The events both timeline charts draw: every event since the pivot (the chart is the whole story, bounded by
+    # its lanes and columns; the table under it lists the latest), so a follower's move never drops off.
+    timeline_chart: Sequence[EventLine] = ()
     sender: str | None = None  # how the email is addressed (report/eml.py reads these)
     recipients: tuple[str, ...] = ()
     mailing: Mailing = field(default_factory=Mailing)
@@ -996,17 +1002,46 @@ def _quarter(q: QuarterWeight) -> QuarterLine:
                        weight_text(q.net), direction(q.net), plural(q.signals, "signal"))
 
 
-def _signal(s: SignalRow) -> SignalLine:
+MAX_PLACES = 3  # a Value shows at most this many decimals
+
+
+def _decimals(value: float) -> int:
+    """The decimals an editor typed (1259.9 has 1, 1580.04 has 2), at most MAX_PLACES."""
+    text = repr(value)
+    if "e" in text or "." not in text:
+        return 0
+    return min(len(text.partition(".")[2].rstrip("0")), MAX_PLACES)
+
+
+def value_places(signals: Iterator[SignalRow] | Sequence[SignalRow]) -> dict[str | None, int]:
+    """Decimals per unit: every value of one unit shows as many as the most precise of them, so a column of
+    tokens/s reads 1,259.90 and 1,580.04, not 1259.9 and 1580.04."""
+    places: dict[str | None, int] = {}
+    for s in signals:
+        if s.number is not None:
+            places[s.unit] = max(places.get(s.unit, 0), _decimals(s.number))
+    return places
+
+
+def _signal(s: SignalRow, places: dict[str | None, int] | None = None) -> SignalLine:
+    value, number_text, shown_places = s.value, None, 0
+    if s.number is not None:
+        shown_places = (places or {}).get(s.unit, _decimals(s.number))
+        number_text = f"{s.number:,.{shown_places}f}".replace("-", "\u2212")
+        value = f"{number_text} {s.unit}" if s.unit else number_text
     return SignalLine(
-        quarter=s.quarter, signal=s.signal, lab=s.lab or "Industry", value=s.value, points_to=s.points_to,
+        quarter=s.quarter, signal=s.signal, lab=s.lab or "Industry", value=value, points_to=s.points_to,
         points_key=_key(s.points_to), strength=s.strength, confidence=s.confidence, weight=s.weight,
         weight_text=weight_text(s.weight, s.counted), direction=direction(s.weight) if s.counted else "neutral",
         counted=s.counted, observed=as_day(s.observed), source=s.source,
+        number=s.number, number_text=number_text, places=shown_places, unit=s.unit,
     )
 
 
 def _evidence(b: Briefing, limits: Limits) -> EvidenceView:
-    latest = tuple(_signal(s) for s in b.latest_signals)  # largest weight first (analysis)
+    places = value_places(b.signals)
+    line = functools.partial(_signal, places=places)
+    latest = tuple(line(s) for s in b.latest_signals)  # largest weight first (analysis)
     margin = b.verdict.margin
     return EvidenceView(
         quarters=tuple(_quarter(q) for q in b.quarters),
@@ -1018,7 +1053,7 @@ def _evidence(b: Briefing, limits: Limits) -> EvidenceView:
         empty=EMPTY["evidence"],
         latest_heading=f"Signals in {b.latest_quarter}" if b.latest_quarter else None,
         latest=_rows(latest, latest[: limits.signals], EMPTY["signals"]),
-        all_signals=Lines(b.signals, _signal),
+        all_signals=Lines(b.signals, line),
         latest_quarter=b.latest_quarter,
     )
 
@@ -1158,13 +1193,12 @@ def _sources_rows(rows: Sequence[SourceLine], limit: int, where: str) -> Rows[So
 
 
 def _captions(p: Presentation) -> dict[str, str]:
-    t = p.timeline
-    latest = f" (the latest {len(t.shown)})" if t.more else ""
     return {
         "labs": "Each lab's flagship weights; the pivot lab and any followers are marked.",
         "quarters": p.evidence.table_caption,
         "signals": p.evidence.latest_caption,
-        "timeline-chart": f"Events from the pivot on {p.masthead.pivot_date.text} to this edition{latest}.",
+        # The chart draws every event (timeline_chart); the table under it lists the latest.
+        "timeline-chart": f"Every event from the pivot on {p.masthead.pivot_date.text} to this edition.",
         "timeline": "Events since the pivot, oldest first",
         "watchlist": "Milestones by due date; overdue and soon-due ones are marked",
         "sources": "The sources this edition cites, most cited first",
@@ -1275,7 +1309,7 @@ def present(briefing: Briefing, limits: Limits | None = None, workbook_beside: b
         limits=limits,
         workbook=Link(xlsx, xlsx if workbook_beside else None),
         closing=_closing(briefing.stem, PAGE_WHERE),
-        timeline_chart=timeline.shown,
+        timeline_chart=timeline.all,
         sender=briefing.sender,
         recipients=briefing.recipients,
         mailing=briefing.mailing,

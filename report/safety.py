@@ -69,6 +69,20 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+# C1 controls (U+0080-U+009F): a terminal may read U+009B as an escape sequence's start (CSI), like ESC [.
+C1 = frozenset(chr(c) for c in range(0x80, 0xA0))
+
+
+def terminal(text: str) -> str:
+    """`text` as the command line prints it: every control character (C0, DEL, C1), line break and invisible
+    character shown as an escape (\\x1b, \\n, \\u2028), so nothing from a message, a workbook or the history
+    can move the cursor, retitle or clear the terminal, or print a line of its own. The one printer's rule:
+    report/cli.py passes every line through it."""
+    if text.isprintable() and text.isascii():
+        return text  # the usual line: nothing to look at (isprintable is False for every character below)
+    return "".join(f"\\x{ord(ch):02x}" if ch in C1 else ch for ch in escape(text))
+
+
 def quote(value: object, limit: int = 60) -> str:
     """A value quoted for a one-line message: 'maybe', escaped and cut to `limit` characters."""
     text = escape(str(value)[: limit * 4])
@@ -96,11 +110,12 @@ def one_line(value: str, limit: int = HEADER_LIMIT) -> str:
     One line (no line break of any kind, no control character), no RFC 2047 encoded word ('=?', which mail
     programs decode into anything), no zero-width or bidi control character, at most `limit` characters.
     """
-    if any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F for ch in value):
+    plain = value.isascii() and value.isprintable()  # the usual text: no character below can be in it
+    if not plain and any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F for ch in value):
         raise Unsafe("not-one-line", f"{quote(value)} holds a line break or control character")
     if "=?" in value:
         raise Unsafe("not-one-line", f"{quote(value)} holds '=?', which mail programs read as encoded text")
-    hidden = sorted({ch for ch in value if ch in INVISIBLE})
+    hidden = [] if plain else sorted({ch for ch in value if ch in INVISIBLE})
     if hidden:
         names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}" for ch in hidden)
         raise Unsafe("invisible-character", f"{quote(value)} holds an invisible character ({names}) that makes "
@@ -166,6 +181,18 @@ def address(text: str) -> Address:
     if not local:
         raise Unsafe("bad-email", f"{quote(raw)} is not an email address; expected one such as desk@example.com")
     return Address(display_name=display, username=local, domain=domain)
+
+
+DISPLAY_NAME_LIMIT = 64  # inboxes show a sender's name in one short line
+
+
+def display_name(value: str) -> str:
+    """Cell text (the Publication) as a sender's display name: one line, no invisible character, none of the
+    characters an address's name may not hold ('<', '>', '@', '\\', '"': dropped, not refused, since the text
+    is the masthead's too), capped at DISPLAY_NAME_LIMIT characters."""
+    flat = header_text(nfc(value))
+    flat = " ".join("".join(" " if ch in '<>"\\@' else ch for ch in flat).split())
+    return flat if len(flat) <= DISPLAY_NAME_LIMIT else flat[: DISPLAY_NAME_LIMIT - 1].rstrip() + "…"
 
 
 def address_text(text: str) -> str:

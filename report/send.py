@@ -8,13 +8,14 @@ real send refuses with the same sentence and exit code; it only stops before con
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 from . import eml, smtp
 from .errors import MailError, UsageError
-from .history import History, approvals, record_approval
+from .history import EditionSignOff, History, SignOffRecord
 from .safety import Unsafe, one_line
 
 
@@ -34,7 +35,7 @@ class Request:
     outdir: Path = Path("out")
     edition: dt.date | None = None
     history: Path | None = None
-    deadline: float = smtp.DEADLINE
+    deadline: float | str = smtp.DEADLINE  # seconds, from 1 to 3600 (smtp.deadline_seconds)
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Prepared:
     history: Path
     built: bool = False
     notes: list[str] = field(default_factory=list)
+    deadline: float = smtp.DEADLINE
+    bcc: list[str] = field(default_factory=list)  # --bcc: in the envelope (recipients), never in the message
 
 
 @dataclass(frozen=True)
@@ -62,44 +65,127 @@ class Outcome:
 
 def prepare(request: Request) -> Prepared:
     """Every check a send makes before connecting, in order; MailError or UsageError at the first failure."""
-    if request.deadline <= 0:
-        raise UsageError(f"--timeout {request.deadline:g} is not a time: give a number of seconds above zero.")
+    deadline = smtp.deadline_seconds(request.deadline)
     smtp.check_security(request.security)
     host, port = smtp.parse_server(request.server)
-    eml_path, history, built = _resolve(request)
-    data = eml.read_bytes(eml_path)
-    message = eml.parse(data, eml_path)
-    if request.to:
-        eml.replace_recipients(message, request.to)
-    eml.add_bcc(message, request.bcc)
-    sender, recipients = eml.check_envelope(message)
-    notes = _check_sign_off(message, data, eml_path, history)
-    smtp.check_login(host, request.security, request.user, request.password)
-    eml.freshen(message, sender)
-    return Prepared(eml_path, message, sender, recipients, host, port, history, built, notes)
+    target = _resolve(request)
+    message = eml.parse(target.data, target.path)
+    with eml.damaged(target.path):
+        if request.to:
+            eml.replace_recipients(message, request.to)
+        bcc = eml.bcc_addresses(request.bcc)  # beside the message, never in it: see eml.bcc_addresses
+        sender, recipients = eml.check_envelope(message, bcc)
+        notes = _check_sign_off(message, target)
+        smtp.check_login(host, request.security, request.user, request.password)
+        eml.freshen(message, sender)
+    eml.check_writable(message, target.path)  # what smtplib will write: refused now, not half-way through a send
+    return Prepared(target.path, message, sender, recipients, host, port, target.history, target.built, notes,
+                    deadline, bcc)
 
 
-def _resolve(request: Request) -> tuple[Path, Path, bool]:
-    """(the .eml, the history, whether it was just built): an .eml as it is, a workbook built first."""
+@dataclass(frozen=True)
+class _Target:
+    """The message to send: its path and bytes, its history, and (a dry run's build) what it would record."""
+
+    path: Path
+    data: bytes
+    history: Path
+    built: bool
+    record: SignOffRecord | None = None  # what the build would record; None: ask the history
+
+
+def _resolve(request: Request) -> _Target:
+    """An .eml as it is; a workbook built first. A dry run builds in a temporary folder and records nothing."""
     target = request.target
     if target.suffix.lower() == ".eml":
         history = request.history or target.parent / "history.sqlite"
-        from .publish import recover
-
-        recover(history)  # first finish, or roll back, a publish that a killed build left half-done
-        return target, history, False
+        _recover(history, request.dry_run)
+        return _Target(target, eml.read_bytes(target), history, False)
     from .build import build
 
-    result = build(target, request.outdir, request.edition, ("xlsx", "html", "eml"), request.history)
-    path = next(p for p in result.paths if p.suffix == ".eml")
-    return path, result.history, True
+    if not request.dry_run:
+        result = build(target, request.outdir, request.edition, ("xlsx", "html", "eml"), request.history)
+        path = next(p for p in result.paths if p.suffix == ".eml")
+        return _Target(path, eml.read_bytes(path), result.history, True)
+    # The same build a real send makes, compared with the same history, but its files go to a folder that is
+    # deleted and the history is only read: a dry run writes nothing anywhere.
+    history = request.history or request.outdir / "history.sqlite"
+    _recover(history, dry_run=True)
+    with tempfile.TemporaryDirectory(prefix="report-dry-run-") as folder:
+        result = build(target, Path(folder), request.edition, ("xlsx", "html", "eml"), history, record=False)
+        path = next(p for p in result.paths if p.suffix == ".eml")
+        data = eml.read_bytes(path)
+    built = EditionSignOff(result.briefing.masthead.edition, result.briefing.mailing.sign_off_required)
+    return _Target(request.outdir / path.name, data, history, True, SignOffRecord(built, built, built, eml.sha256(data)))
 
 
-def _check_sign_off(message: EmailMessage, data: bytes, path: Path, history_path: Path) -> list[str]:
-    """Refuse an edition that needs sign-off and has none for these exact bytes; notes on the approval."""
-    if not eml.sign_off_required(message):
-        return ["Sign-off:   not required (the Sign-off required setting is No)"]
+def _recover(history: Path, dry_run: bool) -> None:
+    """First finish, or roll back, a publish that a killed build left half-done. A dry run writes nothing of its
+    own, so it only does this when a killed publish left its journal (the one repair every command makes)."""
+    from .publish import journal_path, recover
+
+    if dry_run and not (journal_path(history).exists() or history.with_name(history.name + "-journal").exists()):
+        return
+    recover(history)
+
+
+def _history_record(target: _Target, edition: dt.date | None, digest: str) -> tuple[SignOffRecord, bool]:
+    """What the history says about these bytes (read-only), and whether there is a history at all."""
+    if target.record is not None:
+        return target.record, True
+    path = target.history
+    if not path.is_file() or not path.stat().st_size:
+        return SignOffRecord(None, None, None, digest), False
+    with History(path, create=False, read_only=True) as db:
+        return db.sign_off(edition, digest), True
+
+
+def _rule(message: EmailMessage, record: SignOffRecord, known: bool, history: Path,
+          fresh: bool = False) -> tuple[bool, str]:
+    """Whether sign-off is required, and why in words: from the history, whatever the headers say. A header may
+    ask for sign-off; it never waives it. `fresh`: the record is of a dry run's build, which a real send would
+    record first."""
+    def said(built: EditionSignOff) -> str:
+        if fresh:
+            return (f"edition {built.edition.isoformat()} is built with Sign-off required "
+                    f"{'Yes' if built.required else 'No'}, as a real send would record it in the history")
+        return (f"the history records edition {built.edition.isoformat()} as built with Sign-off required "
+                f"{'Yes' if built.required else 'No'}")
+
+    if record.by_bytes is not None and record.by_bytes.required:
+        return True, said(record.by_bytes)
+    if record.claimed is not None and record.claimed.required:
+        return True, said(record.claimed)
+    if record.by_bytes is None and record.latest is not None and record.latest.required:
+        # Bytes the history never built, under any edition (or none): the desk's setting, as last built, rules.
+        return True, (f"the history does not know this message, and its latest edition "
+                      f"({record.latest.edition.isoformat()}) was built with Sign-off required Yes")
+    if eml.sign_off_required(message):
+        return True, f"the message asks for it ({eml.SIGN_OFF_HEADER}: required)"
+    if record.by_bytes is not None:
+        return False, said(record.by_bytes)
+    if record.claimed is not None:
+        return False, said(record.claimed)
+    if not known:
+        return False, f"there is no history at {history} to require it, and the message does not ask for it"
+    if not record.recorded:
+        return False, (f"the history at {history} was written by an earlier version, which did not record "
+                       "sign-off, and the message does not ask for it")
+    return False, f"no edition in the history at {history} was built with Sign-off required Yes"
+
+
+def _check_sign_off(message: EmailMessage, target: _Target) -> list[str]:
+    """Refuse an edition that needs sign-off and has none for these exact bytes; the dry run's line on sign-off.
+
+    The rule comes from the history (History.sign_off), never from the message's headers, which anyone holding
+    the file can edit: see _rule."""
+    path, history_path = target.path, target.history
     edition = eml.edition_of(message)
+    digest = eml.sha256(target.data)
+    record, known = _history_record(target, edition, digest)
+    required, why = _rule(message, record, known, history_path, fresh=target.record is not None)
+    if not required:
+        return [f"Sign-off:   not required ({why})"]
     who = eml.approver_of(message)
     asked = f"{who} (the Editor in Settings)" if who else "the editor in charge"
     approve = f"report approve {path} --by NAME --history {history_path}"
@@ -107,14 +193,13 @@ def _check_sign_off(message: EmailMessage, data: bytes, path: Path, history_path
         raise MailError(f"{path} needs sign-off but names no edition (no X-Report-Edition header): build it "
                         "again with 'report build'.")
     found = []
-    if history_path.is_file():
-        with History(history_path, create=False) as db:
-            found = approvals(db, edition)
-    digest = eml.sha256(data)
+    if known and target.history.is_file():
+        with History(history_path, create=False, read_only=True) as db:
+            found = db.approvals(edition)
     matching = [a for a in found if a.sha256 == digest]
     if matching:
         last = matching[-1]
-        return [f"Sign-off:   approved by {last.approved_by} at {last.approved_at}"]
+        return [f"Sign-off:   required ({why}); approved by {last.approved_by} at {last.approved_at}"]
     if found:
         last = found[-1]
         raise MailError(f"Edition {edition.isoformat()} was approved by {last.approved_by} at {last.approved_at}, "
@@ -126,15 +211,15 @@ def _check_sign_off(message: EmailMessage, data: bytes, path: Path, history_path
 
 def describe(prepared: Prepared, request: Request) -> list[str]:
     """The dry run's plan: the connection, the envelope, who sees whom, and the message."""
-    hidden = {a.casefold() for a in eml.hidden_recipients(prepared.message)}
+    hidden = {a.casefold() for a in [*eml.hidden_recipients(prepared.message), *prepared.bcc]}
     shown = [r for r in prepared.recipients if r.casefold() not in hidden]
     lines = ["Dry run: nothing was sent and no connection was made; a real send would do this:"]
     lines += smtp.plan(prepared.host, prepared.port, request.security, request.user, request.password,
-                       request.deadline)
+                       prepared.deadline)
     lines.append(f"Envelope:   from {prepared.sender} to {len(prepared.recipients)} address"
                  f"{'es' if len(prepared.recipients) != 1 else ''} ({len(shown)} visible, "
                  f"{len(prepared.recipients) - len(shown)} in Bcc)")
-    lines += eml.describe(prepared.message)
+    lines += eml.describe(prepared.message, prepared.bcc)
     lines += prepared.notes
     lines.append(f"Message-ID: a new one at each send (this run made {prepared.message['Message-ID']})")
     return lines
@@ -143,12 +228,16 @@ def describe(prepared: Prepared, request: Request) -> list[str]:
 def run(request: Request) -> Outcome:
     """Prepare, then describe (dry run) or deliver and record. PartlyRefused is recorded, then raised."""
     prepared = prepare(request)
-    lines = [f"Built {prepared.eml_path}"] if prepared.built else []
+    lines = []
+    if prepared.built:
+        lines.append("Built the edition in a temporary folder (a dry run keeps no file and records nothing)."
+                     if request.dry_run else f"Built {prepared.eml_path}")
     if request.dry_run:
-        return Outcome(lines + describe(prepared, request))
+        with eml.damaged(prepared.eml_path):
+            return Outcome(lines + describe(prepared, request))
     try:
         sent = smtp.send(prepared.message, prepared.sender, prepared.recipients, prepared.host, prepared.port,
-                         request.security, request.user, request.password, request.cafile, request.deadline)
+                         request.security, request.user, request.password, request.cafile, prepared.deadline)
     except smtp.PartlyRefused as partly:
         # Some recipients did get it: that send happened and belongs in the history.
         _record(prepared, partly.sent)
@@ -185,7 +274,7 @@ def approve(path: Path, by: str, history_path: Path | None = None) -> str:
     history_path = history_path or path.parent / "history.sqlite"
     digest = eml.sha256(data)
     with History(history_path) as db:
-        record_approval(db, edition, digest, name, str(path))
+        db.record_approval(edition, digest, name, str(path))
     required = "" if eml.sign_off_required(message) else " (this edition does not require sign-off)"
     return (f"Approved edition {edition.isoformat()} by {name}: {path}, SHA-256 {digest[:16]}…, recorded in "
             f"{history_path}{required}.")

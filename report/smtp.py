@@ -8,6 +8,7 @@ never appears in one.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import smtplib
 import socket
@@ -23,6 +24,7 @@ from .errors import MailError, UsageError
 
 TIMEOUT = 30.0  # seconds: a server that says nothing for this long is not going to
 DEADLINE = 120.0  # seconds for a whole send: a server that keeps talking slowly cannot hold it longer
+DEADLINE_RANGE = (1.0, 3600.0)  # seconds: below one no server answers; above an hour it is no deadline
 SECURITIES = ("none", "starttls", "ssl")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 PASSWORD_VARIABLE = "REPORT_SMTP_PASSWORD"
@@ -65,6 +67,23 @@ def server_text(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def deadline_seconds(value: float | str) -> float:
+    """A deadline (--timeout) as seconds: a finite number from 1 to 3600; UsageError with a sentence if not.
+
+    (inf has no deadline at all, and a thread timer cannot even start on 1e308; nan compares false with
+    everything, so a send would wait for ever and then blame the server.)"""
+    low, high = DEADLINE_RANGE
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and low <= seconds <= high):
+        shown = value if isinstance(value, str) else f"{value:g}"
+        raise UsageError(f"--timeout {shown} is not a number of seconds from {low:g} to {high:g}: give one such as "
+                         f"--timeout {DEADLINE:g}.")
+    return seconds
+
+
 def check_security(security: str) -> None:
     """UsageError unless `security` is one of SECURITIES."""
     if security not in SECURITIES:
@@ -85,13 +104,18 @@ def check_login(host: str, security: str, user: str | None, password: str | None
 
 def plan(host: str, port: int, security: str, user: str | None, password: str | None, deadline: float) -> list[str]:
     """The connection a send would make, in words (for --dry-run): TLS, login, password, deadline."""
-    tls = {"none": "none: the message crosses the network unencrypted" + (" (this machine)" if is_local(host) else ""),
+    local = is_local(host)
+    plain = ("none: plain SMTP, not encrypted " + ("(the server is this machine, so nothing crosses the network)"
+             if local else ": the message crosses the network as it is (add --starttls or --ssl to encrypt it)"))
+    tls = {"none": plain.replace(" :", ":"),
            "starttls": "STARTTLS: connect in plain text, then upgrade to TLS before anything is sent",
            "ssl": "TLS from the first byte (implicit TLS)"}[security]
     if user is None:
         login = "none (no --user)"
+    elif security != "none":
+        login = f"as {user}, after TLS"
     else:
-        login = f"as {user}, after {'TLS' if security != 'none' else 'greeting (this machine only)'}"
+        login = f"as {user}, without TLS (allowed only because the server is this machine)"
     return [
         f"Server:     {server_text(host, port)}",
         f"TLS:        {tls}",
@@ -147,8 +171,16 @@ class _Lines:
         self.stream.close()
 
 
+# The stages of a send, in order; a failure is named by the one it happened in (see _STAGE_WORDS).
+STAGES = ("connect", "TLS", "login", "MAIL", "RCPT", "DATA", "after DATA")
+
+
 class _Client(smtplib.SMTP):
-    """smtplib.SMTP that tells a time-out from a closed connection, and a non-SMTP greeting from an error."""
+    """smtplib.SMTP that tells a time-out from a closed connection, and a non-SMTP greeting from an error, and
+    knows which stage of the send it is in (`stage`, one of STAGES)."""
+
+    stage = "connect"
+    _content_next = False  # the server said 354: what is sent next is the message itself
 
     def getreply(self) -> tuple[int, bytes]:
         if self.file is None and self.sock is not None:
@@ -163,11 +195,48 @@ class _Client(smtplib.SMTP):
         if code == -1:  # the line did not start with a three-digit code
             line = self.file.last if isinstance(self.file, _Lines) else text
             raise _NotSmtp(line.decode("utf-8", "replace"))
+        if self.stage == "DATA" and code == 354:
+            self._content_next = True
         return code, text
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self._content_next:
+            # The whole message, ending in its final dot, is with the server: from here on it may deliver it
+            # even if we never hear its answer.
+            self._content_next = False
+            self.stage = "after DATA"
+
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "TLS"
+        return super().starttls(*args, **kwargs)
+
+    def login(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "login"
+        return super().login(*args, **kwargs)
+
+    def mail(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "MAIL"
+        return super().mail(*args, **kwargs)
+
+    def rcpt(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.stage = "RCPT"
+        return super().rcpt(*args, **kwargs)
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.stage = "DATA"
+        return super().data(msg)
 
 
 class _ClientSSL(smtplib.SMTP_SSL, _Client):
-    """Implicit TLS, with _Client's replies."""
+    """Implicit TLS, with _Client's replies: the TLS stage is the handshake, before the greeting."""
+
+    stage = "TLS"
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        self.stage = "connect"
+        return sock  # type: ignore[no-any-return]
 
 
 class _Watchdog:
@@ -239,6 +308,8 @@ def _connect(watchdog: _Watchdog, host: str, port: int, security: str, context: 
                                 "port 465), or ask its administrator.")
             smtp.starttls(context=context)
             smtp.ehlo()
+        else:
+            smtp.ehlo_or_helo_if_needed()  # part of connecting, so a server that hangs up here is named so
     except BaseException:
         smtp.close()  # send() never saw this connection, so it cannot close it
         raise
@@ -273,6 +344,7 @@ def send(message: EmailMessage, sender: str, recipients: list[str], host: str, p
 
     `security` is "none", "starttls" or "ssl". The password is only sent encrypted, or to this machine.
     """
+    deadline = deadline_seconds(deadline)
     check_security(security)
     check_login(host, security, user, password)
     context = _tls_context(cafile)
@@ -287,11 +359,14 @@ def send(message: EmailMessage, sender: str, recipients: list[str], host: str, p
         except MailError:
             raise
         except Exception as error:  # noqa: BLE001 - each cause gets its own sentence below
+            stage = getattr(smtp or watchdog.client, "stage", "connect")
             if watchdog.expired or isinstance(error, _Expired):
-                raise MailError(f"The send through {server} did not finish within {deadline:g} seconds (the server "
-                                "was too slow, or kept the connection busy): nothing may have been sent; check "
-                                "the server, or try again later.") from None
-            raise _explain(error, host, port, sender, silence_limit(deadline)) from None
+                outcome = (_MAY_HAVE_ARRIVED if stage == "after DATA" else
+                           "nothing was sent; check the server, or try again later.")
+                raise MailError(f"The send through {server} did not finish within {deadline:g} seconds "
+                                f"{_STAGE_WORDS[stage][0]} (the server was too slow, or kept the connection busy): "
+                                f"{outcome}") from None
+            raise _explain(error, host, port, sender, silence_limit(deadline), stage) from None
         finally:
             if smtp is not None:
                 _quit(smtp)
@@ -304,9 +379,40 @@ def send(message: EmailMessage, sender: str, recipients: list[str], host: str, p
     return Sent(message_id, accepted)
 
 
-def _explain(error: Exception, host: str, port: int, sender: str, timeout: float) -> MailError:
-    """One sentence for what went wrong while talking to the server."""
+_MAY_HAVE_ARRIVED = ("the message may have been delivered. Ask a recipient whether it arrived (or the server's "
+                     "administrator) before sending again, or readers may get it twice.")
+# Each stage: when it was, in words, and what to do when the server hangs up or falls silent there.
+_STAGE_WORDS = {
+    "connect": ("while greeting (connect)",
+                ("nothing was sent; check the port, and whether it needs --ssl (usually 465) or --starttls (usually "
+                "587).")),
+    "TLS": ("during the TLS handshake (TLS)",
+            "nothing was sent; check whether the port wants --ssl (usually 465) or --starttls (usually 587)."),
+    "login": ("during the login (AUTH)",
+              "nothing was sent; check --user and REPORT_SMTP_PASSWORD, or ask the server's administrator."),
+    "MAIL": ("when given the sender {sender} (MAIL FROM)",
+             "nothing was sent; use a Sender address the server accepts, or log in with --user."),
+    "RCPT": ("when given the recipients (RCPT TO)",
+             "nothing was sent; check the addresses, and whether the server limits how many one message may have."),
+    "DATA": ("before taking the message (DATA)",
+             ("nothing was sent; the server may be busy or limit the message's size: try again later, or ask its "
+             "administrator.")),
+    "after DATA": ("after the whole message was sent, before confirming it (after DATA)", _MAY_HAVE_ARRIVED),
+}
+
+
+def _explain(error: Exception, host: str, port: int, sender: str, timeout: float,
+             stage: str = "connect") -> MailError:
+    """One sentence for what went wrong while talking to the server, at `stage` (one of STAGES)."""
     server = server_text(host, port)
+    when, advice = _STAGE_WORDS.get(stage, _STAGE_WORDS["connect"])
+    when = when.format(sender=sender)
+    hung_up = isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError,
+                                 ssl.SSLEOFError, ssl.SSLZeroReturnError))
+    if hung_up and stage != "connect" or isinstance(error, smtplib.SMTPServerDisconnected):
+        return MailError(f"The server {server} closed the connection {when}: {advice}")
+    if isinstance(error, TimeoutError) and stage != "connect":
+        return MailError(f"The server {server} did not answer within {timeout:g} seconds {when}: {advice}")
     if isinstance(error, _NotSmtp):
         shown = " ".join(error.greeting.split())[:60] or "nothing readable"
         return MailError(f"The server at {server} does not speak SMTP (it said '{shown}'): check the port in "
@@ -325,9 +431,6 @@ def _explain(error: Exception, host: str, port: int, sender: str, timeout: float
     if isinstance(error, smtplib.SMTPConnectError):
         return MailError(f"The server {server} would not take mail now ({_reply(error)}): try again later, or ask "
                          "its administrator.")
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return MailError(f"The server {server} closed the connection: check the port, and whether it needs --ssl or "
-                         "--starttls.")
     if isinstance(error, smtplib.SMTPResponseException):
         return MailError(f"The server {server} answered with an error ({_reply(error)}).")
     if isinstance(error, ssl.SSLCertVerificationError):

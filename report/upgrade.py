@@ -27,6 +27,7 @@ class Upgraded:
     carried: dict[str, int] = field(default_factory=dict)  # sheet -> records (settings for Settings)
     added: list[str] = field(default_factory=list)  # "the Call margin setting", "the Notes column on Signals"
     not_placed: list[str] = field(default_factory=list)  # "the sheet 'Scratch'", "the column 'Reviewer' on …"
+    no_value: list[str] = field(default_factory=list)  # "Signals!E3": a formula never calculated (nothing to carry)
 
 
 def upgrade(old: Path, new: Path, force: bool = False) -> Upgraded:
@@ -42,8 +43,10 @@ def upgrade(old: Path, new: Path, force: bool = False) -> Upgraded:
         raise UsageError(f"{new} already exists: choose another name, or add --force to replace it.")
     book = read_workbook(old)
     done = Upgraded()
-    done.not_placed += [f"the sheet {show_name(name)}" for name in book.unknown_sheets
-                        if schema.header_key(name) != schema.header_key(schema.FIX_LIST_SHEET)]
+    # Every extra sheet is named, a sheet called "Fix list" too: it may be the editor's own, not --annotate's.
+    fix_lists = [name for name in book.ignored_sheets
+                 if schema.header_key(name) == schema.header_key(schema.FIX_LIST_SHEET)]
+    done.not_placed += [f"the sheet {show_name(name)}" for name in [*fix_lists, *book.unknown_sheets]]
     settings = _settings(book.sheets[schema.SETTINGS.name], done)
     rows = {spec.name: _table(spec, book.sheets[spec.name], done) for spec in schema.TABLES}
     atomic_write(new, workbook_bytes(settings, rows))
@@ -61,7 +64,9 @@ def _columns(spec: schema.Sheet, sheet: RawSheet, done: Upgraded) -> dict[int, s
     for index, header in sorted(sheet.headers.items()):
         column = by_key.get(schema.header_key(header))
         if column is None or column in found.values():
-            values = sum(1 for row in sheet.rows if index in row.cells and text(row.cells[index].value))
+            # row.value, not row.cells: that builds every cell of the row, for each column (1,000 columns took
+            # minutes).
+            values = sum(1 for row in sheet.rows if (value := row.value(index)) is not None and text(value))
             what = "a second" if column is not None else "the"
             done.not_placed.append(f"{what} column {show_name(header)} on {spec.name} "
                                    f"({values} value{'s' if values != 1 else ''})")
@@ -77,8 +82,13 @@ def _table(spec: schema.Sheet, sheet: RawSheet, done: Upgraded) -> list[dict[str
     for row in sheet.rows:
         if row.is_blank():
             continue
-        records.append({column.name: row.cells[index].value for index, column in columns.items()
-                        if index in row.cells})
+        cells = {index: row.cell(index) for index in columns}
+        records.append({column.name: cell.value for index, column in columns.items()
+                        if (cell := cells[index]) is not None})
+        if row.special:
+            # A formula never calculated saved no value: NEW cannot hold it, so it is named, not left blank.
+            done.no_value += [f"{spec.name}!{cell.coordinate}" for index, cell in sorted(row.special.items())
+                              if cell.formula and cell.value is None and index in columns]
     done.carried[spec.name] = len(records)
     return records
 
@@ -90,8 +100,10 @@ def _settings(sheet: RawSheet, done: Upgraded) -> dict[str, object]:
     value_index = columns.get("Value", (name_index or 0) + 1)
     values: dict[str, object] = {}
     for row in sheet.rows:
-        name_cell = row.cells.get(name_index) if name_index else None
-        value_cell = row.cells.get(value_index)
+        name_cell = row.cell(name_index) if name_index else None
+        value_cell = row.cell(value_index)
+        if value_cell is not None and value_cell.formula and value_cell.value is None:
+            done.no_value.append(f"{schema.SETTINGS.name}!{value_cell.coordinate}")
         label = text(name_cell.value).rstrip("*").strip() if name_cell is not None else ""
         value = value_cell.value if value_cell is not None else None
         spec = fields.get(schema.header_key(label)) if label else None

@@ -147,6 +147,8 @@ class RawWorkbook:
     sha256: str = ""  # of the bytes that were read: the edition records exactly what it was built from
     # schema sheet name -> every sheet whose name matches it (case and spaces ignored), when more than one
     duplicates: dict[str, list[str]] = field(default_factory=dict)
+    # sheets never read as data nor warned about (README, Fix list), as written: `upgrade` still names a Fix list
+    ignored_sheets: list[str] = field(default_factory=list)
 
 
 def _blank(value: object) -> bool:
@@ -348,6 +350,8 @@ def _read(path: Path, data: bytes, macros: bool) -> RawWorkbook:
         known = {schema.header_key(s.name) for s in schema.SHEETS} | {
             schema.header_key(name) for name in (schema.README_SHEET, schema.FIX_LIST_SHEET)}
         unknown = [name for name in names if schema.header_key(name) not in known]
+        ignored = [name for name in names if schema.header_key(name) in known - {
+            schema.header_key(s.name) for s in schema.SHEETS}]
         if strings_member is not None:
             _cap_shared_strings(path, archive, strings_member)
         scans = {}
@@ -367,7 +371,7 @@ def _read(path: Path, data: bytes, macros: bool) -> RawWorkbook:
     finally:
         book.close()
     return RawWorkbook(path=path, sheets=sheets, unknown_sheets=unknown, macros=macros, epoch_1904=epoch_1904,
-                       sha256=hashlib.sha256(data).hexdigest(), duplicates=duplicates)
+                       sha256=hashlib.sha256(data).hexdigest(), duplicates=duplicates, ignored_sheets=ignored)
 
 
 def _package(archive: zipfile.ZipFile) -> tuple[list[_SheetEntry], bool, str | None]:

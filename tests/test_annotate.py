@@ -208,3 +208,40 @@ def test_the_copy_opens_in_libreoffice(checked: tuple[Path, Path, list[dict[str,
     assert "Fix list for tracker.xlsx" in first
     for finding in findings:
         assert str(finding["code"]) in first
+
+
+def test_an_existing_out_is_replaced_only_with_force(sample_copy: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    out = tmp_path / "unrelated.xlsx"
+    out.write_bytes(b"someone else's workbook")
+    refused = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr == (f"Error: --annotate {out} already exists: choose another name, or add --force to "
+                              "replace it.\n")
+    assert out.read_bytes() == b"someone else's workbook"
+    forced = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert openpyxl.load_workbook(out).sheetnames[0] == schema.FIX_LIST_SHEET
+
+
+def test_an_editors_own_fix_list_sheet_is_kept_and_said(sample_copy: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    edit_workbook(sample_copy, lambda book: book.create_sheet("Fix List").cell(row=1, column=1, value="mine"))
+    out = tmp_path / "marked.xlsx"
+    done = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out)])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines()[-1] == ("The workbook's own sheet 'Fix List' is kept in the copy as 'Fix List "
+                                            "(kept)'.")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == schema.FIX_LIST_SHEET
+    assert book["Fix List (kept)"]["A1"].value == "mine"
+    # Annotating the copy replaces our own Fix list, and keeps theirs as it is.
+    again = tmp_path / "again.xlsx"
+    assert CliRunner().invoke(cli, ["check", str(out), "--annotate", str(again)]).exit_code == 0
+    assert openpyxl.load_workbook(again).sheetnames.count(schema.FIX_LIST_SHEET) == 1

@@ -710,15 +710,16 @@ def test_every_screen_passes_axe_and_is_photographed(desk: Desk, browser: Any, a
 def test_a_history_from_before_the_desk_gains_its_actions_table(tmp_path: Path) -> None:
     import datetime as dt
 
-    from report.history import History, actions, record_action
+    from report.history import MIGRATIONS, History, actions, record_action
 
     path = tmp_path / "history.sqlite"
     with History(path):
         pass
-    # As an older report left it: version 1, no actions table.
+    # As an older report left it: the version before the desk's migration, no actions table.
+    before = next(i for i, steps in enumerate(MIGRATIONS) if any("CREATE TABLE actions" in s for s in steps))
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE actions")
-        db.execute("PRAGMA user_version = 1")
+        db.execute(f"PRAGMA user_version = {before}")
     db.close()
     with History(path) as history:
         assert actions(history) == []
@@ -728,5 +729,5 @@ def test_a_history_from_before_the_desk_gains_its_actions_table(tmp_path: Path) 
                                                       "Approved edition 2026-06-01 by A. Editor")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", row.at)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] >= 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     db.close()

@@ -785,3 +785,61 @@ def test_an_empty_history_does_not_block_the_next_build(sample_copy: Path, tmp_p
     assert result.returncode == 0, result.stderr
     with History(out / "history.sqlite", create=False) as history:
         assert [row.edition for row in history.editions()] == [FIRST]
+
+
+# -- every row read is checked (issue 20 §2): a damaged one is named by its table and id ----------------------
+
+
+@pytest.fixture(scope="module")
+def approved_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built (email only) and approved once: a row in each of editions and approvals."""
+    from report.build import build
+    from report.send import approve
+
+    out = tmp_path_factory.mktemp("approved")
+    build(SAMPLE, out, FIRST, ("eml",))
+    approve(out / f"briefing-{FIRST.isoformat()}.eml", "A. Editor")
+    with sqlite3.connect(out / "history.sqlite") as db:
+        db.execute("INSERT INTO sends (edition, sent_at, recipients, message_id) VALUES (?, ?, ?, ?)",
+                   (FIRST.isoformat(), "2026-06-01T08:00:00+00:00", 2, "<x@example.com>"))
+    return out
+
+
+@pytest.mark.parametrize(("statement", "table"), [
+    ("UPDATE approvals SET approved_at = 'not-a-date'", "approvals"),
+    ("UPDATE approvals SET edition = 'not-a-date'", "approvals"),
+    ("UPDATE approvals SET sha256 = 'abc'", "approvals"),
+    ("UPDATE approvals SET approved_by = x'00ff'", "approvals"),
+    ("UPDATE sends SET sent_at = 'yesterday'", "sends"),
+    ("UPDATE sends SET recipients = -3", "sends"),
+    ("UPDATE editions SET built_at = 'not-a-date'", "editions"),
+    ("UPDATE editions SET sign_off_required = 7", "editions"),
+])
+def test_every_damaged_row_is_named_by_its_table_and_id(approved_history: Path, tmp_path: Path, statement: str,
+                                                        table: str) -> None:
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    out = Path(shutil.copytree(approved_history, tmp_path / "out"))
+    history = out / "history.sqlite"
+    hand_edit(history, statement)
+    eml = out / f"briefing-{FIRST.isoformat()}.eml"
+    listed = ["history", "--history", str(history)]
+    sent = ["send", str(eml), "--dry-run", "--smtp", "127.0.0.1:9"]
+    # `history` reads every row but an edition's sign-off; a send reads the edition's sign-off, and its approvals
+    # when it needs sign-off.
+    commands = {"approvals": [listed, sent], "sends": [listed], "editions": [listed]}[table]
+    if table == "approvals":
+        hand_edit(history, "UPDATE editions SET sign_off_required = 1")
+    if "sign_off_required" in statement:
+        commands = [sent]
+    if "SET edition" in statement:
+        commands = [listed]  # a send asks for its own edition's approvals: this row is not among them
+    for args in commands:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "unexpected problem" not in result.stderr
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"Error: {history} has a row in its {table} table that cannot be read (id 1: "), line
+        assert line.endswith("restore the file from a backup, or give --history another path."), line

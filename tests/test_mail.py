@@ -186,7 +186,7 @@ def assert_same_body(received: Received, original: EmailMessage) -> None:
 
 def test_plain_delivery_hides_the_recipients(plain: Server, eml_path: Path) -> None:
     original = eml.read_eml(eml_path)
-    assert original["To"] == "briefing@example.com" and original["Bcc"] == "desk@example.com"
+    assert original["To"] == "The open-weights desk <briefing@example.com>" and original["Bcc"] == "desk@example.com"
     [line] = send(eml_path, plain)
     [received] = plain.received
     assert line == f"Sent {received.message['Message-ID']} to 2 recipients via {plain.address}."
@@ -610,3 +610,30 @@ def test_send_never_ends_up_telling_a_bad_to_to_build_again(built: Path) -> None
     assert result.returncode == 2
     assert result.stderr.startswith("Error: --to: 'desk@example.com\\nBcc: x@example.com' holds a line break")
     assert "build again" not in result.stderr
+
+
+def test_the_dry_run_shows_each_list_header_after_a_space(listed_eml: Path) -> None:
+    lines = send(listed_eml, "127.0.0.1:9", dry_run=True)
+    assert "List-Unsubscribe: <mailto:leave@example.com?subject=unsubscribe>" in lines
+    assert "Reply-To:   Desk <replies@example.com>" in lines
+
+
+@pytest.mark.parametrize("value", ["inf", "1e308", "nan", "-inf", "0", "-5", "0.5", "3601"])
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_timeout_is_a_finite_number_of_seconds_in_range(eml_path: Path, value: str, dry_run: bool) -> None:
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    port = free_port()  # nothing listens: a send that got as far as connecting would say so instead
+    args = ["send", str(eml_path), "--smtp", f"127.0.0.1:{port}", "--timeout", value]
+    result = CliRunner().invoke(cli, args + (["--dry-run"] if dry_run else []))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: --timeout {value} is not a number of seconds from 1 to 3600: give one such "
+                             "as --timeout 120.\n")
+
+
+def test_the_library_refuses_the_same_timeouts(eml_path: Path) -> None:
+    for value in (float("inf"), float("nan"), 0.0, 1e308):
+        with pytest.raises(UsageError, match="is not a number of seconds from 1 to 3600"):
+            smtp.send(eml.read_eml(eml_path), "a@example.com", ["b@example.com"], "127.0.0.1", 9, deadline=value)

@@ -92,3 +92,25 @@ def test_build_prints_preflights_warnings_for_the_email_it_wrote(sample_copy: Pa
     assert "No problems found." not in built.stderr, "no all-clear line above a warning"
     clean = run_cli("build", str(SAMPLE), "-o", str(tmp_path / "clean"), "--format", "eml")
     assert clean.returncode == 0 and "preflight" not in clean.stderr
+
+
+def test_an_unknown_charset_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    made = message()
+    html = next(part for part in made.walk() if part.get_content_type() == "text/html")
+    html.set_param("charset", "x-no-such\x1b[2J")
+    assert codes(made) == [("unknown-charset", True)]
+    path = tmp_path / "charset.eml"
+    path.write_bytes(made.as_bytes())
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    result = CliRunner().invoke(cli, ["preflight", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0] == (
+        "HURTS unknown-charset: the HTML part declares the charset 'x-no-such\\x1b[2J', which no mail program "
+        "knows; readers may see it garbled. Build the email again")
+
+
+def test_a_marked_section_the_parser_refuses_is_a_problem_not_a_crash() -> None:
+    assert codes(message(html="<p>Hi</p><![x>text]><p>more</p>")) == [("html-unreadable", True)]

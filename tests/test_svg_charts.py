@@ -45,8 +45,11 @@ def test_the_evidence_chart_carries_its_own_colours_font_and_words(sample_briefi
     assert not re.search(r'font-size="(\d+)"', svg.replace('font-size="18"', "")), "no smaller text"
     # Pays up, reverts down, the net written under its quarter, the ±margin the verdict uses, the score so far.
     assert f'fill="{palette.PAYS}"' in svg and f'fill="{palette.REVERTS}"' in svg
-    assert ">\u22120.60</text>" in svg and ">+2.0</text>" in svg and ">\u22122.0</text>" in svg
-    assert svg.count('stroke-dasharray="6 5"') >= 2 and ">score \u22120.60</text>" in svg
+    # The sample's weights (1.20 and 1.80) on round ticks one apart, with room past the ±2.0 band.
+    ticks = re.findall(r'text-anchor="end" fill="#57606a">([^<]+)</text>', svg)
+    assert ticks == ["\u22123", "\u22122", "\u22121", "0", "+1", "+2", "+3"]  # bottom up
+    assert ">\u22120.60</text>" in svg and ">Net</text>" in svg
+    assert svg.count('stroke-dasharray="6 5"') >= 2 and ">Score so far \u22120.60</text>" in svg
     assert "<title" in svg and "<desc" in svg
     assert chart.alt == ("Evidence by quarter since the pivot: 2026-Q2: pays 1.20, reverts 1.80, net \u22120.60. "
                          "Score so far \u22120.60; the call needs \u00b12.0.")
@@ -56,8 +59,8 @@ def test_work_is_bounded() -> None:
     chart = svg_charts.timeline_svg(stress_timeline(100_000), dt.date(2025, 1, 1), dt.date(2026, 6, 1))
     svg = str(chart)
     assert len(svg) < 100_000 and svg.count("<rect") + svg.count("<circle") + svg.count("<polygon") < 1500
-    lanes = re.findall(r'text-anchor="end" fill="#1f2328">([^<]+)</text>', svg)
-    assert len(lanes) <= svg_charts.MAX_LANES and "Other labs" in lanes
+    lanes = re.findall(r'text-anchor="start" fill="#1f2328">([^<]+)</text>', svg)
+    assert len(lanes) <= svg_charts.MAX_LANES + 6 and "Other labs" in lanes  # + the legend's six kinds
     assert "100,000 events" in chart.alt and chart.alt.count(";") <= 7
 
 

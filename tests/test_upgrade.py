@@ -126,3 +126,32 @@ def test_a_current_workbook_upgrades_to_itself(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "Added" not in done.stdout
     assert new.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_upgrade_names_what_it_cannot_carry(tmp_path: Path) -> None:
+    """A formula never calculated has no value to carry; an editor's own sheet named like the Fix list is theirs."""
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    old = tmp_path / "old.xlsx"
+    old.write_bytes(SAMPLE.read_bytes())
+    coordinate = ""
+
+    def change(book: openpyxl.Workbook) -> None:
+        nonlocal coordinate
+        signals = book["Signals"]
+        column = [str(c.value).rstrip("*").strip() for c in signals[1]].index("Value") + 1
+        cell = signals.cell(row=3, column=column, value="=2+3")  # openpyxl saves no value for it
+        coordinate = cell.coordinate
+        book.create_sheet("Fix list")["A1"] = "my own list of things to fix"
+
+    edit_workbook(old, change)
+    new = tmp_path / "new.xlsx"
+    done = CliRunner().invoke(cli, ["upgrade", str(old), str(new)])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        "WARNING not carried across, having no place in the template: the sheet 'Fix list'.",
+        (f"WARNING not carried across, having no saved value (a formula never calculated): Signals!{coordinate}. "
+        f"Open {old} in Excel or LibreOffice, save it, and upgrade again."),
+    ]

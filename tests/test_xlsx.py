@@ -257,7 +257,7 @@ def test_native_combined_chart(sample_xlsx: Path) -> None:
 def test_frozen_headers_and_filters(book: openpyxl.Workbook) -> None:
     for ws in book.worksheets:
         assert ws.freeze_panes, ws.title
-    assert book["Signals"].auto_filter.ref == "A3:K8"
+    assert book["Signals"].auto_filter.ref == "A3:L8"
     assert book["Labs"].freeze_panes == "B4"  # the header rows and the Lab column
 
 
@@ -303,8 +303,11 @@ def test_signals_sheet_shows_its_table_once(book: openpyxl.Workbook, sample_brie
     assert [c.row for c in ws["A"] if c.value == "Quarter"] == [3]  # one header row: one table
     names = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value]
     assert names == [s.signal for s in sample_briefing.signals]  # each signal once, latest quarter first
-    assert ws["H4"].value == pytest.approx(1.2) and ws["H4"].number_format == SIGNED_FORMAT
-    assert ws["J4"].is_date and ws["J4"].number_format == DATE_FORMAT
+    assert ws["I4"].value == pytest.approx(1.2) and ws["I4"].number_format == SIGNED_FORMAT
+    assert ws["K4"].is_date and ws["K4"].number_format == DATE_FORMAT
+    # The sample gives no Value: the Value and Unit cells are blank, and Observed holds dates or blanks only.
+    assert ws["D3"].value == "Value" and ws["E3"].value == "Unit" and ws["D4"].value is None
+    assert all(ws.cell(r, 11).value is None or ws.cell(r, 11).is_date for r in range(4, ws.max_row + 1))
 
 
 # --- What changed, watchlist, links, health ----------------------------------------------------------------

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
@@ -41,7 +42,6 @@ from ..analysis import safe_url
 from ..eml import address_message, check_header_text, msgid_domain, new_msgid, parse_address
 from ..present import Limits, Presentation, summary_note
 from . import svg_charts
-from .html import timeline_chart
 from .jinja import environment
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -55,6 +55,9 @@ ROW_MARKUP = 650
 SUMMARY_MARKUP = 450
 PAGE_MARKUP = 31_000
 ESCAPE = 1.1  # escaping and inlined styles on the rows' own text
+TEXT_WIDTH = 76  # the text part's lines (RFC 5322 asks for 78 at most); a link longer than this stands alone
+HANG_MAX = 40  # a wrapped row hangs under a column only this near the start, so its text keeps room
+CHART_WIDTH = 560  # the 600-px column less the text's 20-px margins (mj-text's padding in email.mjml.j2)
 
 _INDENT = re.compile(r"\n[ \t]+")
 _INLINER = css_inline.CSSInliner(keep_style_tags=True, keep_at_rules=True, load_remote_stylesheets=False,
@@ -81,6 +84,13 @@ class InlineImage:
     alt: str
     width: int
     height: int
+
+
+def inline_image(src: str, chart: Chart) -> InlineImage:
+    """A chart as the HTML shows it: CHART_WIDTH wide (inside the text's margins), its height in proportion.
+    These are the img's width and height attributes (Outlook for Windows sizes by them); CSS scales it down
+    on a phone with height:auto, so the picture keeps its aspect ratio at any width."""
+    return InlineImage(src, chart.alt, CHART_WIDTH, round(chart.height * CHART_WIDTH / chart.width))
 
 
 @dataclass(frozen=True)
@@ -137,15 +147,10 @@ def headers(p: Presentation) -> Headers:
 
 
 def charts(p: Presentation) -> tuple[Chart, ...]:
-    """The email's charts, in the order the sections show them: the page's SVG, rasterised; none without data.
-    The timeline draws the same events as the page's (`Presentation.timeline_chart`)."""
-    drawn: list[svg_charts.ChartSvg] = []
-    if p.evidence.quarters:
-        drawn.append(svg_charts.evidence_svg(p.evidence.quarters, p.evidence.margin))
-    timeline = timeline_chart(p)
-    if timeline is not None:
-        drawn.append(timeline)
-    return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn)
+    """The email's charts, in the order the sections show them: the page's SVG (drawn from the same
+    Presentation, so the same quarters and events: `Presentation.timeline_chart`), rasterised; none without data."""
+    drawn = svg_charts.presentation_charts(p)
+    return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn.values())
 
 
 # --- The budget ----------------------------------------------------------------------------------------------
@@ -240,7 +245,37 @@ def compile_mjml(source: str) -> str:
 def render_text(p: Presentation) -> str:
     """The plain-text alternative: every section, in order, with the HTML part's rows (`p` is already limited)."""
     template = environment(autoescape=False).get_template("briefing.txt.j2")
-    return template.render(p=p)
+    return wrap_text(template.render(p=p))
+
+
+# A column inside a row ("+1.20 pays  Signal", "Followers:    0 of 4", "*  fact"): two spaces or more after a
+# word, near the start of the line. A wrapped row's next lines start under that column.
+_COLUMN = re.compile(r"\S( {2,})(?=\S)")
+
+
+def _hang(line: str) -> int:
+    """Where a wrapped line's continuation starts: under its last column near the start, else a little in
+    from the item's own indent (a paragraph at the margin stays at the margin)."""
+    lead = len(line) - len(line.lstrip(" "))
+    columns = [m.end(1) for m in _COLUMN.finditer(line[:HANG_MAX + 2]) if m.end(1) <= HANG_MAX]
+    if columns:
+        return columns[-1]
+    return lead + 2 if lead else 0
+
+
+def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
+    """The text part with every line at most `width` characters, wrapped at spaces under its hanging indent.
+    A word longer than the line (a link) is never broken: it stands alone on its line."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        hang = " " * _hang(line)
+        wrapper = textwrap.TextWrapper(width=width, subsequent_indent=hang, break_long_words=False,
+                                       break_on_hyphens=False)
+        out.extend(wrapper.wrap(line.rstrip()))
+    return "\n".join(out)
 
 
 def render_parts(whole: Presentation, images: dict[str, InlineImage], budget: int = HTML_BUDGET) -> EmailParts:
@@ -284,8 +319,7 @@ def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) 
     domain = msgid_domain(checked.sender)
     drawn = charts(p)
     cids = {chart.name: new_msgid(chart.name, domain) for chart in drawn}
-    images = {chart.name: InlineImage("cid:" + cids[chart.name][1:-1], chart.alt, chart.width, chart.height)
-              for chart in drawn}
+    images = {chart.name: inline_image("cid:" + cids[chart.name][1:-1], chart) for chart in drawn}
     parts = render_parts(p, images)
 
     message = EmailMessage(policy=policy.SMTP)

@@ -8,9 +8,7 @@ string from the workbook is escaped by autoescape.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -18,40 +16,22 @@ from .. import palette
 from ..analysis import safe_url
 from ..briefing import Link
 from ..present import Presentation
-from . import svg_charts
 from .jinja import environment
-from .svg_charts import evidence_svg, timeline_svg
+from .svg_charts import presentation_charts
 
 
 def render_html(p: Presentation) -> str:
     """The briefing as one self-contained HTML5 page (SPEC §6), placing what `p` holds."""
     template = environment().get_template("briefing.html.j2")
+    drawn = presentation_charts(p)
     return template.render(
         p=p,
         palette=palette.CSS,
-        evidence_chart=evidence_svg(p.evidence.quarters, p.evidence.margin) if p.evidence.quarters else None,
-        timeline_chart=timeline_chart(p),
+        evidence_chart=drawn.get("evidence"),
+        timeline_chart=drawn.get("timeline"),
         href=href,
         nobreak=nobreak,
     )
-
-
-def timeline_chart(p: Presentation) -> svg_charts.ChartSvg | None:
-    """The timeline chart of the events the Presentation chose (`timeline_chart`): the page and the email draw
-    the same ones."""
-    if not p.timeline_chart:
-        return None
-    return timeline_svg([_ChartEvent(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline_chart],
-                        p.masthead.pivot_date.value, p.masthead.edition.value)
-
-
-class _ChartEvent(NamedTuple):
-    """An event as the timeline chart takes it."""
-
-    date: dt.date
-    lab: str
-    kind: str
-    is_pivot: bool
 
 
 def href(link: Link | None) -> str | None:

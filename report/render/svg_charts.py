@@ -5,12 +5,15 @@ the same inlined in the page, opened on its own, or rasterised by resvg for the 
 stylesheet. Each has a <title> and a <desc>, and an alt text that states the figures.
 
 Sized for phones: the charts are drawn on a 600-unit-wide canvas, the email's width, and the smallest text
-is 18 units, so a phone that shows the 600-px email at 375 px still draws it at 11.25 px (issue 11 §3).
+is 18 units, so the email's chart, 560 px inside its margins, still draws it at 10 px on a 375-px phone.
 The work is bounded whatever the workbook holds: the evidence chart shows at most the last MAX_QUARTERS
-quarters, the timeline at most MAX_LANES lanes and one marker per lane and 8-unit column.
+quarters, the timeline at most MAX_LANES lanes (more when followers need them) and one marker per lane and
+8-unit column.
 
-    evidence_svg(quarters, margin)          pays up, reverts down, net marked and labelled, ±margin lines
-    timeline_svg(timeline, pivot, edition)  one lane per lab, a marker per event kind, pivot and edition lines
+    evidence_scale(quarters, margin)        the one value scale (round ticks) the page, email and xlsx use
+    evidence_svg(quarters, margin)          pays up, reverts down, net marked, the score so far, the ±margin band
+    timeline_svg(timeline, pivot, edition, roles)  one lane per lab, named whole; pivot lab and followers marked
+    presentation_charts(p)                  both charts of one Presentation, for the page and the email alike
     png(chart)                              the same drawing as PNG, at twice its size
 """
 
@@ -18,24 +21,27 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from markupsafe import Markup, escape
 
 from .. import palette
 from ..formatting import signed
 
+if TYPE_CHECKING:
+    from ..present import Presentation
+
 WIDTH = 600  # the canvas, in CSS px: the email's width
 TEXT = 18  # the smallest text, in canvas units (11.25 CSS px when 600 is shown at 375)
 SCALE = 2  # the PNG is drawn at twice the canvas, so it stays sharp on phones
 CHAR = 0.66  # a generous average advance of DejaVu Sans (bold), in ems, to lay out text without measuring
 MAX_QUARTERS = 8
-MAX_LANES = 7  # more labs than this and the quietest share one "Other labs" lane
-LABEL_CHARS = 12  # a lane's label is cut to this many characters
+MAX_LANES = 7  # more labs than this and the quietest share one "Other labs" lane (never the pivot lab or a follower)
+MAX_MARKED_LANES = 24  # ... unless there are more followers than this: a chart, not a register
 # The faces resvg is given (fonts-dejavu-core); the SVG names the family first. Without them: system fonts.
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
@@ -47,6 +53,7 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
     "Disclosure": ("diamond", palette.MUTED),
     "Other": ("circle", palette.MUTED),
 }
+FLAGSHIP_MOVES = ("Closed flagship", "Reopened flagship")  # drawn over any other kind at the same spot
 
 
 class QuarterFigures(Protocol):
@@ -170,9 +177,80 @@ def _svg(name: str, height: float, title: str, desc: str, body: Iterable[str]) -
 
 # --- Evidence ------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Scale:
+    """The evidence chart's value axis: round ticks from `low` to `high` (0 among them), `step` apart."""
+
+    low: float
+    high: float
+    step: float
+
+    @property
+    def ticks(self) -> tuple[float, ...]:
+        count = round((self.high - self.low) / self.step)
+        return tuple(round(self.low + i * self.step, 10) for i in range(count + 1))
+
+    @property
+    def places(self) -> int:
+        """Decimals a tick label needs: 0 for whole steps, 1 for 0.5 or 2.5, 2 below that."""
+        for places in (0, 1, 2, 3):
+            if abs(self.step * 10**places - round(self.step * 10**places)) < 1e-9:
+                return places
+        return 3
+
+    def label(self, value: float) -> str:
+        """A tick's figure: 0 bare, others signed with a real minus sign and thousands separated."""
+        if abs(value) < self.step / 1000:
+            return "0"
+        text = f"{abs(value):,.{self.places}f}"
+        return ("+" if value > 0 else "\u2212") + text
+
+
+STEPS = (1.0, 2.0, 2.5, 5.0)  # round steps, times a power of ten
+MAX_TICKS = 7  # at most this many ticks on the value axis (6 intervals)
+
+
+def nice_scale(low: float, high: float, max_ticks: int = MAX_TICKS) -> Scale:
+    """The smallest round scale covering `low`..`high` (and 0) with at most `max_ticks` ticks, 0 among them."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    if not (math.isfinite(low) and math.isfinite(high)) or high - low <= 0:
+        return Scale(-1.0, 1.0, 1.0) if high - low <= 0 else Scale(0.0, 1.0, 1.0)
+    power = 10 ** math.floor(math.log10((high - low) / (max_ticks - 1)))
+    while True:
+        for base in STEPS:
+            step = base * power
+            below, above = math.ceil(-low / step - 1e-9), math.ceil(high / step - 1e-9)
+            if below + above + 1 <= max_ticks:
+                return Scale(round(-below * step, 10), round(above * step, 10), step)
+        power *= 10
+
+
+def running_scores(quarters: Sequence[QuarterFigures]) -> list[float]:
+    """The score so far after each quarter: the running sum of the nets."""
+    scores, total = [], 0.0
+    for q in quarters:
+        total += q.net
+        scores.append(round(total, 10))
+    return scores
+
+
+def evidence_scale(quarters: Sequence[QuarterFigures], margin: float) -> Scale:
+    """The one value scale of the evidence chart, on the page, in the email and in the xlsx: it covers every
+    quarter's pays (up), reverts (down), net and score so far, and the ±margin band."""
+    scores = running_scores(quarters)
+    # Room beyond the margin, so its band shows as a band; at least ±0.5, so a zero margin still has a scale.
+    room = max(abs(margin) * 1.2, 0.5)
+    high = max([room, *(q.pays for q in quarters), *(q.net for q in quarters), *scores])
+    low = min([-room, *(-q.reverts for q in quarters), *(q.net for q in quarters), *scores])
+    return nice_scale(low, high)
+
+
 def _short(value: float) -> str:
-    """A signed figure short enough for its quarter's column: two places, one past ±10."""
-    return signed(value, 1 if abs(value) >= 10 else 2)
+    """A signed figure short enough for its quarter's column: two places, one past ±10, none past ±1,000."""
+    places = 0 if abs(value) >= 1000 else 1 if abs(value) >= 10 else 2
+    if abs(value) < 0.5 * 10**-places:
+        return f"{0:.{places}f}"
+    return ("+" if value > 0 else "\u2212") + f"{abs(value):,.{places}f}"
 
 
 def evidence_alt(quarters: Sequence[QuarterFigures], margin: float) -> str:
@@ -185,89 +263,94 @@ def evidence_alt(quarters: Sequence[QuarterFigures], margin: float) -> str:
             + f". Score so far {signed(score)}; the call needs {signed(margin, 1).replace('+', '±')}.")
 
 
+PAYS_SWATCH = f'<rect x="-9" y="-7" width="18" height="14" fill="{palette.PAYS}"/>'
+REVERTS_SWATCH = f'<rect x="-9" y="-7" width="18" height="14" fill="{palette.REVERTS}"/>'
+BAND_STYLE = f'fill="{palette.RULE}" fill-opacity="0.45"'
+
+
 def evidence_svg(quarters: Sequence[QuarterFigures], margin: float) -> ChartSvg:
-    """Pays weight up, reverts weight down, per quarter (the last eight); each quarter's net marked and written
-    under its name; the score so far as a line, held against the ±margin the verdict uses."""
+    """Pays weight up, reverts weight down, per quarter (the last eight), on a round scale that covers them;
+    each quarter's net a diamond, its figure on the "Net" row under the quarter; the score so far as a line;
+    the ±margin the verdict uses as a band. Text sits only in the gutter, under the plot and in the legend,
+    so no label ever crosses a bar or a line; the legend lists what is drawn, in the plot's words."""
     every = list(quarters)
     shown = every[-MAX_QUARTERS:]
-    running: list[float] = []
-    total = 0.0
-    for q in every:
-        total += q.net
-        running.append(total)
-    scores = running[-len(shown):] if shown else []
+    scores = running_scores(every)[-len(shown):] if shown else []
     margin = abs(margin)
-
-    high = max([q.pays for q in shown] + [s for s in scores] + [margin, 0.5]) * 1.12
-    low = max([q.reverts for q in shown] + [-s for s in scores] + [margin, 0.5]) * 1.12
-    left, right, top, plot = 74.0, 14.0, 16.0, 250.0
-    zero = top + plot * high / (high + low)
+    scale = evidence_scale(every, margin)
+    labels = [scale.label(t) for t in scale.ticks]
+    left = max([_text_width(label) for label in labels] + [_text_width("Net")]) + 18
+    right, top, plot = 14.0, 14.0, 250.0
 
     def y(value: float) -> float:
-        return zero - value * plot / (high + low)
+        return top + (scale.high - value) * plot / (scale.high - scale.low)
 
+    zero = y(0.0)
     n = max(len(shown), 1)
     step = (WIDTH - left - right) / max(n, 3)  # one or two quarters keep a sensible bar width, centred
     start = left + (WIDTH - left - right - step * n) / 2
     bar = min(step * 0.55, 56.0)
-    body: list[str] = []
-    # Grid and the ±margin, with their figures in the gutter: the reader sees where the call is made.
-    body.append(f'<line x1="{left}" y1="{_num(zero)}" x2="{WIDTH - right}" y2="{_num(zero)}" stroke="{palette.INK}" '
-                f'stroke-width="1.5"/>')
-    body.append(_text(left - 8, zero + TEXT * 0.35, "0", anchor="end", fill=palette.MUTED))
-    for value in (margin, -margin):
-        body.append(f'<line x1="{left}" y1="{_num(y(value))}" x2="{WIDTH - right}" y2="{_num(y(value))}" '
-                    f'stroke="{palette.MUTED}" stroke-width="1.5" stroke-dasharray="6 5"/>')
-        body.append(_text(left - 8, y(value) + TEXT * 0.35, signed(value, 1), anchor="end", fill=palette.MUTED))
+    drawn: set[str] = set()
+    plot_parts: list[str] = []
+    gutter: list[str] = []
+    # The call margin: the band the score must leave for the verdict to lean one way.
+    plot_parts.append(f'<rect class="band" x="{_num(left)}" y="{_num(y(margin))}" width="{_num(WIDTH - left - right)}" '
+                      f'height="{_num(y(-margin) - y(margin))}" {BAND_STYLE}/>')
+    for value in (margin, -margin):  # its edges, so the band shows even when the weights dwarf it
+        plot_parts.append(f'<line class="band" x1="{_num(left)}" y1="{_num(y(value))}" x2="{WIDTH - right}" '
+                          f'y2="{_num(y(value))}" stroke="{palette.MUTED}" stroke-width="1.5" stroke-dasharray="6 5"/>')
+    for tick, label in zip(scale.ticks, labels, strict=True):
+        if tick != 0:
+            plot_parts.append(f'<line x1="{_num(left)}" y1="{_num(y(tick))}" x2="{WIDTH - right}" '
+                              f'y2="{_num(y(tick))}" stroke="{palette.RULE}" stroke-width="1"/>')
+        gutter.append(_text(left - 8, y(tick) + TEXT * 0.35, label, anchor="end", fill=palette.MUTED))
     for i, q in enumerate(shown):
         cx = start + step * (i + 0.5)
         if q.pays > 0:
-            body.append(f'<rect x="{_num(cx - bar / 2)}" y="{_num(y(q.pays))}" width="{_num(bar)}" '
-                        f'height="{_num(zero - y(q.pays))}" fill="{palette.PAYS}"/>')
+            drawn.add("pays")
+            plot_parts.append(f'<rect class="bar" x="{_num(cx - bar / 2)}" y="{_num(y(q.pays))}" width="{_num(bar)}" '
+                              f'height="{_num(zero - y(q.pays))}" fill="{palette.PAYS}"/>')
         if q.reverts > 0:
-            body.append(f'<rect x="{_num(cx - bar / 2)}" y="{_num(zero)}" width="{_num(bar)}" '
-                        f'height="{_num(y(-q.reverts) - zero)}" fill="{palette.REVERTS}"/>')
-    # The score so far: a line through each quarter's running total, the last one labelled.
+            drawn.add("reverts")
+            plot_parts.append(f'<rect class="bar" x="{_num(cx - bar / 2)}" y="{_num(zero)}" width="{_num(bar)}" '
+                              f'height="{_num(y(-q.reverts) - zero)}" fill="{palette.REVERTS}"/>')
+    plot_parts.append(f'<line x1="{_num(left)}" y1="{_num(zero)}" x2="{WIDTH - right}" y2="{_num(zero)}" '
+                      f'stroke="{palette.INK}" stroke-width="1.5"/>')
     if scores:
         points = " ".join(f"{_num(start + step * (i + 0.5))},{_num(y(s))}" for i, s in enumerate(scores))
-        body.append(f'<polyline points="{points}" fill="none" stroke="{palette.INK}" stroke-width="2" '
-                    f'stroke-dasharray="2 3"/>')
+        plot_parts.append(f'<polyline points="{points}" fill="none" stroke="{palette.INK}" stroke-width="2" '
+                          f'stroke-dasharray="2 3"/>')
         for i, s in enumerate(scores):
-            body.append(_shape("circle", start + step * (i + 0.5), y(s), 5, palette.INK))
+            plot_parts.append(_shape("circle", start + step * (i + 0.5), y(s), 5, palette.INK))
     for i, q in enumerate(shown):
-        cx = start + step * (i + 0.5)
-        body.append(_shape("diamond", cx, y(q.net), 7, palette.NET))
-    if scores:
-        last_x, last_y = start + step * (len(scores) - 0.5), y(scores[-1])
-        label = f"score {signed(scores[-1])}"
-        # Beside the last point, on the side with room; the halo keeps it readable over a bar.
-        if last_x + 14 + _text_width(label) <= WIDTH - 4:
-            body.append(_text(last_x + 14, last_y + TEXT * 0.35, label, weight="bold", halo=True))
-        else:  # the last quarter is at the right edge: the label goes above (or below) its point
-            dy = -14.0 if scores[-1] >= 0 else 14 + TEXT * 0.7
-            body.append(_text(last_x + 8, last_y + dy, label, anchor="end", weight="bold", halo=True))
-    # Under each quarter: its name on two lines, then its net, coloured by the side it leans to.
+        plot_parts.append(_shape("diamond", start + step * (i + 0.5), y(q.net), 7, palette.NET))
+    # Under each quarter: its name on two lines, then its net on the row the gutter calls "Net".
     base = top + plot + 8
+    under: list[str] = []
     for i, q in enumerate(shown):
         cx = start + step * (i + 0.5)
         name, _, year = q.quarter.partition("-")
         label, second = (year, name) if year else (q.quarter, "")
-        body.append(_text(cx, base + TEXT, label, anchor="middle"))
+        under.append(_text(cx, base + TEXT, label, anchor="middle"))
         if second:
-            body.append(_text(cx, base + TEXT * 2.1, second, anchor="middle", fill=palette.MUTED))
+            under.append(_text(cx, base + TEXT * 2.1, second, anchor="middle", fill=palette.MUTED))
         colour = palette.PAYS if q.net > 0 else palette.REVERTS if q.net < 0 else palette.MUTED
-        body.append(_text(cx, base + TEXT * 3.3, _short(q.net), anchor="middle", fill=colour, weight="bold"))
-    legend_items = [
-        (f'<rect x="-9" y="-7" width="18" height="14" fill="{palette.PAYS}"/>', "Pays"),
-        (f'<rect x="-9" y="-7" width="18" height="14" fill="{palette.REVERTS}"/>', "Reverts"),
-        (_shape("diamond", 0, 0, 7, palette.NET), "Net (figure below)"),
-        (f'<line x1="-12" y1="0" x2="12" y2="0" stroke="{palette.INK}" stroke-width="2" stroke-dasharray="2 3"/>'
-         + _shape("circle", 0, 0, 5, palette.INK), "Score so far"),
-        ((f'<line x1="-12" y1="0" x2="12" y2="0" stroke="{palette.MUTED}" stroke-width="1.5" '
-         f'stroke-dasharray="6 5"/>'), f"Call margin {signed(margin, 1).replace('+', '±')}"),
-    ]
+        under.append(_text(cx, base + TEXT * 3.3, _short(q.net), anchor="middle", fill=colour, weight="bold"))
+    if shown:
+        gutter.append(_text(left - 8, base + TEXT * 3.3, "Net", anchor="end", weight="bold"))
+    score_words = f"Score so far {signed(scores[-1])}" if scores else "Score so far"
+    legend_items = [item for key, item in (
+        ("pays", (PAYS_SWATCH, "Pays")),
+        ("reverts", (REVERTS_SWATCH, "Reverts")),
+        ("net", (_shape("diamond", 0, 0, 7, palette.NET), "Net")),
+        ("score", (f'<line x1="-12" y1="0" x2="12" y2="0" stroke="{palette.INK}" stroke-width="2" '
+                   f'stroke-dasharray="2 3"/>' + _shape("circle", 0, 0, 5, palette.INK), score_words)),
+        ("band", ((f'<rect x="-12" y="-8" width="24" height="16" {BAND_STYLE} stroke="{palette.MUTED}" '
+                  'stroke-width="1.5" stroke-dasharray="6 5"/>'),
+                  f"Call margin {signed(margin, 1).replace('+', '±')}")),
+    ) if key in drawn or key == "band" or (key in ("net", "score") and shown)]
     legend, bottom = _legend(legend_items, base + TEXT * 4)
-    body.extend(legend)
+    body = [*gutter, '<g class="plot">', *plot_parts, "</g>", *under, '<g class="legend">', *legend, "</g>"]
     alt = evidence_alt(every, margin)
     title = "Evidence by quarter since the pivot"
     return ChartSvg("evidence", _svg("evidence", bottom + 8, title, alt, body), WIDTH, math.ceil(bottom + 8), alt)
@@ -275,21 +358,32 @@ def evidence_svg(quarters: Sequence[QuarterFigures], margin: float) -> ChartSvg:
 
 # --- Timeline ------------------------------------------------------------------------------------------------
 
-def _lanes(timeline: Sequence[TimelineEvent]) -> list[str]:
-    """Labs in the order they first appear; past MAX_LANES, the quietest share an 'Other labs' lane."""
+def _lanes(timeline: Sequence[TimelineEvent], roles: Mapping[str, str]) -> list[str]:
+    """Labs in the order they first appear. The pivot lab and every follower keep a lane of their own; past
+    MAX_LANES, the quietest of the others share an 'Other labs' lane."""
     count: dict[str, int] = {}
     for item in timeline:
         count[item.lab] = count.get(item.lab, 0) + 1
     order = list(count)  # dicts keep first-appearance order
     if len(order) <= MAX_LANES:
         return order
-    keep = set(sorted(order, key=lambda lab: -count[lab])[: MAX_LANES - 1])
-    return [lab for lab in order if lab in keep] + ["Other labs"]
+    # The pivot lab and the followers first (past MAX_MARKED_LANES even they share, so the work stays bounded).
+    marked = sorted((lab for lab in order if roles.get(lab)), key=lambda lab: roles[lab] != "Pivot lab")
+    kept = set(marked[:MAX_MARKED_LANES])  # sorted() is stable: the pivot lab, then followers as they appear
+    rest = sorted((lab for lab in order if lab not in kept), key=lambda lab: -count[lab])
+    kept.update(rest[: max(MAX_LANES - 1 - len(kept), 0)])
+    return [lab for lab in order if lab in kept] + ["Other labs"]
 
 
-def _cut(text: str, limit: int = LABEL_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _wrap(text: str, width: float) -> list[str]:
+    """A name whole, on as many lines as it needs to fit `width` (words kept; a word too long stays whole)."""
+    lines: list[str] = []
+    for word in " ".join(text.split()).split(" "):
+        if lines and _text_width(lines[-1] + " " + word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
@@ -324,14 +418,15 @@ def timeline_alt(timeline: Sequence[TimelineEvent]) -> str:
             + "; ".join(shown) + more + ".")
 
 
-def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.date) -> ChartSvg:
-    """Events since the pivot: one lane per lab, a marker shape and colour per kind, the pivot and this
-    edition marked by dashed lines."""
-    lanes = _lanes(timeline)
+def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.date,
+                 roles: Mapping[str, str] | None = None) -> ChartSvg:
+    """Events since the pivot: one lane per lab, its name whole above it (with its role on the lab board:
+    Pivot lab, Follower), a marker shape and colour per kind, the pivot and this edition marked by dashed lines.
+    `roles` maps a lab to its lab-board role; the pivot lab and the followers never share a lane."""
+    roles = dict(roles or {})
+    lanes = _lanes(timeline, roles)
     lane_of = {lab: i for i, lab in enumerate(lanes)}
-    labels = [_cut(lab) for lab in lanes]
-    left = min(max((_text_width(label) for label in labels), default=60) + 20, 240.0)
-    right, top, lane_h = 16.0, 60.0, 38.0
+    left, right, top = 12.0, 16.0, 60.0
     first = min([pivot, *(item.date for item in timeline)])
     last = max([edition, *(item.date for item in timeline)])
     span = max((last - first).days, 14)
@@ -342,13 +437,32 @@ def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.
     def x(day: dt.date) -> float:
         return left + (day - x0).days * (WIDTH - left - right) / days
 
-    bottom_axis = top + lane_h * max(len(lanes), 1)
+    # Each lane: its name (and role) on one line or more above its rule, the markers on the rule. The name
+    # starts right of the pivot's line and ends left of the edition's, so no dashed line crosses it.
+    name_left = x(pivot) + 8
+    name_width = max(x(edition) - 8 - name_left, 160.0)
+    lane_top: list[float] = []
+    lane_lines: list[list[str]] = []
+    y = top
+    for lab in lanes:
+        role = roles.get(lab)
+        words = f"{lab} \u00b7 {role}" if role else lab
+        lines = _wrap(words, name_width)
+        lane_top.append(y)
+        lane_lines.append(lines)
+        y += TEXT * 1.2 * len(lines) + 30
+    bottom_axis = y + 4
     body: list[str] = []
-    for i, label in enumerate(labels):
-        cy = top + lane_h * (i + 0.5)
+    markers_at: list[float] = []
+    for i, lab in enumerate(lanes):
+        cy = lane_top[i] + TEXT * 1.2 * len(lane_lines[i]) + 14
+        markers_at.append(cy)
         body.append(f'<line x1="{_num(left)}" y1="{_num(cy)}" x2="{WIDTH - right}" y2="{_num(cy)}" '
                     f'stroke="{palette.RULE}" stroke-width="1"/>')
-        body.append(_text(left - 10, cy + TEXT * 0.35, label, anchor="end"))
+        marked = bool(roles.get(lab))
+        for j, line in enumerate(lane_lines[i]):
+            body.append(_text(name_left, lane_top[i] + TEXT * (1 + 1.2 * j) - 2, line,
+                              fill=palette.PAYS if marked else palette.INK, weight="bold" if marked else "normal"))
     body.append(f'<line x1="{_num(left)}" y1="{_num(bottom_axis)}" x2="{WIDTH - right}" y2="{_num(bottom_axis)}" '
                 f'stroke="{palette.MUTED}" stroke-width="1"/>')
     # The pivot's label starts at its line, the edition's ends at its: each on its own row, never overlapping.
@@ -370,25 +484,27 @@ def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.
         body.append(_text(tx, bottom_axis + 6 + TEXT, words, anchor=anchor, fill=palette.MUTED))
     # One marker per lane and 8-unit column (the first event's kind there; the pivot always its own): markers
     # that close would overlap anyway, and a hundred thousand events draw as a few hundred shapes.
-    seen: set[tuple[int, int, bool]] = set()
+    # A flagship move (closing or reopening, what makes a follower or a reversion) is never hidden by another
+    # kind in its spot, and the pivot's marker goes last, on top of anything it shares a spot with.
+    seen: set[tuple[int, int, int]] = set()
     kinds: list[str] = []
-    pivots: list[str] = []
+    layers: tuple[list[str], list[str], list[str]] = ([], [], [])
     origin, per_day = x0.toordinal(), (WIDTH - left - right) / days
     other = len(lanes) - 1
     for item in timeline:
         lane = lane_of.get(item.lab, other)
         px = left + (item.date.toordinal() - origin) * per_day
-        key = (lane, int(px // 8), item.is_pivot)
+        rank = 2 if item.is_pivot else 1 if item.kind in FLAGSHIP_MOVES else 0
+        key = (lane, int(px // 8), rank)
         if key in seen:
             continue
         seen.add(key)
         if item.kind not in kinds:
             kinds.append(item.kind)
         shape, colour = KIND_STYLE.get(item.kind, KIND_STYLE["Other"])
-        marker = _shape(shape, px, top + lane_h * (lane + 0.5), 10 if item.is_pivot else 7, colour)
-        # The pivot's marker goes last, on top of anything it shares a spot with.
-        (pivots if item.is_pivot else body).append(marker)
-    body.extend(pivots)
+        layers[rank].append(_shape(shape, px, markers_at[lane], 10 if item.is_pivot else 8 if rank else 7, colour))
+    for layer in layers:
+        body.extend(layer)
     items = [(_shape(*KIND_STYLE.get(kind, KIND_STYLE["Other"])[:1], 0, 0, 7,
                      KIND_STYLE.get(kind, KIND_STYLE["Other"])[1]), kind) for kind in sorted(kinds, key=_kind_order)[:6]]
     legend, bottom = _legend(items, bottom_axis + 8 + TEXT * 1.4)
@@ -415,3 +531,29 @@ def png(chart: ChartSvg) -> bytes:
                                  font_files=list(files) or None, skip_system_fonts=len(files) == len(FONT_FILES),
                                  font_family="DejaVu Sans", sans_serif_family="DejaVu Sans")
     return bytes(data)
+
+
+# --- From the Presentation -----------------------------------------------------------------------------------
+
+class _Event(NamedTuple):
+    date: dt.date
+    lab: str
+    kind: str
+    is_pivot: bool
+
+
+MARKED_ROLES = ("Pivot lab", "Follower")  # lab-board roles a timeline lane is labelled with
+
+
+def presentation_charts(p: Presentation) -> dict[str, ChartSvg]:
+    """The section charts of one edition, by name, drawn from its Presentation: the page inlines them and the
+    email rasterises them, so both draw the same quarters and the same events (`p.timeline_chart`: every
+    event since the pivot, not only the rows a list shows)."""
+    drawn: dict[str, ChartSvg] = {}
+    if p.evidence.quarters:
+        drawn["evidence"] = evidence_svg(p.evidence.quarters, p.evidence.margin)
+    if len(p.timeline_chart):
+        roles = {lab.lab: lab.role for lab in p.labs.rows if lab.role in MARKED_ROLES}
+        events = [_Event(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline_chart]
+        drawn["timeline"] = timeline_svg(events, p.masthead.pivot_date.value, p.masthead.edition.value, roles)
+    return drawn

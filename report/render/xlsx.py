@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -34,6 +34,7 @@ from ..briefing import Link
 from ..errors import OutputError
 from ..formatting import signed
 from ..present import EMPTY, ChangesView, Day, MastheadView, Presentation
+from .svg_charts import evidence_scale
 from .xlsx_chart import QuarterTable, add_evidence_chart
 
 MAX_CELL_CHARS = safety.EXCEL_CELL_LIMIT  # Excel's limit per cell, in UTF-16 code units
@@ -85,6 +86,18 @@ STYLES: dict[str, dict[str, object]] = {
     "state": {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter", "border": 1},
 }
 NUMBER_KINDS = ("score", "weight", "int")
+
+
+class Amount(NamedTuple):
+    """A signal's Value as a number, with the decimals its unit shows (present.SignalLine.places)."""
+
+    number: float
+    places: int
+
+    @property
+    def num_format(self) -> str:
+        digits = "#,##0" + ("." + "0" * self.places if self.places else "")
+        return f'{digits};"\u2212"{digits}'  # a real minus, as everywhere
 
 
 # --- Text safety -------------------------------------------------------------------------------------------
@@ -316,8 +329,8 @@ class _Sheet:
 
     def number(self, row: int, col: int, value: float | None, kind: str, *style: str, **extra: Any) -> None:
         """A real number with the number format of `kind` (score, weight, int)."""
-        if value is None:
-            self.text(row, col, "–", *style, "muted", **{"align": "right", **extra})
+        if value is None:  # blank, not a text dash: the column stays numbers only
+            self.text(row, col, None, *style, **{"align": "right", **extra})
             return
         self.ws.write_number(row, col, value, self.styles(*style, kind, **extra))
         if self.measured.get(col, 0) < WIDTH_SAMPLE:  # a number's width varies little: a sample will do
@@ -328,8 +341,8 @@ class _Sheet:
              **extra: Any) -> None:
         """A real date in the house style; `shown` replaces what the cell shows (e.g. "by end of 2026-Q4")
         while the value stays the date, so the column still sorts and filters by date."""
-        if value is None:
-            self.text(row, col, "–", *style, "muted", **extra)
+        if value is None:  # blank, not a text dash: the column stays dates only
+            self.text(row, col, None, *style, **extra)
             return
         if shown is not None:
             # The year as a date code keeps the cell a date to Excel, LibreOffice and openpyxl alike.
@@ -599,6 +612,8 @@ def _shown(kind: str, value: object) -> str:
         return value.text or value.url or ""
     if kind in NUMBER_KINDS and isinstance(value, (int, float)):
         return signed(value) if kind == "score" else f"{value:.2f}" if kind == "weight" else f"{value:g}"
+    if isinstance(value, Amount):
+        return f"{value.number:,.{value.places}f}"
     if isinstance(value, dt.date):
         return "30 Sep 2026"
     return str(value)
@@ -730,6 +745,9 @@ def _table(sheet: _Sheet, top: int, columns: Sequence[Column], rows: Sequence[Se
                 sheet.links += 1
             elif kind in NUMBER_KINDS and value.__class__ in (int, float):
                 ws.write_number(row, col, value, formats[col])
+            elif isinstance(value, Amount):
+                ws.write_number(row, col, value.number, sheet.styles(*(("cell", "bold") if bold else ("cell",)),
+                                                                     num_format=value.num_format, align="right"))
             elif kind == "date" and (day := _plain_date(value)) is not None:
                 # A date cell is its serial number in a date format: what write_datetime stores, made once a day.
                 ws.write_number(row, col, _serial(day), formats[col])
@@ -964,13 +982,14 @@ def _evidence_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
     first, last = _table(sheet, 2, QUARTER_COLUMNS, rows, (), e.empty)
     if last >= first:
         add_evidence_chart(book, sheet.ws, QuarterTable(first, last, 0, 1, 2, 3), [q.reverts for q in e.quarters],
-                           e.margin, (2, len(QUARTER_COLUMNS) + 1))
+                           e.margin, (2, len(QUARTER_COLUMNS) + 1), scale=evidence_scale(e.quarters, e.margin))
     sheet.fit([(c.least, c.most) for c in QUARTER_COLUMNS])
     _page(sheet, p.masthead, (2, 2), (3, 0))
 
 
 SIGNAL_COLUMNS = (Column("Quarter", least=9, most=9), Column("Signal", least=24, most=52),
-                  Column("Lab", least=8, most=18), Column("Value", most=18), Column("Points to", least=9, most=9),
+                  Column("Lab", least=8, most=18), Column("Value", "amount", 8, 14), Column("Unit", most=14),
+                  Column("Points to", least=9, most=9),
                   Column("Strength", "int", 8, 8, "center"), Column("Confidence", least=10, most=11),
                   Column("Weight", "score", 8, 8), Column("Counts", least=7, most=7, align="center"),
                   Column("Observed", "date", 11, 12), Column("Source", "link", 12, 30))
@@ -978,12 +997,14 @@ SIGNAL_COLUMNS = (Column("Quarter", least=9, most=9), Column("Signal", least=24,
 
 def _signals_sheet(sheet: _Sheet, p: Presentation) -> None:
     signals = p.evidence.all_signals
-    rows = [(s.quarter, s.signal, s.lab, s.value, s.points_to, s.strength, s.confidence, s.weight,
+    # Value a number the desk can sort and sum (a text Value stays text), its unit in a column of its own.
+    rows = [(s.quarter, s.signal, s.lab, Amount(s.number, s.places) if s.number is not None else s.value,
+             s.unit if s.number is not None else None, s.points_to, s.strength, s.confidence, s.weight,
              "Yes" if s.counted else "No", s.observed, s.source) for s in signals]
     assert p.notes is not None
     _title(sheet, len(SIGNAL_COLUMNS), SIGNALS, p.notes.signals)
     first, last = _filtered_table(sheet, SIGNAL_COLUMNS, rows, p.evidence.latest.empty)
-    _words(sheet, first, last, 4, {"Pays": (WARM_FILL, WARM), "Reverts": (COOL_FILL, COOL)})
+    _words(sheet, first, last, 5, {"Pays": (WARM_FILL, WARM), "Reverts": (COOL_FILL, COOL)})
     _finish(sheet, p, SIGNAL_COLUMNS)
 
 

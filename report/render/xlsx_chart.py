@@ -1,6 +1,6 @@
 """The xlsx's evidence chart: a native XlsxWriter chart drawn to the same design as the SVG one
 (report/render/svg_charts.py): pays up, reverts down, each quarter's net a labelled diamond, the ±Call margin
-as two dashed lines.
+as two dashed lines, on the SVG chart's round scale.
 
 A native chart stays live in Excel and LibreOffice (an editor can sort or add a quarter and it follows), so
 it is not a picture of the SVG. Reverts are drawn downwards from helper cells that negate the table's
@@ -19,6 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .. import palette
+from .svg_charts import Scale
 
 SIGNED = '+0.00;"\u2212"0.00;0.00'  # the net as every format writes it: a real minus sign
 AXIS = '+0.0;"\u2212"0.0;0'
@@ -37,10 +38,19 @@ class QuarterTable:
     net_col: int
 
 
+def axis_format(scale: Scale) -> str:
+    """The value axis' number format: the SVG's tick labels (signed, a real minus sign, thousands separated)."""
+    digits = "#,##0" + ("." + "0" * scale.places if scale.places else "")
+    return f'+{digits};"\u2212"{digits};0'
+
+
 def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterTable, reverts: Sequence[float],
                        margin: float, at: tuple[int, int], helper_col: int = 40,
-                       size: tuple[int, int] = (620, 380)) -> Chart:
+                       size: tuple[int, int] = (620, 380), scale: Scale | None = None) -> Chart:
     """Insert the evidence chart at cell `at` (row, col) of `worksheet`, reading the quarters from `table`.
+
+    `scale` is the value axis the page's and the email's chart use (svg_charts.evidence_scale): the same
+    round ticks, so the workbook and the page draw the quarters alike. Without it Excel picks its own.
 
     `reverts` are the table's reverts weights, row by row: the cached results of the helper formulas
     (LibreOffice shows a cached result without recalculating). Three hidden helper columns from `helper_col`
@@ -66,7 +76,8 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
             "name": title, "categories": categories, "values": column(col),
             "fill": {"color": colour}, "border": {"none": True},
             "overlap": 100, "gap": 60,
-            "data_labels": {"value": True, "num_format": MAGNITUDE, "position": "inside_base",
+            # At the bar's far end, so the net's label at zero never lands on a bar's.
+            "data_labels": {"value": True, "num_format": MAGNITUDE, "position": "inside_end",
                             "font": {"color": palette.ON_DARK, "size": 9}},
         })
     net = workbook.add_chart({"type": "line"})
@@ -93,8 +104,12 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
                      "name_font": {"size": 12, "bold": True, "color": palette.INK}})
     chart.set_x_axis({"label_position": "low", "num_font": {"color": palette.INK},
                       "line": {"color": palette.INK}})
-    chart.set_y_axis({"num_format": AXIS, "num_font": {"color": palette.MUTED},
-                      "major_gridlines": {"visible": True, "line": {"color": palette.RULE}}})
+    y_axis: dict[str, object] = {"num_format": axis_format(scale) if scale else AXIS,
+                                 "num_font": {"color": palette.MUTED},
+                                 "major_gridlines": {"visible": True, "line": {"color": palette.RULE}}}
+    if scale:
+        y_axis.update({"min": scale.low, "max": scale.high, "major_unit": scale.step})
+    chart.set_y_axis(y_axis)
     # One legend entry for the two margin lines (series 3 and 4 of the combined chart).
     chart.set_legend({"position": "bottom", "font": {"color": palette.INK}, "delete_series": [4]})
     chart.set_size({"width": size[0], "height": size[1]})
