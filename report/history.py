@@ -653,7 +653,10 @@ def record_action(history: History, action: str, edition: dt.date | None, outcom
 def actions(history: History) -> list[ActionRow]:
     """Every action the desk recorded, oldest first."""
     with history._errors():
-        rows = history._db.execute("SELECT at, action, edition, outcome FROM actions ORDER BY at, id").fetchall()
+        db = history._db
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actions'").fetchone() is None:
+            return []  # an older history, opened read-only: the desk has done nothing in it yet
+        rows = db.execute("SELECT at, action, edition, outcome FROM actions ORDER BY at, id").fetchall()
     out = []
     for r in rows:
         with history._rows("actions", r[0]):

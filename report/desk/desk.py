@@ -332,7 +332,7 @@ class Desk:
         history = self.config.history
         if not history.is_file() or not history.stat().st_size:
             return None
-        with History(history, create=False) as db:
+        with History(history, create=False, read_only=True) as db:
             return db.previous(edition)
 
     def draft(self, edition: dt.date | None = None) -> Draft:
@@ -405,16 +405,21 @@ class Desk:
         return path
 
     def sign_off(self, edition: dt.date) -> SignOff:
+        """Who must approve the edition's email, and the approvals of its bytes. Whether it is required comes from
+        the history (as `report send` decides it) or the message asking for it; the send itself decides again."""
         path = self.eml_path(edition)
         data = eml.read_bytes(path)
         message = eml.parse(data, path)
+        digest = eml.sha256(data)
+        required = eml.sign_off_required(message)
         found: list[ApprovalRow] = []
         if self.config.history.is_file() and self.config.history.stat().st_size:
-            with History(self.config.history, create=False) as db:
-                found = approvals(db, edition)
-        digest = eml.sha256(data)
-        return SignOff(eml.sign_off_required(message), eml.approver_of(message),
-                       [a for a in found if a.sha256 == digest], [a for a in found if a.sha256 != digest])
+            with History(self.config.history, create=False, read_only=True) as db:
+                found = db.approvals(edition)
+                rule = db.sign_off(edition, digest)
+            required = required or any(built is not None and built.required for built in (rule.by_bytes, rule.claimed))
+        return SignOff(required, eml.approver_of(message), [a for a in found if a.sha256 == digest],
+                       [a for a in found if a.sha256 != digest])
 
     def approve(self, edition: dt.date, name: str) -> str:
         """`report approve EML --by NAME`, for the edition's .eml in the output folder."""
@@ -470,7 +475,7 @@ class Desk:
         history = self.config.history
         if not history.is_file() or not history.stat().st_size:
             return Past()
-        with History(history, create=False) as db:
+        with History(history, create=False, read_only=True) as db:  # a look writes nothing, not even a migration
             return Past(sorted(db.editions(), key=lambda e: e.edition, reverse=True), approvals(db)[::-1],
                         db.sends()[::-1], actions(db)[::-1])
 
