@@ -77,7 +77,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 3 (issue 22): report desk records every action taken in it (build, approve, send plan, send), with its time
     # and outcome.
     (
-        """CREATE TABLE actions (
+        """CREATE TABLE IF NOT EXISTS actions (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
             action TEXT NOT NULL,

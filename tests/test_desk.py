@@ -716,7 +716,7 @@ def test_a_history_from_before_the_desk_gains_its_actions_table(tmp_path: Path) 
     with History(path):
         pass
     # As an older report left it: the version before the desk's migration, no actions table.
-    before = next(i for i, steps in enumerate(MIGRATIONS) if any("CREATE TABLE actions" in s for s in steps))
+    before = next(i for i, steps in enumerate(MIGRATIONS) if any("TABLE IF NOT EXISTS actions" in s for s in steps))
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE actions")
         db.execute(f"PRAGMA user_version = {before}")

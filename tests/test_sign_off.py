@@ -244,6 +244,8 @@ def test_a_history_of_the_previous_version_with_approvals_is_brought_up_to_date(
     """Version 1 made its approvals table when the first approval was recorded; migration 2 keeps it."""
     import sqlite3
 
+    from report.history import VERSION
+
     out = Path(shutil.copytree(never_signed, tmp_path / "out"))
     path = eml_of(out)
     assert invoke("approve", str(path), "--by", "A. Editor").exit_code == 0
@@ -261,7 +263,7 @@ def test_a_history_of_the_previous_version_with_approvals_is_brought_up_to_date(
             "not record sign-off, and the message does not ask for it)") in dry.stdout.splitlines()
     assert invoke("approve", str(path), "--by", "B. Editor").exit_code == 0
     with sqlite3.connect(history) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION  # 2, then the desk's 3 (actions)
         assert [row[0] for row in db.execute("SELECT approved_by FROM approvals ORDER BY id")] == ["A. Editor",
                                                                                                   "B. Editor"]
     listed = invoke("history", "--history", str(history))
