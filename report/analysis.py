@@ -6,12 +6,14 @@ import dataclasses
 import datetime as dt
 import heapq
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from . import schema
 from .briefing import (
     Briefing,
     Changes,
+    Correction,
     Fact,
     HealthItem,
     HealthSummary,
@@ -25,6 +27,8 @@ from .briefing import (
     SignalRow,
     SourceRow,
     TimelineItem,
+    Trend,
+    TrendPoint,
     Verdict,
     WatchItem,
 )
@@ -184,7 +188,9 @@ def _quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
 
 
 def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None = None,
-            previous: PreviousEdition | None = None, view: EditionView | None = None) -> Briefing:
+            previous: PreviousEdition | None = None, view: EditionView | None = None,
+            earlier: Sequence[EarlierEdition] = (), sent: PreviousEdition | None = None,
+            corrected_on: dt.date | None = None) -> Briefing:
     """The complete briefing for `edition` (SPEC §4, §6), "what changed" since `previous` included.
 
     Everything is computed from the workbook as of the edition (`edition.as_of`): records dated after it
@@ -302,7 +308,8 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         sources=tuple(_sources(tracker)),
         recipients=s.recipients,
         sender=s.sender,
-        mailing=Mailing(s.list_address, s.reply_to, s.unsubscribe, s.sign_off_required, s.editor),
+        mailing=Mailing(s.list_address, s.reply_to, s.unsubscribe, s.sign_off_required, s.editor,
+                        web_address(s.web_address)),
         left_out=view.left_out,
         health_summary=HealthSummary(
             counted_signals=len(counted),
@@ -314,7 +321,46 @@ def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None =
         ),
         snapshot=current,
     )
-    return dataclasses.replace(briefing, changes=compare(previous, current, briefing))
+    briefing = dataclasses.replace(briefing, changes=compare(previous, current, briefing),
+                                   trend=trend(earlier, edition, figures, s.call_margin))
+    corrected = compare(sent, current, briefing) if sent is not None else None
+    if sent is not None and corrected is not None and not corrected.empty:
+        # Rebuilt after it was sent, with something changed: a correction. (Rebuilt unchanged, it is not.)
+        briefing = dataclasses.replace(briefing, correction=Correction(corrected_on or edition, sent.built_at,
+                                                                       corrected))
+    return briefing
+
+
+TREND_EDITIONS = 12  # the trend shows at most this many earlier editions, then this one
+
+
+class EarlierEdition(Protocol):
+    """An earlier edition as the trend needs it (history.TrendPoint has it)."""
+
+    @property
+    def edition(self) -> dt.date: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def followers(self) -> int: ...
+    @property
+    def watched(self) -> int: ...
+
+
+def trend(earlier: Sequence[EarlierEdition], edition: dt.date, figures: KeyFigures, margin: float) -> Trend:
+    """The trend across editions as of `edition`: the last 12 of `earlier` (the history gives only editions dated
+    before this one: History.trend), then this edition."""
+    before = sorted(earlier, key=lambda e: e.edition)[-TREND_EDITIONS:]
+    points = tuple(TrendPoint(e.edition, float(e.score), int(e.followers), int(e.watched)) for e in before)
+    return Trend(points + (TrendPoint(edition, figures.score, figures.followers, figures.watched),), margin)
+
+
+def web_address(value: str | None) -> str | None:
+    """The Web address as a base URL that ends in "/" (links are made by appending to it); None if not http(s)."""
+    url = safe_url(value) if value else None
+    if not url or not url.startswith(("http://", "https://")):
+        return None
+    return url if url.endswith("/") else url + "/"
 
 
 def _health_kind(finding: Finding) -> str:

@@ -27,7 +27,7 @@ from .history import ApprovalRow, EditionRow, SendRow
 if TYPE_CHECKING:
     from .explain import Explanation
 
-__all__ = ["Checked", "Edition", "HistoryRecords", "build", "check", "explain", "history", "send"]
+__all__ = ["Checked", "Edition", "HistoryRecords", "archive", "build", "check", "explain", "history", "send"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class HistoryRecords:
     editions: tuple[EditionRow, ...]
     sends: tuple[SendRow, ...]
     approvals: tuple[ApprovalRow, ...]
+    corrections: tuple[tuple[dt.date, dt.date, str], ...] = ()  # (edition, corrected on, what changed)
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
@@ -144,20 +145,32 @@ def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords
         raise UsageError(f"There is no history database at {path}: build an edition first, or give --history DB.")
     recover(path)  # first finish a publish that a killed build left half-done
     with History(path, create=False) as db:
-        return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(approvals(db)))
+        return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(approvals(db)),
+                              tuple(db.corrections()))
 
 
 def send(target: Path | str, *, server: str = "localhost:25", security: str = "none", user: str | None = None,
          password: str | None = None, to: tuple[str, ...] = (), bcc: tuple[str, ...] = (), dry_run: bool = False,
          outdir: Path | str = "out", edition: dt.date | str | None = None, history: Path | str | None = None,
-         cafile: Path | str | None = None, deadline: float = 120.0) -> list[str]:
+         cafile: Path | str | None = None, deadline: float = 120.0, repeat: str | None = None) -> list[str]:
     """Send an .eml as it is, or a workbook built first; the lines `report send` prints (the plan, for a dry run).
 
-    `security` is "none", "starttls" or "ssl". Raises MailError when the message cannot be built or sent.
+    `security` is "none", "starttls" or "ssl". `repeat` says what a second send of an edition is: "correction"
+    or "resend" (`report send --correction | --resend`). Raises MailError when the message cannot be built or
+    sent, or is a repeat not said to be one.
     """
     from .send import Request, run
 
     request = Request(Path(target), tuple(to), tuple(bcc), server, security,
                       Path(cafile) if cafile is not None else None, user, password, dry_run, Path(outdir),
-                      _date(edition), Path(history) if history is not None else None, deadline)
+                      _date(edition), Path(history) if history is not None else None, deadline, repeat)
     return run(request).lines
+
+
+def archive(site: Path | str, history: Path | str = Path("out/history.sqlite")) -> tuple[Path, ...]:
+    """Write the web archive of `history` into `site` (`report archive`); the files it wrote (unchanged ones are
+    left as they were). Raises OutputError when there is no history or the folder cannot be written."""
+    from .archive import archive as run_archive
+
+    result = run_archive(Path(site), Path(history))
+    return tuple(Path(site) / name for name in result.written)

@@ -17,6 +17,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("masthead", "Masthead"),
     ("verdict", "Verdict"),
     ("key-figures", "Key figures"),
+    ("trend", "Trend across editions"),
     ("changes", "What changed since the last edition"),
     ("labs", "Lab board"),
     ("evidence", "Evidence by quarter"),
@@ -333,6 +334,45 @@ class Mailing:
     unsubscribe: str | None = None  # a mailto: link
     sign_off_required: bool = False
     editor: str | None = None  # who is asked to approve, when sign-off is required
+    web_address: str | None = None  # the web archive's base URL (the Web address setting), ending in "/"
+
+    def page_url(self, edition: dt.date) -> str | None:
+        """The edition's page in the web archive (report/archive.py lays it out), or None without a Web address."""
+        return f"{self.web_address}editions/{edition.isoformat()}.html" if self.web_address else None
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One edition on the trend: its date, score and followers (of how many watched labs)."""
+
+    edition: dt.date
+    score: float
+    followers: int
+    watched: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """The score and followers of the editions so far: at most the last 12 before this one (from the history,
+    dated before it), then this one. `points[-1]` is this edition."""
+
+    points: tuple[TrendPoint, ...] = ()
+    margin: float = 2.0
+
+    @property
+    def first(self) -> bool:
+        """No earlier edition to compare."""
+        return len(self.points) <= 1
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """This edition was sent, then rebuilt: what changed from the version readers got (the same keyed comparison
+    as "What changed")."""
+
+    corrected_on: dt.date
+    sent_at: str  # when the corrected version was sent (ISO timestamp, UTC)
+    changes: Changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +400,8 @@ class Briefing:
     # Every record as of the edition, as plain data: what the history keeps for the next "what changed".
     snapshot: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     sections: tuple[tuple[str, str], ...] = field(default=SECTIONS)
+    trend: Trend = field(default_factory=Trend)
+    correction: Correction | None = None
 
     @property
     def stem(self) -> str:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .analysis import analyse
+from .analysis import TREND_EDITIONS, analyse
 from .briefing import Briefing
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
-from .history import History
+from .history import History, TrendPoint, record_page
+from .present import headline
 from .publish import publish, write_draft
 
 FORMATS = ("xlsx", "html", "eml")
@@ -46,12 +47,15 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
 
     # An existing history is opened (and checked) before anything is written; a new one is only
     # created when the edition is published, so a build that fails leaves no database behind.
-    previous = None
+    previous = sent = None
+    earlier: list[TrendPoint] = []
     if history_path.exists() and history_path.stat().st_size:  # an empty file is a history not yet begun
         # A draft (record=False) only reads: not even an older history is brought up to date.
         with History(history_path, create=False, read_only=not record) as history:
             previous = history.previous(edition)
-    briefing = analyse(tracker, edition, result.findings, previous, result.view)
+            earlier = history.trend(edition, TREND_EDITIONS)  # the trend across editions: those before this one
+            sent = history.sent_version(edition)  # sent already: this build is a correction
+    briefing = analyse(tracker, edition, result.findings, previous, result.view, earlier, sent, today)
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
     if not record:
@@ -60,8 +64,13 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     # Files and record together, or neither (report/publish.py).
     # The .eml's SHA-256 goes in the record: `report send` asks the history whether these bytes need sign-off.
     eml_sha256 = hashlib.sha256(files["eml"]).hexdigest() if "eml" in files else None
+    page = files.get("html")
     publish(workbook, paths, history_path, lambda history, mark: history.record(
-        briefing, dict(briefing.snapshot), result.sha256, __version__, mark, eml_sha256=eml_sha256))
+        briefing, dict(briefing.snapshot), result.sha256, __version__, mark, eml_sha256=eml_sha256,
+        also=lambda db: record_page(db, edition, headline(briefing), page, str(outdir.resolve()),
+                                    briefing.mailing.web_address,
+                                    briefing.correction.corrected_on if briefing.correction else None,
+                                    correction_text(briefing))))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 
@@ -98,3 +107,16 @@ def render(briefing: Briefing, formats: tuple[str, ...]) -> tuple[dict[str, byte
 
         warnings.extend(preflight_warnings(email.message))
     return out, warnings
+
+
+def correction_text(briefing: Briefing) -> str | None:
+    """What a correction changed from the sent version, in one line for `report history`."""
+    if briefing.correction is None:
+        return None
+    from .present import present
+
+    view = present(briefing).correction
+    assert view is not None
+    parts = [f"{line.label}: {line.what}" + (f" ({line.before_after.replace(chr(10), '; ')})" if line.before_after
+                                             else "") for line in view.lines]
+    return "; ".join(parts) or "nothing changed"

@@ -315,8 +315,9 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
 @cli.command()
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("out/history.sqlite"), show_default=True, help="The history database.")
-def history(history_path: Path) -> None:
-    """List the editions built so far, and the emails sent."""
+@click.option("--json", "as_json", is_flag=True, help="Print editions, sends, approvals and corrections as JSON.")
+def history(history_path: Path, as_json: bool = False) -> None:
+    """List the editions built so far, the emails sent, approvals and corrections."""
     from .history import History, approvals
     from .publish import recover
 
@@ -328,6 +329,12 @@ def history(history_path: Path) -> None:
         editions = db.editions()
         sends = db.sends()
         approved = approvals(db)
+        corrections = db.corrections()
+    if as_json:
+        from .history import as_json as history_json
+
+        click.echo(_json_text(history_json(editions, sends, approved, corrections)))
+        return
     if not editions:
         _echo("No editions yet.")
     else:
@@ -337,15 +344,39 @@ def history(history_path: Path) -> None:
                    f"{row.workbook_sha256[:12]:<12} {row.built_at}")
     if sends:
         _echo("")
-        _echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  Message-ID")
+        _echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  {'Kind':<10}  Message-ID")
         for sent in sends:
-            _echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.message_id}")
+            _echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.kind:<10}  "
+                  f"{sent.message_id}")
     if approved:
         _echo("")
         _echo(f"{'Edition':<11} {'Approved at':<26} {'SHA-256':<16}  Approved by")
         for approval in approved:
             _echo(f"{approval.edition.isoformat():<11} {approval.approved_at:<26} {approval.sha256[:16]:<16}  "
                        f"{approval.approved_by}")
+    if corrections:
+        _echo("")
+        _echo(f"{'Edition':<11} {'Corrected on':<12}  What changed from the sent version")
+        for edition, corrected_on, what in corrections:
+            _echo(f"{edition.isoformat():<11} {corrected_on.isoformat():<12}  {what}")
+
+
+@cli.command()
+@click.argument("site", metavar="SITE_DIR", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("out/history.sqlite"), show_default=True, help="The history database.")
+def archive(site: Path, history_path: Path) -> None:
+    """Write the web archive: an index, one page per edition and an Atom feed."""
+    from .archive import archive as run_archive
+
+    result = run_archive(site, history_path)
+    for note in result.notes:
+        _echo(f"WARNING {note}", err=True)
+    _echo(f"Archive of {result.editions} edition{'s' if result.editions != 1 else ''} in {site}: "
+               f"{len(result.written)} file{'s' if len(result.written) != 1 else ''} written, "
+               f"{result.unchanged} unchanged.")
+    for name in result.written:
+        _echo(str(site / name))
 
 
 @cli.command()
@@ -366,18 +397,26 @@ def history(history_path: Path) -> None:
 @click.option("--edition", help="The edition date, when TARGET is a workbook.")
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The history database (default OUTDIR/history.sqlite, or beside the .eml).")
+@click.option("--correction", is_flag=True, help="This is a corrected edition of one already sent: send it as such.")
+@click.option("--resend", is_flag=True, help="Send an edition already sent again, the same bytes (e.g. --to one reader).")
 def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, starttls: bool, use_ssl: bool,
          cafile: Path | None, user: str | None, deadline: str, dry_run: bool, outdir: Path, edition: str | None,
-         history_path: Path | None) -> None:
+         history_path: Path | None, correction: bool = False, resend: bool = False) -> None:
     """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
+    import dataclasses
+
     from .edition import parse_edition
     from .send import Request, run
 
     if starttls and use_ssl:
         raise UsageError("Choose one of --starttls and --ssl, not both.")
+    if correction and resend:
+        raise UsageError("Choose one of --correction and --resend, not both.")
     request = Request(target, to, bcc, smtp, "ssl" if use_ssl else "starttls" if starttls else "none", cafile, user,
                       os.environ.get("REPORT_SMTP_PASSWORD"), dry_run, outdir,
                       parse_edition(edition) if edition else None, history_path, deadline)
+    if correction or resend:
+        request = dataclasses.replace(request, repeat="correction" if correction else "resend")
     for line in run(request).lines:
         _echo(line)
 

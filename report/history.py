@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +74,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX IF NOT EXISTS editions_eml ON editions (eml_sha256)",
     ),
-    # 3 (issue 22): report desk records every action taken in it (build, approve, send plan, send), with its time
+    # 3 (issue 21): the story over time: what each edition's page said, for the web archive, and what each send
+    # sent (the message's SHA-256 and the edition as it was then), so a rebuilt edition knows it corrects one.
+    (
+        """CREATE TABLE pages (
+            edition TEXT PRIMARY KEY,
+            headline TEXT NOT NULL,
+            page BLOB,
+            folder TEXT,
+            web_address TEXT,
+            corrected_on TEXT,
+            correction TEXT
+        )""",
+        "ALTER TABLE sends ADD COLUMN sha256 TEXT",
+        "ALTER TABLE sends ADD COLUMN kind TEXT NOT NULL DEFAULT 'first'",
+        "ALTER TABLE sends ADD COLUMN sent_copy BLOB",
+    ),
+    # 4 (issue 22): report desk records every action taken in it (build, approve, send plan, send), with its time
     # and outcome.
     (
         """CREATE TABLE IF NOT EXISTS actions (
@@ -131,6 +147,36 @@ class SendRow:
     sent_at: str
     recipients: int
     message_id: str
+    sha256: str | None = None  # of the .eml's bytes as read (before each send's fresh Date and Message-ID)
+    kind: str = "first"  # first, correction or resend
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One earlier edition as the trend across editions draws it."""
+
+    edition: dt.date
+    score: float
+    followers: int
+    watched: int
+    state: str
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """An edition as the web archive lists it: its record, its headline and the page built at the time."""
+
+    edition: dt.date
+    state: str
+    score: float
+    followers: int
+    watched: int
+    built_at: str
+    headline: str
+    page: bytes | None  # the HTML page as built (None: built without the page)
+    folder: str | None  # where the build wrote its files (the xlsx is copied from there)
+    web_address: str | None
+    corrected_on: dt.date | None
 
 
 def _not_ours(path: Path) -> HistoryError:
@@ -382,7 +428,8 @@ class History:
             ) from error
 
     def record(self, briefing: Briefing, snapshot: dict[str, Any], workbook_sha256: str, version: str,
-               mark: dict[str, Any] | None = None, eml_sha256: str | None = None) -> None:
+               mark: dict[str, Any] | None = None, eml_sha256: str | None = None,
+               also: Callable[[sqlite3.Connection], None] | None = None) -> None:
         """Record an edition in one transaction; rebuilding an edition replaces it (its sends are kept).
 
         `mark`, when given, is stored as the publish mark in the same transaction: the edition and the mark
@@ -415,6 +462,8 @@ class History:
                 "sign_off_required = excluded.sign_off_required, eml_sha256 = excluded.eml_sha256",
                 values,
             )
+            if also is not None:
+                also(db)  # more about the edition (its page: record_page), in the same transaction
             if mark is not None:
                 self._set_mark(db, mark)
 
@@ -506,22 +555,119 @@ class History:
 
     # -- sends ---------------------------------------------------------------------------------------------
 
-    def record_send(self, edition: dt.date, message_id: str, recipients: int, sent_at: str) -> None:
-        """Record that the email of `edition` was sent."""
+    def record_send(self, edition: dt.date, message_id: str, recipients: int, sent_at: str,
+                    sha256: str | None = None, kind: str = "first") -> None:
+        """Record that the email of `edition` was sent; with `sha256` (of the .eml's bytes), also what was sent:
+        the edition as it was (the copy a rebuilt edition is compared with, to say what a correction changed)."""
         with self._transaction() as db:
-            db.execute("INSERT INTO sends (edition, sent_at, recipients, message_id) VALUES (?, ?, ?, ?)",
-                       (edition.isoformat(), sent_at, int(recipients), message_id))
+            cursor = db.execute("INSERT INTO sends (edition, sent_at, recipients, message_id) VALUES (?, ?, ?, ?)",
+                                (edition.isoformat(), sent_at, int(recipients), message_id))
+            if sha256 is not None:
+                copy = self._sent_copy(db, edition, sha256)
+                db.execute("UPDATE sends SET sha256 = ?, kind = ?, sent_copy = ? WHERE id = ?",
+                           (sha256, kind, copy, cursor.lastrowid))
+
+    def _sent_copy(self, db: sqlite3.Connection, edition: dt.date, sha256: str) -> bytes | None:
+        """The edition as these bytes carry it: an earlier send's copy of the same bytes, else the edition's record."""
+        same = db.execute("SELECT sent_copy FROM sends WHERE edition = ? AND sha256 = ? AND sent_copy IS NOT NULL "
+                          "ORDER BY id LIMIT 1", (edition.isoformat(), sha256)).fetchone()
+        if same is not None:
+            return bytes(same[0])
+        row = db.execute("SELECT edition, state, score, figures, snapshot, signals, built_at FROM editions "
+                         "WHERE edition = ?", (edition.isoformat(),)).fetchone()
+        if row is None:
+            return None
+        with self._rows("editions", row[0]):
+            return _pack({"edition": row[0], "state": row[1], "score": row[2], "figures": json.loads(row[3]),
+                          "snapshot": _unpack(row[4]), "signals": row[5], "built_at": row[6]})
+
+    def _archived(self) -> bool:
+        """Whether this history records pages and what each send sent (migration 3): a history of an earlier
+        version opened read-only (a dry run) is read as having none."""
+        with self._errors():
+            return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pages'"
+                                    ).fetchone() is not None
 
     def sends(self) -> list[SendRow]:
         """Every email sent, in the order they were sent."""
+        extra = "sha256, kind" if self._archived() else "NULL, NULL"
         with self._errors():
-            rows = self._db.execute("SELECT edition, sent_at, recipients, message_id, id FROM sends "
+            rows = self._db.execute(f"SELECT edition, sent_at, recipients, message_id, id, {extra} FROM sends "
                                     "ORDER BY sent_at, id").fetchall()
         out = []
         for r in rows:
             with self._rows("sends", r[4]):
-                out.append(SendRow(_date(r[0]), _timestamp(r[1]), _count(r[2]), _text(r[3])))
+                out.append(SendRow(_date(r[0]), _timestamp(r[1]), _count(r[2]), _text(r[3]),
+                                   _sha256(r[5]) if r[5] is not None else None, _text(r[6] or "first")))
         return out
+
+    def sent(self, edition: dt.date) -> list[SendRow]:
+        """The sends of `edition`, oldest first."""
+        return [row for row in self.sends() if row.edition == edition]
+
+    def sent_version(self, edition: dt.date) -> PreviousEdition | None:
+        """The edition as it was last sent (what a rebuild of it corrects), or None if it was never sent."""
+        if not self._archived():
+            return None
+        with self._errors():
+            row = self._db.execute("SELECT sent_copy, sent_at FROM sends WHERE edition = ? AND sent_copy IS NOT NULL "
+                                   "ORDER BY sent_at DESC, id DESC LIMIT 1", (edition.isoformat(),)).fetchone()
+        if row is None:
+            return None
+        with self._rows("sends", edition.isoformat()):
+            copy = _unpack(bytes(row[0]))
+            return PreviousEdition(_date(copy["edition"]), str(copy["state"]), float(copy["score"]),
+                                   dict(copy["figures"]), dict(copy["snapshot"]), int(copy["signals"]),
+                                   str(row[1]))
+
+    # -- the story over time (issue 21) ----------------------------------------------------------------------
+
+    def trend(self, edition: dt.date, limit: int = 12) -> list[TrendPoint]:
+        """The `limit` latest editions dated strictly before `edition`, oldest first: the trend's earlier points."""
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT edition, score, figures, state FROM editions WHERE edition < ? ORDER BY edition DESC "
+                "LIMIT ?", (edition.isoformat(), int(limit))).fetchall()
+        out = []
+        for r in reversed(rows):
+            with self._rows("editions", r[0]):
+                figures = json.loads(r[2])
+                out.append(TrendPoint(_date(r[0]), float(r[1]), int(figures.get("followers") or 0),
+                                      int(figures.get("watched") or 0), str(r[3])))
+        return out
+
+    def pages(self) -> list[PageRow]:
+        """Every edition with what the archive needs of it, oldest edition first."""
+        if not self._archived():  # a history of an earlier version, read-only: its editions without pages
+            with self._errors():
+                rows = self._db.execute("SELECT edition, state, score, figures, built_at, NULL, NULL, NULL, NULL, "
+                                        "NULL FROM editions ORDER BY edition").fetchall()
+            return [PageRow(_date(r[0]), str(r[1]), float(r[2]), int(json.loads(r[3]).get("followers") or 0),
+                            int(json.loads(r[3]).get("watched") or 0), str(r[4]), "", None, None, None, None)
+                    for r in rows]
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT e.edition, e.state, e.score, e.figures, e.built_at, p.headline, p.page, p.folder, "
+                "p.web_address, p.corrected_on FROM editions e LEFT JOIN pages p ON p.edition = e.edition "
+                "ORDER BY e.edition").fetchall()
+        out = []
+        for r in rows:
+            with self._rows("editions", r[0]):
+                figures = json.loads(r[3])
+                out.append(PageRow(_date(r[0]), str(r[1]), float(r[2]), int(figures.get("followers") or 0),
+                                   int(figures.get("watched") or 0), str(r[4]), str(r[5] or ""),
+                                   zlib.decompress(r[6]) if r[6] is not None else None,
+                                   r[7], r[8], _date(r[9]) if r[9] else None))
+        return out
+
+    def corrections(self) -> list[tuple[dt.date, dt.date, str]]:
+        """(edition, corrected on, what was corrected) of every edition rebuilt after it was sent."""
+        if not self._archived():
+            return []
+        with self._errors():
+            rows = self._db.execute("SELECT edition, corrected_on, correction FROM pages WHERE corrected_on "
+                                    "IS NOT NULL ORDER BY edition").fetchall()
+        return [(_date(r[0]), _date(r[1]), str(r[2] or "")) for r in rows]
 
     # -- approvals (sign-off before send) ------------------------------------------------------------------
 
@@ -548,6 +694,20 @@ class History:
             with self._rows("approvals", r[5]):
                 out.append(ApprovalRow(_date(r[0]), _sha256(r[1]), _text(r[2]), _timestamp(r[3]), _text(r[4])))
         return out
+
+
+def record_page(db: sqlite3.Connection, edition: dt.date, headline: str, page: bytes | None, folder: str | None,
+                web_address: str | None, corrected_on: dt.date | None, correction: str | None) -> None:
+    """What the archive keeps of an edition (its headline, the page as built, compressed); called inside the
+    transaction that records the edition (`History.record(..., also=...)`), so the two never disagree."""
+    db.execute("INSERT INTO pages (edition, headline, page, folder, web_address, corrected_on, correction) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (edition) DO UPDATE SET headline = excluded.headline, "
+               # A build without the page (--format xlsx) leaves the page it built before, as it leaves the file.
+               "page = COALESCE(excluded.page, pages.page), folder = excluded.folder, "
+               "web_address = excluded.web_address, corrected_on = excluded.corrected_on, "
+               "correction = excluded.correction",
+               (edition.isoformat(), headline, zlib.compress(page, 9) if page is not None else None, folder,
+                web_address, corrected_on.isoformat() if corrected_on else None, correction))
 
 
 @dataclass(frozen=True)
@@ -688,3 +848,19 @@ def _unpack(stored: object) -> Any:
 def _json(value: object) -> str:
     # Sorted keys and fixed separators: the same snapshot is always stored as the same text.
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def as_json(editions: list[EditionRow], sends: list[SendRow], approved: list[ApprovalRow],
+            corrections: list[tuple[dt.date, dt.date, str]]) -> dict[str, Any]:
+    """`report history --json`: every record as plain JSON, dates as ISO text (a contract: keys are only added)."""
+    return {
+        "editions": [{"edition": e.edition.isoformat(), "state": e.state, "score": e.score, "signals": e.signals,
+                      "workbook_sha256": e.workbook_sha256, "built_at": e.built_at, "version": e.version}
+                     for e in editions],
+        "sends": [{"edition": s.edition.isoformat(), "sent_at": s.sent_at, "recipients": s.recipients,
+                   "message_id": s.message_id, "sha256": s.sha256, "kind": s.kind} for s in sends],
+        "approvals": [{"edition": a.edition.isoformat(), "sha256": a.sha256, "approved_by": a.approved_by,
+                       "approved_at": a.approved_at, "file": a.file} for a in approved],
+        "corrections": [{"edition": edition.isoformat(), "corrected_on": corrected_on.isoformat(), "changes": what}
+                        for edition, corrected_on, what in corrections],
+    }

@@ -149,6 +149,7 @@ class Settings:
     list_address: str | None = None
     reply_to: str | None = None
     unsubscribe: str | None = None  # a mailto: link
+    web_address: str | None = None  # the web archive's base URL (report archive)
 
     def snapshot(self) -> dict[str, object]:
         """The settings as plain JSON-able values."""

@@ -45,6 +45,11 @@ gives the email's (fewer rows, notes saying "in the attached workbook"). Its fie
   counts the ones left out and those on file that no row cites.
 - `workbook` (the xlsx edition's file name, linked when it is written beside the page), `closing`,
   `captions`, `notes` (the xlsx's), `inks` (a key's colour, for the email's inline styles).
+- `trend` (`TrendView`, issue 21): the trend across editions: `sentence` (in words; the first edition says
+  there is none to compare), `points` (`TrendPointLine`: the editions dated before this one, at most 12, then
+  this one), `margin`, `caption`, `alt`; `correction` (`CorrectionView`): "Corrected on DATE", its note and
+  what changed from the sent version, or None; `web_url`, `archive_url` and `web_link` ("Read on the web"),
+  set only with the Web address setting.
 
 `Rows` holds `all` (every row, for the xlsx), `shown` (up to the limit, for the page and the email),
 `more` ("3 more in the workbook edition", or None) and `empty` (the sentence when there are none);
@@ -58,6 +63,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar, overload
@@ -77,6 +83,8 @@ from .briefing import (
     RowChange,
     SignalRow,
     TimelineItem,
+    Trend,
+    TrendPoint,
     WatchItem,
 )
 from .formatting import signed
@@ -612,6 +620,11 @@ class Presentation:
     captions: dict[str, str] = field(default_factory=dict)  # the page's table and chart captions, by name
     became: str = "became"  # what a before → after arrow says to a screen reader
     inks: dict[str, str] = field(default_factory=lambda: dict(INKS))  # a key's text colour (the email's inline styles)
+    trend: TrendView | None = None  # the trend across editions (issue 21)
+    correction: CorrectionView | None = None  # set when this edition corrects one already sent
+    web_url: str | None = None  # this edition's page in the web archive, when the Web address is set
+    archive_url: str | None = None  # the web archive's index (the email's List-Archive), with the Web address
+    web_link: Link | None = None  # "Read on the web", to `web_url`
 
     def heading(self, section: str) -> str:
         return dict(self.sections)[section]
@@ -651,6 +664,126 @@ class Presentation:
     def for_email(self, limits: Limits) -> Presentation:
         """The email's presentation: at most `limits` rows a list, the rest in the attached workbook."""
         return self.limited(limits, EMAIL_WHERE)
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPointLine:
+    """An edition on the trend chart and in its table."""
+
+    edition: Day
+    score: float
+    score_text: str  # +1.20
+    followers: int
+    watched: int
+    followers_text: str  # 1 of 8
+    current: bool  # this edition
+
+
+@dataclass(frozen=True, slots=True)
+class TrendView:
+    """The trend across editions: the sentence in words, the points (oldest first, this edition last), the
+    ±call margin as a band; `first` when there is no earlier edition to compare."""
+
+    sentence: str
+    points: tuple[TrendPointLine, ...]
+    margin: float
+    margin_text: str  # ±2.0
+    first: bool
+    alt: str  # the chart in words, for the email's image and the SVG's description
+    caption: str = ""  # under the chart
+    figures_label: str = "The figures of each edition"  # the page's table of the points, folded
+    current_label: str = "this edition"
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionView:
+    """"Corrected on 7 Dec 2026", what was corrected (the same lines as What changed), and the subject's prefix."""
+
+    title: str  # Corrected on 7 Dec 2026
+    note: str  # This edition was sent on 1 Jun 2026; this version corrects it: ...
+    lines: tuple[ChangeLine, ...]
+    corrected_on: Day
+
+
+FIRST_TREND = "First edition: there is no earlier edition to compare."
+CORRECTION_PREFIX = "Correction: "
+
+
+def _trend_sentence(points: Sequence[TrendPoint]) -> str:
+    """'The score has risen in 5 of the last 6 editions, from +1.20 to +3.40; followers 0 of 4 throughout.'"""
+    if len(points) <= 1:
+        return FIRST_TREND
+    steps = list(itertools.pairwise(points))
+    # Moves as readers see them, to two places: a drift in the third place is no rise.
+    rose = sum(1 for a, b in steps if round(b.score, 2) > round(a.score, 2))
+    fell = sum(1 for a, b in steps if round(b.score, 2) < round(a.score, 2))
+    first, last = points[0], points[-1]
+    editions = plural(len(steps), "edition")
+    of_last = f"the last {editions}"
+    if len(steps) == 1:
+        moved = "held at" if rose == fell == 0 else "risen" if rose else "fallen"
+        score = (f"The score has held at {signed(last.score)} since the previous edition" if moved == "held at" else
+                 f"The score has {moved} since the previous edition, from {signed(first.score)} to "
+                 f"{signed(last.score)}")
+    elif rose == 0 and fell == 0:
+        score = f"The score has held at {signed(last.score)} over {of_last}"
+    elif round(last.score, 2) > round(first.score, 2) and rose >= fell:
+        score = f"The score has risen in {rose} of {of_last}, from {signed(first.score)} to {signed(last.score)}"
+    elif round(last.score, 2) < round(first.score, 2) and fell >= rose:
+        score = f"The score has fallen in {fell} of {of_last}, from {signed(first.score)} to {signed(last.score)}"
+    else:  # the moves and the overall change disagree: say both
+        score = (f"The score has gone from {signed(first.score)} to {signed(last.score)} over {of_last}, up in "
+                 f"{rose} and down in {fell}")
+    if all(p.followers == last.followers for p in points):
+        if first.watched == last.watched:
+            follow = f"followers {last.followers} of {last.watched} throughout"
+        else:  # the board grew (or shrank): the count held, out of a different number of watched labs
+            follow = (f"followers held at {last.followers} while the watched labs went from {first.watched} to "
+                      f"{last.watched}")
+    else:
+        follow = f"followers went from {first.followers} to {last.followers} (of {last.watched} watched labs)"
+    return f"{score}; {follow}."
+
+
+def trend_view(b: Briefing) -> TrendView:
+    """The briefing's trend across editions, as every format shows it."""
+    t = b.trend
+    if not t.points:  # a Briefing made without a trend: this edition alone
+        t = Trend((TrendPoint(b.masthead.edition, b.figures.score, b.figures.followers, b.figures.watched),),
+                  b.verdict.margin)
+    return trend_view_of(t)
+
+
+def trend_view_of(t: Trend) -> TrendView:
+    """A trend's view (the web archive's index draws the latest editions' trend with it)."""
+    points = t.points
+    lines = tuple(
+        TrendPointLine(_day(p.edition), p.score, signed(p.score), p.followers, p.watched,
+                       f"{p.followers} of {p.watched}", i == len(points) - 1)
+        for i, p in enumerate(points))
+    sentence = _trend_sentence(points)
+    shown = "; ".join(f"{line.edition.text.replace(NBSP, ' ')}: score {line.score_text}, followers "
+                      f"{line.followers_text}" for line in lines)
+    alt = (f"Trend across editions, score against the \u00b1{t.margin:.1f} call margin and followers: {shown}. "
+           + sentence)
+    caption = (f"The score of each edition against the \u00b1{t.margin:.1f} call margin (shaded: the verdict does "
+               "not lean), and the followers below. Only editions dated before this one count.")
+    return TrendView(sentence, lines, t.margin, f"\u00b1{t.margin:.1f}", len(points) <= 1, alt, caption)
+
+
+def _correction(b: Briefing) -> CorrectionView | None:
+    c = b.correction
+    if c is None:
+        return None
+    changed = _changes(c.changes, Limits())
+    sent = dt.date.fromisoformat(c.sent_at[:10]) if c.sent_at[:10].count("-") == 2 else None
+    when = f"was sent on {house_date(sent)}" if sent else "was sent before"
+    lines = (*changed.lead, *changed.rows.shown)  # bounded like What changed; the xlsx's What changed sheet has all
+    if lines:
+        note = f"This edition {when}; this version corrects it. What changed from the sent version:"
+    else:
+        note = f"This edition {when}; this version was rebuilt and changes no record or figure of it."
+    return CorrectionView(f"Corrected on {house_date(c.corrected_on)}", note, lines, _day(c.corrected_on))
 
 
 # --- Building ----------------------------------------------------------------------------------------------
@@ -1250,7 +1383,14 @@ def _short_title(title: str) -> str:
 
 
 def subject(b: Briefing) -> str:
-    """Verdict first, under 80 characters: 'TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun'."""
+    """Verdict first, under 80 characters: 'TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun'.
+    A correction starts 'Correction: '."""
+    if b.correction is not None:
+        return CORRECTION_PREFIX + _subject(b, SUBJECT_LIMIT - len(CORRECTION_PREFIX))
+    return _subject(b, SUBJECT_LIMIT)
+
+
+def _subject(b: Briefing, limit: int) -> str:
     v, m = b.verdict, b.masthead
     pivot = _line(m.pivot_lab)
     if v.state == "REVERTED":
@@ -1261,12 +1401,12 @@ def subject(b: Briefing) -> str:
         gist = f"{len(v.followers)} of {v.watched} labs follow {pivot}"
     head = f"{v.state}: {gist}"
     tail = f" \u00b7 {_short_title(m.title)} {m.edition.day} {m.edition:%b}"
-    if len(head) + len(tail) <= SUBJECT_LIMIT:
+    if len(head) + len(tail) <= limit:
         return head + tail
     tail = f" \u00b7 {m.edition.day} {m.edition:%b}"
-    if len(head) + len(tail) <= SUBJECT_LIMIT:
+    if len(head) + len(tail) <= limit:
         return head + tail
-    return head[: SUBJECT_LIMIT - len(tail) - 1].rstrip() + "\u2026" + tail
+    return head[: limit - len(tail) - 1].rstrip() + "\u2026" + tail
 
 
 def preheader(b: Briefing) -> str:
@@ -1313,5 +1453,11 @@ def present(briefing: Briefing, limits: Limits | None = None, workbook_beside: b
         sender=briefing.sender,
         recipients=briefing.recipients,
         mailing=briefing.mailing,
+        trend=trend_view(briefing),
+        correction=_correction(briefing),
+        web_url=briefing.mailing.page_url(briefing.masthead.edition),
+        archive_url=f"{briefing.mailing.web_address}index.html" if briefing.mailing.web_address else None,
+        web_link=(Link("Read on the web", briefing.mailing.page_url(briefing.masthead.edition))
+                  if briefing.mailing.web_address else None),
     )
     return replace(p, notes=_notes(p), captions=_captions(p))

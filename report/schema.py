@@ -124,6 +124,10 @@ SETTINGS_FIELDS: tuple[Column, ...] = (
     Column("Unsubscribe", kind="mailto",
            help="An address or mailto: link readers can write to to leave the list (List-Unsubscribe).",
            example=""),
+    # The web archive (report archive): optional, so older workbooks still check.
+    Column("Web address", kind="url",
+           help="Where the web archive is published, e.g. https://intranet.example.com/briefing/ : the email "
+                "links to its page there. Blank: no web links.", example=""),
 )
 
 SETTINGS = Sheet(

@@ -36,6 +36,7 @@ class Request:
     edition: dt.date | None = None
     history: Path | None = None
     deadline: float | str = smtp.DEADLINE  # seconds, from 1 to 3600 (smtp.deadline_seconds)
+    repeat: str | None = None  # "correction" or "resend": what a repeat of a sent edition is
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     deadline: float = smtp.DEADLINE
     bcc: list[str] = field(default_factory=list)  # --bcc: in the envelope (recipients), never in the message
+    sha256: str | None = None  # of the .eml's bytes as read
+    kind: str = "first"  # first, correction or resend
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,70 @@ def prepare(request: Request) -> Prepared:
         sender, recipients = eml.check_envelope(message, bcc)
         notes = _check_sign_off(message, target)
         smtp.check_login(host, request.security, request.user, request.password)
+        kind, repeat_note = check_repeat(message, target.data, target.path, target.history, request.repeat)
+        notes = [*notes, *repeat_note]
         eml.freshen(message, sender)
     eml.check_writable(message, target.path)  # what smtplib will write: refused now, not half-way through a send
     return Prepared(target.path, message, sender, recipients, host, port, target.history, target.built, notes,
-                    deadline, bcc)
+                    deadline, bcc, eml.sha256(target.data), kind)
+
+
+def _at(stamp: str) -> str:
+    """'on 7 Dec 2026 at 09:12 UTC' from a history timestamp (shown as stored if it does not parse)."""
+    try:
+        when = dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
+    except ValueError:
+        return f"at {stamp}"
+    return f"on {when.day} {when:%b %Y} at {when:%H:%M} UTC"
+
+
+def _readers(count: int) -> str:
+    return f"{count} reader{'s' if count != 1 else ''}"
+
+
+def check_repeat(message: EmailMessage, data: bytes, path: Path, history_path: Path,
+                 repeat: str | None) -> tuple[str, list[str]]:
+    """Refuse a repeat of an edition already sent unless told what it is (--correction or --resend); the send's
+    kind (first, correction, resend) and a note for the dry run."""
+    from .render.email import CORRECTION_HEADER
+
+    edition = eml.edition_of(message)
+    sends = []
+    if edition is not None and history_path.is_file():
+        with History(history_path, create=False, read_only=True) as db:  # a dry run writes nothing
+            sends = db.sent(edition)
+    corrected = message.get(CORRECTION_HEADER)
+    if not sends:
+        if repeat == "resend":
+            raise UsageError(f"--resend: edition {edition.isoformat() if edition else '(unknown)'} has not been sent "
+                             "yet; send it without --resend.")
+        if repeat == "correction":
+            raise UsageError(f"--correction: edition {edition.isoformat() if edition else '(unknown)'} has not been "
+                             "sent yet, so there is nothing to correct; send it without --correction.")
+        return "first", []
+    assert edition is not None
+    last = sends[-1]
+    when = f"Edition {edition.isoformat()} was sent {_at(last.sent_at)} to {_readers(last.recipients)}" + (
+        f" ({len(sends)} sends in all)" if len(sends) > 1 else "")
+    same = any(s.sha256 == eml.sha256(data) for s in sends if s.sha256)
+    if same:
+        if repeat == "resend":
+            return "resend", [f"Repeat:     {when}; this is the same file, sent again (--resend)"]
+        raise MailError(f"{when}, and {path} is that very file: to send it again (to --to one reader who missed "
+                        "it, say), add --resend.")
+    if corrected:
+        if repeat == "correction":
+            return "correction", [f"Repeat:     {when}; this is its correction of {corrected} (--correction)"]
+        raise MailError(f"{when}; {path} is a corrected edition (rebuilt on {corrected}, its subject starts "
+                        "'Correction:'): send it with --correction.")
+    if repeat == "resend":
+        return "resend", [f"Repeat:     {when}; this file was rebuilt since, with no record changed (--resend)"]
+    if repeat == "correction":
+        raise MailError(f"{when}; {path} is not marked as a correction (it was built before that send, or with "
+                        "another history): build the edition again, so it says what was corrected, then send it "
+                        "with --correction.")
+    raise MailError(f"{when}; {path} is a rebuild of it with nothing corrected: to send it again anyway, add "
+                    "--resend.")
 
 
 @dataclass(frozen=True)
@@ -254,7 +317,7 @@ def _record(prepared: Prepared, sent: smtp.Sent) -> None:
     if edition is not None:
         with History(prepared.history) as db:
             db.record_send(edition, sent.message_id, len(sent.recipients),
-                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                           dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), prepared.sha256, prepared.kind)
 
 
 def approve(path: Path, by: str, history_path: Path | None = None) -> str:

@@ -282,9 +282,9 @@ def test_unknown_and_repeated_settings(sample_copy: Path) -> None:
         ws[f"B{last + 3}"] = "a value with no name"
 
     assert found(sample_copy, change) == [
-        ("warning", "Settings", "A17", "unknown-setting"),
-        ("error", "Settings", "A18", "duplicate-setting"),
-        ("warning", "Settings", "B19", "unnamed-setting"),
+        ("warning", "Settings", "A18", "unknown-setting"),
+        ("error", "Settings", "A19", "duplicate-setting"),
+        ("warning", "Settings", "B20", "unnamed-setting"),
     ]
 
 

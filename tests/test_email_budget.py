@@ -80,7 +80,7 @@ def test_an_edition_that_cannot_fit_is_summarised_and_the_build_says_so(huge: tu
     # 40 Pays signals of strength 2 and 3, 20 Reverts of strength 1, all Reported, on the sample's 1.2 vs 1.8:
     # 61.2 vs 13.8, a score of 47.4.
     assert "LEANING PAYS" in html
-    assert html.count("data-section=") == 10
+    assert html.count("data-section=") == 11  # every section of SPEC §6, the trend across editions included
     # The text part keeps the HTML's row limits: bounded, with the notes saying where the rest is.
     assert len(text.encode("utf-8")) < 200_000
     assert "more in the attached workbook" in text

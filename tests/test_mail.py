@@ -147,15 +147,23 @@ def smtps(ca: trustme.CA, cafile: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def eml_path(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+def eml_bytes(sample_briefing) -> bytes:  # type: ignore[no-untyped-def]
+    return render_eml(present(sample_briefing), tiny_xlsx(), now=NOW)
+
+
+@pytest.fixture
+def eml_path(eml_bytes: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A folder of its own for each test: the history beside it records each send, and a second send of the same
+    # edition must say what it is (--resend, --correction: tests/test_corrections.py).
     path = tmp_path_factory.mktemp("eml") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(present(sample_briefing), tiny_xlsx(), now=NOW))
+    path.write_bytes(eml_bytes)
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def listed_eml(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
-    """The sample with every newsletter setting given: a List address, Reply-To and Unsubscribe."""
+    """The sample with every newsletter setting given: a List address, Reply-To and Unsubscribe (a folder of its
+    own for each test, as eml_path: a second send of an edition must say what it is)."""
     briefing = dataclasses.replace(sample_briefing, recipients=("reader-a@example.com", "B <reader-b@example.com>"),
                                    mailing=Mailing(list_address="briefing-list@example.com",
                                                    reply_to="Desk <replies@example.com>",
@@ -201,7 +209,7 @@ def test_plain_delivery_hides_the_recipients(plain: Server, eml_path: Path) -> N
 def test_each_send_has_a_fresh_date_and_message_id(plain: Server, eml_path: Path) -> None:
     original = eml.read_eml(eml_path)
     send(eml_path, plain)
-    send(eml_path, plain)
+    send(eml_path, plain, repeat="resend")
     first, second = (r.message for r in plain.received)
     ids = {str(original["Message-ID"]), str(first["Message-ID"]), str(second["Message-ID"])}
     assert len(ids) == 3, "the build's id and each send's id differ"
@@ -485,8 +493,10 @@ def test_cli_send(built: Path, plain: Server) -> None:
     assert received.message["Message-ID"] in history.stdout
 
 
-def test_cli_dry_run_shows_the_plan_and_never_shows_bcc_as_to(built: Path) -> None:
+def test_cli_dry_run_shows_the_plan_and_never_shows_bcc_as_to(built: Path, tmp_path: Path) -> None:
     port = free_port()  # nothing listens there: a connection would fail
+    shutil.copyfile(built / "briefing-2026-06-01.eml", tmp_path / "briefing-2026-06-01.eml")  # never sent from here
+    built = tmp_path
     result = run_cli("send", str(built / "briefing-2026-06-01.eml"), "--smtp", f"127.0.0.1:{port}", "--dry-run",
                      "--bcc", "hidden@example.com", "--starttls", "--user", USER,
                      env={"REPORT_SMTP_PASSWORD": PASSWORD})

@@ -248,8 +248,10 @@ def test_a_disk_that_fills_up_mid_publish_leaves_the_previous_edition(
     before = folder_state(published)
     history_size = (published / "history.sqlite").stat().st_size
     page_size = (published / f"{STEM}.html").stat().st_size
-    limit = (history_size + page_size) // 2  # room for the history, none for the page
-    assert history_size < limit < page_size
+    # Room for less than the page. (The history keeps each edition's page, compressed, for the web archive, so it
+    # may be the larger file; it is only read before the page is written, and a limit does not stop reading.)
+    limit = (min(history_size, page_size) + page_size) // 2 if history_size < page_size else page_size * 3 // 4
+    assert limit < page_size
     result = run_report("build", str(editions["new"]["workbook"]), "-o", str(published), *EDITION, *FORMATS,
                         preexec=file_size_limit(limit))
     assert result.returncode == 2, result.stderr

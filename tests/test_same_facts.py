@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from conftest import SAMPLE, append_row, edit_workbook, flagship_moves, run_cli
 
-SECTION_HEADINGS = ("Verdict", "Key figures", "What changed since the last edition", "Lab board",
+SECTION_HEADINGS = ("Verdict", "Key figures", "Trend across editions", "What changed since the last edition", "Lab board",
                     "Evidence by quarter", "Timeline since the pivot", "Watchlist", "Data health", "Sources")
 LABS = ("Alibaba", "DeepSeek", "Moonshot Kimi", "Ant Group", "Zhipu")
 SAMPLE_SIGNALS = {  # the sample's counted signals of 2026-Q2, largest weight first, as every format words them
@@ -270,3 +270,27 @@ def test_the_xlsx(built: tuple[Outputs, Facts]) -> None:
         assert [label, facts.why.get(what), what] in [row[:3] for row in texts], (label, what)
         if before_after:
             assert [label, what, before_after] in [[row[0], row[2], row[3]] for row in texts], before_after
+
+
+# The trend across editions (issue 21), in words: the same sentence in every format, the xlsx's Briefing sheet too.
+TREND = {
+    "TOO EARLY": "First edition: there is no earlier edition to compare.",
+    "SPREADING": "The score has fallen since the previous edition, from \u22120.60 to \u22121.60; followers went from 0 "
+                 "to 1 (of 4 watched labs).",
+    "REVERTED": "The score has fallen since the previous edition, from \u22120.60 to \u22121.60; followers 0 of 4 "
+                "throughout.",
+}
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "xlsx"])
+def test_the_trend_across_editions_reads_alike(built: tuple[Outputs, Facts], fmt: str) -> None:
+    outputs, facts = built
+    sentence = TREND[facts.state]
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(outputs.xlsx)["Briefing"]
+        cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+        assert "Trend across editions" in cells and sentence in cells
+        assert cells.index("Key figures") < cells.index("Trend across editions") < cells.index(
+            "What changed since the last edition")
+        return
+    assert sentence in sections(getattr(outputs, fmt))["Trend across editions"]

@@ -150,6 +150,10 @@ def charts(p: Presentation) -> tuple[Chart, ...]:
     """The email's charts, in the order the sections show them: the page's SVG (drawn from the same
     Presentation, so the same quarters and events: `Presentation.timeline_chart`), rasterised; none without data."""
     drawn = svg_charts.presentation_charts(p)
+    if p.trend is not None and not p.trend.first:  # a first edition says so in words; one point says nothing
+        from .trend_chart import trend_svg
+
+        drawn["trend"] = trend_svg(p.trend)
     return tuple(Chart(c.name, svg_charts.png(c), c.width, c.height, c.alt) for c in drawn.values())
 
 
@@ -328,6 +332,7 @@ def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) 
     message["Date"] = format_datetime(now or dt.datetime.now().astimezone())
     message["Message-ID"] = new_msgid(checked.edition.isoformat(), domain)
     message["X-Report-Edition"] = checked.edition.isoformat()
+    add_archive_headers(message, p)
 
     # Quoted-printable keeps every line short and 7-bit, whatever the server says about 8BITMIME.
     message.set_content(parts.text, subtype="plain", cte="quoted-printable")
@@ -338,6 +343,17 @@ def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) 
                               disposition="inline")
     message.add_attachment(xlsx, *XLSX_TYPE, filename=f"{p.stem}.xlsx")
     return message, parts.warnings
+
+
+CORRECTION_HEADER = "X-Report-Correction"  # the date a corrected edition was rebuilt (report send asks --correction)
+
+
+def add_archive_headers(message: EmailMessage, p: Presentation) -> None:
+    """List-Archive when the Web address is set (the web archive's index), and the correction mark."""
+    if p.archive_url and safe_url(p.archive_url):
+        message["List-Archive"] = f"<{p.archive_url}>"
+    if p.correction is not None:
+        message[CORRECTION_HEADER] = p.correction.corrected_on.iso
 
 
 def render_email(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> EmailResult:

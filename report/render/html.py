@@ -18,6 +18,7 @@ from ..briefing import Link
 from ..present import Presentation
 from .jinja import environment
 from .svg_charts import presentation_charts
+from .trend_chart import trend_svg
 
 
 def render_html(p: Presentation) -> str:
@@ -29,6 +30,7 @@ def render_html(p: Presentation) -> str:
         palette=palette.CSS,
         evidence_chart=drawn.get("evidence"),
         timeline_chart=drawn.get("timeline"),
+        trend_chart=trend_svg(p.trend) if p.trend is not None and not p.trend.first else None,
         href=href,
         nobreak=nobreak,
     )

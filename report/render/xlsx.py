@@ -799,8 +799,10 @@ BRIEFING_CAPS = ((14, 24), (13, 22), (50, 78), (20, 40), (16, 34))
 def _briefing_sheet(book: Workbook, sheet: _Sheet, p: Presentation) -> None:
     sheet.ws.hide_gridlines(2)
     row = _masthead(book, sheet, p)
+    row = _correction(sheet, p, row)
     row = _verdict(book, sheet, p, row + 1)
     row = _key_figures(book, sheet, p, row + 1)
+    row = _trend(book, sheet, p, row + 1)
     row = _changes(sheet, p.changes, p.heading("changes"), row + 1)
     _contents(sheet, p, row + 1)
     sheet.fit(BRIEFING_CAPS)
@@ -892,6 +894,53 @@ def _key_figures(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> in
         _name(book, sheet, figure.name, row, 1)
         row += 1
     return row
+
+
+TREND_CHART_ROWS = 18  # rows kept for the trend chart under its table, each 15 points (20 px): 360 px for 306
+
+
+def _trend(book: Workbook, sheet: _Sheet, p: Presentation, row: int) -> int:
+    """The trend across editions: the sentence, each edition's score and followers, and a native line chart."""
+    t = p.trend
+    if t is None or "trend" not in dict(p.sections):
+        return row
+    row = _section(sheet, row, p.heading("trend"))
+    sheet.text(row, 0, t.sentence, "muted", fit=False)
+    if t.first:
+        return row + 1
+    row += 1
+    for col, header in enumerate(("Edition", "Score", "", "Followers", "Watched labs")):
+        sheet.text(row, col, header, "header")
+    first = row + 1
+    for point in t.points:
+        row += 1
+        sheet.date(row, 0, point.edition.value, "cell", "bold" if point.current else "cell")
+        sheet.number(row, 1, point.score, "score", "cell")
+        sheet.text(row, 2, "this edition" if point.current else None, "cell", "muted")
+        sheet.number(row, 3, point.followers, "int", "cell")
+        sheet.number(row, 4, point.watched, "int", "cell")
+    from .xlsx_trend import add_trend_chart
+
+    labels = [point.edition.text.rsplit("\u00a0", 1)[0].replace("\u00a0", " ") for point in t.points]  # 15 Jun
+    add_trend_chart(book, sheet.ws, sheet.name, first, row, labels, 1, 3, t.margin, (row + 1, 0))
+    for below in range(row + 1, row + 1 + TREND_CHART_ROWS):
+        sheet.height(below, 15)  # a height of its own, so LibreOffice's smaller default cannot let it overlap
+    return row + 1 + TREND_CHART_ROWS
+
+
+def _correction(sheet: _Sheet, p: Presentation, row: int) -> int:
+    """Under the masthead of a corrected edition: "Corrected on DATE" and what changed from the sent version."""
+    k = p.correction
+    if k is None:
+        return row
+    sheet.text(row, 0, k.title, "bold", fit=False)
+    sheet.text(row, 2, k.note, "wrap")
+    for line in k.lines:
+        row += 1
+        sheet.text(row, 0, line.label, "muted", fit=False)
+        sheet.text(row, 2, line.what, "wrap")
+        sheet.text(row, 3, line.before_after, "wrap", "muted")
+    return row + 1
 
 
 def _changes(sheet: _Sheet, changes: ChangesView, heading: str, row: int) -> int:
