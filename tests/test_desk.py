@@ -398,6 +398,9 @@ def test_approve_then_send_delivers_one_message_to_the_readers(desk: Desk, conte
     assert not any(reader in head for reader in READERS)
     assert message.message["Bcc"] is None
 
+    page.goto(desk.base + "/send")
+    assert page.locator("p.sent").inner_text().startswith("Sent ") and "to 3 readers" in page.locator("p.sent").inner_text()
+
     page.goto(desk.base + "/history")
     assert page.locator("#editions tbody tr").count() == 1
     assert "approved by A. Editor" in page.locator("#approvals").inner_text()
@@ -681,7 +684,8 @@ def test_every_screen_passes_axe_and_is_photographed(desk: Desk, browser: Any, a
                     page.locator("#approver").fill("A. Editor")
                     page.get_by_role("button", name="Approve this edition").click()
                 page.get_by_role("button", name=re.compile("Show the send plan")).click()
-                page.wait_for_selector("#plan")
+                # Once sent, send refuses a repeat that does not say what it is: the screen shows its sentence.
+                page.wait_for_selector("#plan, .flash.refused")
                 page.goto(desk.base + path)  # the plan stays in the session; no #plan to start focus from
             page.wait_for_load_state("load")
             if page.locator("iframe").count():

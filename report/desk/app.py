@@ -260,8 +260,12 @@ async def send_screen(request: Request) -> Response:
         except ReportError as error:
             problem = str(error)
     plans: dict[dt.date, Any] = _session(request).store.get("plans", {})
+    try:
+        sent = [row for row in (await run_in_threadpool(desk.past)).sends if row.edition == edition]
+    except ReportError:
+        sent = []
     return _page(request, "send.html.j2", "send", built=built, edition=edition, sign_off=sign_off,
-                 plan=plans.get(edition) if edition else None, problem=problem)
+                 plan=plans.get(edition) if edition else None, problem=problem, sent=sent)
 
 
 def _send_location(edition: dt.date | None) -> str:
