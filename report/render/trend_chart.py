@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from .. import palette
 from ..formatting import signed
 from ..present import TrendView
-from .svg_charts import TEXT, WIDTH, ChartSvg
+from .svg_charts import TEXT, WIDTH, ChartSvg, nice_scale
 
 NAME = "trend"
 TITLE = "Trend across editions"
@@ -57,8 +57,9 @@ def trend_svg(trend: TrendView) -> ChartSvg:
     points = trend.points
     margin = abs(trend.margin)
     scores = [p.score for p in points]
-    high = max([*scores, margin, 0.5]) * 1.15
-    low = min([*scores, -margin, -0.5]) * 1.15
+    # Round ticks that cover every score and the band, as the evidence chart's axis does.
+    scale = nice_scale(min([*scores, -margin, -0.5]), max([*scores, margin, 0.5]), max_ticks=5)
+    high, low = scale.high, scale.low
     left, right, top, plot = 74.0, 30.0, TEXT + 14.0, 200.0
     span = high - low
 
@@ -72,6 +73,15 @@ def trend_svg(trend: TrendView) -> ChartSvg:
         return left + step * i if n > 1 else left + (WIDTH - left - right) / 2
 
     body: list[str] = []
+    # The value axis: faint rules at the round ticks, labelled where the margin's own labels leave room.
+    for tick in scale.ticks:
+        if tick == 0 or abs(abs(tick) - margin) < 1e-9:
+            continue
+        ty = y(tick)
+        body.append(f'<line x1="{_num(left)}" y1="{_num(ty)}" x2="{_num(WIDTH - right)}" y2="{_num(ty)}" '
+                    f'stroke="{palette.RULE}" stroke-width="1"/>')
+        if all(abs(ty - y(value)) >= TEXT for value in (margin, -margin, 0.0)):
+            body.append(_text(left - 8, ty + TEXT * 0.35, scale.label(tick), anchor="end", fill=palette.MUTED))
     # The ±margin band: inside it the verdict does not lean.
     body.append(f'<rect x="{_num(left)}" y="{_num(y(margin))}" width="{_num(WIDTH - left - right)}" '
                 f'height="{_num(y(-margin) - y(margin))}" fill="{palette.RULE}" fill-opacity="0.6"/>')
