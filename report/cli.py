@@ -424,6 +424,59 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
 
 
 @cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Where Publish writes the briefing.")
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The history database (default OUTDIR/history.sqlite).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8750, show_default=True,
+              help="The port to listen on (0: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; anything but this machine's loopback lets others try to connect.")
+@click.option("--no-browser", is_flag=True, help="Do not open the desk in the browser; just print its address.")
+@click.option("--smtp", default="localhost:25", show_default=True, help="Send through this SMTP server, HOST:PORT.")
+@click.option("--starttls", is_flag=True, help="Upgrade the SMTP connection with STARTTLS.")
+@click.option("--ssl", "use_ssl", is_flag=True, help="Connect to the SMTP server over TLS from the start.")
+@click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Trust this CA certificate file (PEM) as well as the system's.")
+@click.option("--user", help="Log in to the SMTP server as NAME; the password comes from REPORT_SMTP_PASSWORD.")
+@click.option("--timeout", "deadline", type=float, default=120.0, show_default=True,
+              help="Give up on a send that has not finished within this many seconds.")
+def desk(workbook: Path, outdir: Path, history_path: Path | None, port: int, host: str, no_browser: bool, smtp: str,
+         starttls: bool, use_ssl: bool, cafile: Path | None, user: str | None, deadline: float) -> None:
+    """Open the desk in the browser: check, preview, publish, sign off and send."""
+    from . import smtp as smtp_module
+    from .desk.desk import Config, Smtp
+    from .desk.server import is_loopback, serve
+    from .errors import UnreadableWorkbook
+
+    if not workbook.is_file():
+        raise UnreadableWorkbook(f"There is no workbook at {workbook}: check the path and try again.")
+    if starttls and use_ssl:
+        raise UsageError("Choose one of --starttls and --ssl, not both.")
+    if deadline <= 0:
+        raise UsageError(f"--timeout {deadline:g} is not a time: give a number of seconds above zero.")
+    security = "ssl" if use_ssl else "starttls" if starttls else "none"
+    smtp_module.check_security(security)
+    smtp_module.parse_server(smtp)
+    if not is_loopback(host):
+        click.echo(f"WARNING: the desk listens on {host}, not only on this machine: anyone who can reach it and "
+                   "learns its token can publish and send. Use it only on a network you trust.", err=True)
+    config = Config(workbook, outdir, history_path or outdir / "history.sqlite",
+                    Smtp(smtp, security, cafile, user, deadline))
+
+    def say(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
+
+    try:
+        serve(config, host, port, not no_browser, say)
+    except KeyboardInterrupt:
+        pass  # uvicorn raises Ctrl-C again once it has shut down: it is how the editor closes the desk
+    click.echo("The desk is closed.")
+
+
+@cli.command()
 @click.argument("eml_path", metavar="EML", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--by", "by", required=True, help="Who approves it (recorded in the history).")
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),

@@ -90,6 +90,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sends ADD COLUMN kind TEXT NOT NULL DEFAULT 'first'",
         "ALTER TABLE sends ADD COLUMN sent_copy BLOB",
     ),
+    # 4 (issue 22): report desk records every action taken in it (build, approve, send plan, send), with its time
+    # and outcome.
+    (
+        """CREATE TABLE IF NOT EXISTS actions (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            edition TEXT,
+            outcome TEXT NOT NULL
+        )""",
+    ),
 )
 VERSION = len(MIGRATIONS)
 SIGN_OFF_VERSION = 2  # the first version that records sign-off
@@ -776,6 +787,41 @@ def record_approval(history: History, edition: dt.date, sha256: str, approved_by
 def approvals(history: History, edition: dt.date | None = None) -> list[ApprovalRow]:
     """Every approval recorded (of `edition` only, if given), oldest first."""
     return history.approvals(edition)
+
+
+# -- actions (report desk) ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One action taken in the desk: when, what ("build", "approve", "send"...), of which edition, and how it
+    ended (a sentence)."""
+
+    at: str
+    action: str
+    edition: dt.date | None
+    outcome: str
+
+
+def record_action(history: History, action: str, edition: dt.date | None, outcome: str) -> None:
+    """Record that the desk did `action` (of `edition`) now, and what came of it."""
+    with history._transaction() as db:
+        db.execute("INSERT INTO actions (at, action, edition, outcome) VALUES (?, ?, ?, ?)",
+                   (_now(), action, edition.isoformat() if edition else None, outcome))
+
+
+def actions(history: History) -> list[ActionRow]:
+    """Every action the desk recorded, oldest first."""
+    with history._errors():
+        db = history._db
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actions'").fetchone() is None:
+            return []  # an older history, opened read-only: the desk has done nothing in it yet
+        rows = db.execute("SELECT at, action, edition, outcome FROM actions ORDER BY at, id").fetchall()
+    out = []
+    for r in rows:
+        with history._rows("actions", r[0]):
+            out.append(ActionRow(str(r[0]), str(r[1]), _date(r[2]) if r[2] is not None else None, str(r[3])))
+    return out
 
 
 def _now() -> str:

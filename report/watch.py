@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .build import build
 from .errors import UnreadableWorkbook, WorkbookHasErrors
@@ -25,6 +26,8 @@ SETTLE_SECONDS = 0.4  # a save still being written gets this long to finish befo
 ATTEMPTS = 12  # about five seconds in all, then the file is taken as it is
 STEP_MS = 300  # changes this close together are one save
 DEBOUNCE_MS = 4000  # the longest a burst of changes is grouped before it is looked at
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,47 +51,61 @@ def _fingerprint(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def look(workbook: Path, outdir: Path, today: dt.date | None = None) -> tuple[Outcome, str]:
-    """Check the workbook and rebuild its page; a save still in progress is waited out. Returns the outcome and
-    the hash of the bytes it came from (empty when the file could not be used)."""
+def settle(workbook: Path, attempt: Callable[[], T], pause: float = SETTLE_SECONDS) -> T:
+    """`attempt()` once the workbook has stopped changing; a file that cannot be read yet (UnreadableWorkbook:
+    a truncated zip, an empty file) is tried again after a short settle. Raises the last UnreadableWorkbook,
+    or one saying the file kept changing. (report desk checks each save through this too.)"""
     last_error: UnreadableWorkbook | None = None
-    for _ in range(ATTEMPTS):
+    for _ in range(max(ATTEMPTS, round(ATTEMPTS * SETTLE_SECONDS / pause))):  # a shorter pause, as many seconds
         before = _fingerprint(workbook)
-        time.sleep(SETTLE_SECONDS)
+        time.sleep(pause)
         if before is None or before != _fingerprint(workbook):
             continue  # missing for a moment, or still growing: the save is not over
         try:
-            result = build(workbook, outdir, formats=("html",), today=today, record=False)
-        except UnreadableWorkbook as error:  # a truncated zip, an empty file: most likely a save in progress
+            return attempt()
+        except UnreadableWorkbook as error:  # most likely a save in progress
             last_error = error
-            continue
-        except WorkbookHasErrors as error:
-            checked = error.args[0]
-            return Outcome(dt.datetime.now(), findings=list(checked.findings)), checked.sha256
-        verdict = result.briefing.verdict
-        line = (f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} "
-                f"(score {signed(verdict.score)}) — {headline(result.briefing)}")
-        return Outcome(dt.datetime.now(), findings=list(result.check.findings), built=True, verdict=line,
-                       paths=result.paths, warnings=result.warnings), result.check.sha256
-    message = str(last_error) if last_error else f"{workbook} kept changing or disappeared: save it again."
-    return Outcome(dt.datetime.now(), unusable=message), ""
+    raise last_error or UnreadableWorkbook(f"{workbook} kept changing or disappeared: save it again.")
+
+
+def look(workbook: Path, outdir: Path, today: dt.date | None = None) -> tuple[Outcome, str]:
+    """Check the workbook and rebuild its page; a save still in progress is waited out. Returns the outcome and
+    the hash of the bytes it came from (empty when the file could not be used)."""
+    try:
+        result = settle(workbook, lambda: build(workbook, outdir, formats=("html",), today=today, record=False))
+    except UnreadableWorkbook as error:
+        return Outcome(dt.datetime.now(), unusable=str(error)), ""
+    except WorkbookHasErrors as error:
+        checked = error.args[0]
+        return Outcome(dt.datetime.now(), findings=list(checked.findings)), checked.sha256
+    verdict = result.briefing.verdict
+    line = (f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} "
+            f"(score {signed(verdict.score)}) — {headline(result.briefing)}")
+    return Outcome(dt.datetime.now(), findings=list(result.check.findings), built=True, verdict=line,
+                   paths=result.paths, warnings=result.warnings), result.check.sha256
+
+
+def saves(workbook: Path, stop_event: object = None) -> Iterator[None]:
+    """Once after every save of `workbook` (its folder watched, only its own name), until `stop_event` is set
+    or the process is interrupted."""
+    from watchfiles import watch as watch_folder
+
+    name = workbook.name
+    for _changes in watch_folder(workbook.resolve().parent,
+                                 watch_filter=lambda _change, path: Path(path).name == name,
+                                 step=STEP_MS, debounce=DEBOUNCE_MS, recursive=False, raise_interrupt=True,
+                                 stop_event=stop_event):  # type: ignore[arg-type]
+        yield None
 
 
 def watch(workbook: Path, outdir: Path, stop_event: object = None) -> Iterator[Outcome]:
     """Look once now, then once after every save, until interrupted (KeyboardInterrupt ends the iteration)."""
-    from watchfiles import watch as watch_folder
-
     workbook = Path(workbook)
-    folder = workbook.resolve().parent
-    name = workbook.name
     outcome, seen = look(workbook, outdir)
     yield outcome
-    for _changes in watch_folder(folder, watch_filter=lambda _change, path: Path(path).name == name,
-                                 step=STEP_MS, debounce=DEBOUNCE_MS, recursive=False, raise_interrupt=True,
-                                 stop_event=stop_event):  # type: ignore[arg-type]
+    for _ in saves(workbook, stop_event):
         outcome, digest = look(workbook, outdir)
         if digest and digest == seen:
             continue  # the same bytes: a save that changed nothing, or a second event of one save
         seen = digest
         yield outcome
-
