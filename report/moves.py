@@ -49,18 +49,28 @@ def _signal_move(now: str, score: float, margin: float) -> Move | None:
     from .analysis import _tidy, state
 
     best: tuple[float, int, Move] | None = None
-    most = math.ceil((abs(score) + margin) / STRONGEST[0]) + 2
     for points_to, sign in (("Pays", 1), ("Reverts", -1)):
-        for count in range(1, most + 1):
-            candidates = SIGNALS if count == 1 else (STRONGEST,)
-            found = None
-            for weight, strength, confidence in candidates:
-                after = state(False, 0, _tidy(score + sign * count * weight), margin)
-                if after != now:
-                    found = (count * weight, count, Move("signal", after, points_to, strength, confidence, count))
-                    break
-            if found is not None:
-                if best is None or found[:2] < best[:2]:
-                    best = found
+        found: tuple[float, int, Move] | None = None
+        # One signal, the smallest that is enough.
+        for weight, strength, confidence in SIGNALS:
+            after = state(False, 0, _tidy(score + sign * weight), margin)
+            if after != now:
+                found = (weight, 1, Move("signal", after, points_to, strength, confidence, 1))
                 break
+        if found is None:
+            # Else as few of the strongest as cross the next margin that way, worked out rather than counted
+            # up to (a margin of a million must not take a million tries); the neighbours absorb rounding.
+            weight, strength, confidence = STRONGEST
+            edges = [e for e in (-margin, margin) if (e - score) * sign >= 0]
+            if edges:
+                distance = min(abs(e - score) for e in edges)
+                guess = max(1, math.ceil(distance / weight))
+                for count in (max(1, guess - 1), guess, guess + 1):
+                    after = state(False, 0, _tidy(score + sign * count * weight), margin)
+                    if after != now:
+                        found = (count * weight, count, Move("signal", after, points_to, strength, confidence,
+                                                             count))
+                        break
+        if found is not None and (best is None or found[:2] < best[:2]):
+            best = found
     return best[2] if best is not None else None

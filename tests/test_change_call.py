@@ -181,3 +181,16 @@ def test_each_move_is_the_smallest_evidence_that_moves_the_state(tenths: int, ma
                 lighter = [w for w, _, _ in SIGNALS if w < weight]
                 assert all(rule(False, 0, round(score + s * w, 9), margin) == now
                            for w in lighter for s in (1, -1))
+
+
+def test_a_huge_call_margin_is_worked_out_not_counted_up_to() -> None:
+    """A Call margin of a million (an editor's typo the checker allows): the move is named at once."""
+    from report.briefing import Move
+    from report.moves import what_would_change
+
+    # 1,000,000 / 3.0 (a Confirmed strength-3 signal) is 333,333.3: 333,334 of them reach the margin.
+    moves = what_would_change(False, False, 0, 4, 0.0, 1_000_000.0)
+    assert moves[0] == Move("signal", "LEANING PAYS", "Pays", 3, "Confirmed", 333_334)
+    # From a score of exactly −1,000,000 (LEANING REVERTS), one Rumoured strength-1 Pays signal lifts it.
+    moves = what_would_change(False, False, 0, 0, -1_000_000.0, 1_000_000.0)
+    assert moves[0] == Move("signal", "TOO EARLY", "Pays", 1, "Rumoured", 1)
