@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .history import PreviousEdition
 
 SOON_DAYS = 14
-REASON_SIGNALS = 40  # the most signals any format lists under "Why" (the email's largest row limit)
+REASON_SIGNALS = 40  # the signals the verdict keeps as reasons, largest first (every format shows fewer)
 
 
 def signal_weight(signal: Signal) -> float:

@@ -65,6 +65,7 @@ class Edition:
     history: Path
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...]  # from rendering and the pre-send checks, e.g. text cut to fit an Excel cell
+    line: str = ""  # "Edition 2026-06-01: TOO EARLY (score −0.60) — …", as `report build` prints it
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,14 @@ def build(workbook: Path | str, outdir: Path | str = "out", edition: dt.date | s
     Raises WorkbookHasErrors (nothing written) when the workbook has errors; its `args[0].findings` lists them.
     """
     from .build import build as run_build
-    from .present import headline
+    from .present import headline, verdict_line
 
     result = run_build(Path(workbook), Path(outdir), _date(edition), formats,
                        Path(history) if history is not None else None)
     briefing = result.briefing
     return Edition(briefing.masthead.edition, briefing.verdict.state, headline(briefing),
                    briefing.verdict.score, briefing.verdict.followers, tuple(result.paths), result.history,
-                   tuple(result.check.findings), tuple(result.warnings))
+                   tuple(result.check.findings), tuple(result.warnings), verdict_line(briefing))
 
 
 def explain(workbook: Path | str, edition: dt.date | str | None = None) -> Explanation:

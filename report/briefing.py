@@ -118,11 +118,6 @@ class Verdict:
     stale_after_days: float = 28.0
     moves: tuple[Move, ...] = ()  # what would change the call, smallest first (report/moves.py)
 
-    @property
-    def css(self) -> str:
-        """leaning-pays."""
-        return self.state.lower().replace(" ", "-")
-
 
 @dataclass(frozen=True, slots=True)
 class KeyFigures:
@@ -209,9 +204,6 @@ class Changes:
     @property
     def empty(self) -> bool:
         return not self.rows and not self.verdict_changed and not self.figures
-
-    def by_change(self, change: str) -> tuple[RowChange, ...]:
-        return tuple(r for r in self.rows if r.change == change)
 
 
 @dataclass(frozen=True, slots=True)

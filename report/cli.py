@@ -201,7 +201,7 @@ def build(workbook: Path, outdir: Path, edition: str | None, formats: tuple[str,
     for warning in result.warnings:
         _echo(f"WARNING {warning}", err=True)
     # The headline holds no figure (the page says the score once, under it); the producer's line says both.
-    _echo(f"Edition {result.edition.isoformat()}: {result.state} (score {signed(result.score)}) — {result.headline}")
+    _echo(result.line)
     for path in result.paths:
         _echo(str(path))
 
@@ -226,7 +226,6 @@ def explain(workbook: Path, edition: str | None, as_json: bool) -> None:
 
 def _explain_lines(e: Any) -> list[str]:
     """The explanation as lines for the terminal."""
-    from .formatting import signed
 
     lines = [(f"Edition {e.edition.isoformat()}: {e.state}, {e.days_since_pivot} days since the pivot "
               f"({e.pivot_lab}, {e.pivot_model}, {e.pivot_date.isoformat()})"), "",

@@ -168,11 +168,6 @@ class Day:
         return self.text
 
 
-def short_date(day: dt.date) -> str:
-    """1 Jun (no year): for the subject line and chart ticks."""
-    return f"{day.day}{NBSP}{day:%b}"
-
-
 @functools.lru_cache(maxsize=4096, typed=True)
 def house_date(day: dt.date) -> str:
     """1 Jun 2026: the one date style, with non-breaking spaces."""
@@ -294,10 +289,6 @@ class Rows(Generic[T]):
     shown: tuple[T, ...]
     more: str | None
     empty: str
-
-    @property
-    def hidden(self) -> int:
-        return len(self.all) - len(self.shown)
 
     def filled(self, *attrs: str) -> bool:
         """Whether any shown row fills one of these fields: a column empty in every row is not shown."""
@@ -833,6 +824,11 @@ def _names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def verdict_line(b: Briefing) -> str:
+    """The line `build`, `watch` and the desk print: 'Edition 2026-06-01: TOO EARLY (score −0.60) — headline'."""
+    return f"Edition {b.masthead.edition.isoformat()}: {b.verdict.state} (score {signed(b.verdict.score)}) — {headline(b)}"
 
 
 def headline(b: Briefing) -> str:

@@ -19,8 +19,7 @@ from typing import TypeVar
 from .build import build
 from .errors import UnreadableWorkbook, WorkbookHasErrors
 from .findings import Finding
-from .formatting import signed
-from .present import headline
+from .present import verdict_line
 
 SETTLE_SECONDS = 0.4  # a save still being written gets this long to finish before each new try
 ATTEMPTS = 12  # about five seconds in all, then the file is taken as it is
@@ -78,9 +77,7 @@ def look(workbook: Path, outdir: Path, today: dt.date | None = None) -> tuple[Ou
     except WorkbookHasErrors as error:
         checked = error.args[0]
         return Outcome(dt.datetime.now(), findings=list(checked.findings)), checked.sha256
-    verdict = result.briefing.verdict
-    line = (f"Edition {result.briefing.masthead.edition.isoformat()}: {verdict.state} "
-            f"(score {signed(verdict.score)}) — {headline(result.briefing)}")
+    line = verdict_line(result.briefing)
     return Outcome(dt.datetime.now(), findings=list(result.check.findings), built=True, verdict=line,
                    paths=result.paths, warnings=result.warnings), result.check.sha256
 

@@ -21,7 +21,7 @@ from report.briefing import SECTIONS, Link, SourceRow, TimelineItem
 from report.eml import check_header_text, edition_of, parse_address
 from report.errors import MailError
 from report.present import present
-from report.render.email import charts, render_eml
+from report.render.email import charts, render_email
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOW = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
@@ -40,7 +40,7 @@ def parse(data: bytes) -> EmailMessage:
 
 @pytest.fixture(scope="module")
 def sample_eml(sample_briefing) -> bytes:  # type: ignore[no-untyped-def]
-    return render_eml(present(sample_briefing), xlsx_for(sample_briefing), now=NOW)
+    return render_email(present(sample_briefing), xlsx_for(sample_briefing), now=NOW).data
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +224,7 @@ def test_cell_text_is_escaped_and_links_are_safe(sample_briefing) -> None:  # ty
         figures=dataclasses.replace(sample_briefing.figures, next_milestone=evil),
         labs=(dataclasses.replace(sample_briefing.labs[0], lab=evil, flagship_model=evil),),
     )
-    html = html_of(parse(render_eml(present(briefing), tiny_xlsx(), now=NOW)))
+    html = html_of(parse(render_email(present(briefing), tiny_xlsx(), now=NOW).data))
     assert evil not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "javascript:" not in html and "click me" in html
     assert 'href="https://example.com/a?b=1&amp;c=2"' in html
@@ -232,7 +232,7 @@ def test_cell_text_is_escaped_and_links_are_safe(sample_briefing) -> None:  # ty
 
 def test_no_charts_without_data(sample_briefing) -> None:  # type: ignore[no-untyped-def]
     briefing = dataclasses.replace(sample_briefing, quarters=(), timeline=())
-    message = parse(render_eml(present(briefing), tiny_xlsx(), now=NOW))
+    message = parse(render_email(present(briefing), tiny_xlsx(), now=NOW).data)
     assert not inline_images(message)
     assert "<img" not in html_of(message)
     assert "No events since the pivot" in html_of(message)
@@ -265,7 +265,7 @@ INJECTIONS = [
 def test_a_title_cannot_forge_headers(sample_briefing, title: str) -> None:  # type: ignore[no-untyped-def]
     briefing = dataclasses.replace(sample_briefing, masthead=dataclasses.replace(sample_briefing.masthead, title=title))
     with pytest.raises(MailError, match="Title setting"):
-        render_eml(present(briefing), tiny_xlsx())
+        render_email(present(briefing), tiny_xlsx())
 
 
 @pytest.mark.parametrize("bad", INJECTIONS[:4] + ["a@example.com, evil@example.com", "not an address"])
@@ -273,7 +273,7 @@ def test_recipients_and_sender_cannot_forge_headers(sample_briefing, bad: str) -
     for briefing in (dataclasses.replace(sample_briefing, recipients=("desk@example.com", bad)),
                      dataclasses.replace(sample_briefing, sender=bad)):
         with pytest.raises(MailError):
-            render_eml(present(briefing), tiny_xlsx())
+            render_email(present(briefing), tiny_xlsx())
 
 
 def test_header_text_checks() -> None:
@@ -293,7 +293,7 @@ def test_header_text_checks() -> None:
 def test_without_sender_or_recipients_the_eml_is_still_built(sample_briefing) -> None:  # type: ignore[no-untyped-def]
     from report import eml
 
-    message = parse(render_eml(present(dataclasses.replace(sample_briefing, sender=None, recipients=())), tiny_xlsx()))
+    message = parse(render_email(present(dataclasses.replace(sample_briefing, sender=None, recipients=())), tiny_xlsx()).data)
     assert message["From"] is None and message["To"] is None
     assert re.fullmatch(r"<[^<>@\s]+@report\.invalid>", str(message["Message-ID"]))
     described = "\n".join(eml.describe(message))

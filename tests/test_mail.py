@@ -28,7 +28,7 @@ from report import eml, smtp
 from report.briefing import Mailing
 from report.errors import MailError, UsageError
 from report.present import present
-from report.render.email import render_eml
+from report.render.email import render_email
 from report.send import Request, run
 
 USER, PASSWORD = "desk", "s3cret-Pa55word"
@@ -148,7 +148,7 @@ def smtps(ca: trustme.CA, cafile: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def eml_bytes(sample_briefing) -> bytes:  # type: ignore[no-untyped-def]
-    return render_eml(present(sample_briefing), tiny_xlsx(), now=NOW)
+    return render_email(present(sample_briefing), tiny_xlsx(), now=NOW).data
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def listed_eml(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Pat
                                                    reply_to="Desk <replies@example.com>",
                                                    unsubscribe="mailto:leave@example.com?subject=unsubscribe"))
     path = tmp_path_factory.mktemp("listed") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(present(briefing), tiny_xlsx(), now=NOW))
+    path.write_bytes(render_email(present(briefing), tiny_xlsx(), now=NOW).data)
     return path
 
 
@@ -459,7 +459,7 @@ def test_edition_of() -> None:
 def test_without_sender_or_recipients_the_eml_is_still_built_and_send_says_what_to_fill_in(
         sample_briefing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(present(dataclasses.replace(sample_briefing, sender=None, recipients=())), tiny_xlsx()))
+    path.write_bytes(render_email(present(dataclasses.replace(sample_briefing, sender=None, recipients=())), tiny_xlsx()).data)
     message = eml.read_eml(path)
     assert message["From"] is None and message["To"] is None and message["Bcc"] is None
     with pytest.raises(MailError, match="no sender: fill in Sender"):

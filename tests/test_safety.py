@@ -279,7 +279,7 @@ def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # t
     """The verdict headline names every follower: longer than any one cell may be, it must not fail the build."""
     import dataclasses
 
-    from report.render.email import render_eml
+    from report.render.email import render_email
 
     followers = tuple(f"Lab {'x' * 90} {n}" for n in range(30))
     briefing = dataclasses.replace(sample_briefing, verdict=dataclasses.replace(sample_briefing.verdict,
@@ -287,7 +287,7 @@ def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # t
                                                                                 watched=30))
     from report.send import Request, run
 
-    data = render_eml(present(briefing), tiny_xlsx())
+    data = render_email(present(briefing), tiny_xlsx()).data
     assert b"Lab xxx" in data
     path = tmp_path / "briefing-2026-06-01.eml"
     path.write_bytes(data)

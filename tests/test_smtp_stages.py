@@ -17,7 +17,7 @@ from test_mail import NOW, PASSWORD, USER, Handler, free_port, server_context
 
 from report.errors import MailError
 from report.present import present
-from report.render.email import render_eml
+from report.render.email import render_email
 from report.send import Request, run
 
 STAGES = ("connect", "TLS", "login", "MAIL", "RCPT", "DATA", "after DATA")
@@ -99,7 +99,7 @@ def ca() -> trustme.CA:
 @pytest.fixture(scope="module")
 def eml_path(sample_briefing, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("eml") / "briefing-2026-06-01.eml"
-    path.write_bytes(render_eml(present(sample_briefing), tiny_xlsx(), now=NOW))
+    path.write_bytes(render_email(present(sample_briefing), tiny_xlsx(), now=NOW).data)
     return path
 
 

@@ -41,7 +41,7 @@ from ..history import (
 )
 from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
-from ..present import ChangesView, headline, present
+from ..present import ChangesView, present, verdict_line
 from ..send import Request, approve, describe, prepare, run
 from ..watch import saves, settle
 
@@ -119,8 +119,7 @@ class Draft:
 
     @property
     def verdict(self) -> str:
-        verdict = self.briefing.verdict
-        return f"Edition {self.edition.isoformat()}: {verdict.state} — {headline(self.briefing)}"
+        return verdict_line(self.briefing)
 
     @property
     def subject(self) -> str:
@@ -285,8 +284,7 @@ class Desk:
             try:
                 briefing = analyse(result.tracker, result.view.edition, result.findings,
                                    self._previous(result.view.edition), result.view)
-                verdict = f"Edition {result.view.edition.isoformat()}: {briefing.verdict.state} — " \
-                          f"{headline(briefing)}"
+                verdict = verdict_line(briefing)
             except ReportError as error:
                 verdict = str(error)
         return Checked(version, dt.datetime.now(), tuple(result.findings), verdict, sha256=result.sha256)

@@ -356,6 +356,3 @@ def render_email(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -
     return EmailResult(message.as_bytes(policy=policy.SMTP), warnings, message)
 
 
-def render_eml(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> bytes:
-    """The .eml file's bytes (CRLF line ends, as SMTP sends them)."""
-    return render_email(p, xlsx, now).data
