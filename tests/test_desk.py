@@ -228,7 +228,7 @@ def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: 
     assert "the workbook must check without errors" in other.locator("main").inner_text()
     other.get_by_role("button", name="Build this edition").click()
     assert other.locator(".flash.refused").inner_text() == (
-        "The workbook has 1 error: nothing was written. Fix them (see Check) and build again.")
+        "The workbook has 1 error: nothing was written. Fix it (see Check) and build again.")
     assert sorted(p.name for p in desk.out.iterdir()) == ["history.sqlite"]
     [refusal] = history_rows(desk.history, "actions")
     assert refusal[2:] == ("build", None, "refused: the workbook has 1 error")
@@ -237,7 +237,7 @@ def test_a_save_through_libreoffice_updates_the_findings_without_a_reload(desk: 
 
     saved_by_libreoffice(desk, lambda book: set_cell(book, "Labs", "Lab", "DeepSeek", "Flagship weights", "Open"))
     page.wait_for_selector(".finding.error", state="detached", timeout=UPDATE_MS)
-    assert page.locator("#verdict").inner_text().startswith(f"Edition {EDITION}: TOO EARLY — ")
+    assert page.locator("#verdict").inner_text().startswith(f"Edition {EDITION}: TOO EARLY (score \u22120.60) — ")
     assert page.evaluate("window.notReloaded") is True
     page.close()
 

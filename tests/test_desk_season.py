@@ -37,7 +37,8 @@ def test_the_editors_next_week_in_the_desk(browser: Any, tmp_path: Path) -> None
 
         page.goto(base + "/")
         page.wait_for_selector("#live[data-version]", state="attached", timeout=10_000)
-        assert f": {expected_before} — " in page.locator("#verdict").inner_text()
+        # Week 12's score, −2.10 by the generator's own arithmetic.
+        assert f": {expected_before} (score \u22122.10) — " in page.locator("#verdict").inner_text()
         # The next week's save, written beside the workbook and renamed over it (as Excel saves).
         draft = tmp_path / "~tracker.tmp"
         draft.write_bytes(next_week)
@@ -47,7 +48,7 @@ def test_the_editors_next_week_in_the_desk(browser: Any, tmp_path: Path) -> None
 
         page.goto(base + "/preview")
         assert page.locator("#preview-verdict").inner_text().startswith(
-            f"Edition {after.edition.isoformat()}: {expected_after} — ")
+            f"Edition {after.edition.isoformat()}: {expected_after} (score \u22125.20) — ")
         assert "Compared with the edition of " in page.locator("main").inner_text()
         assert re.search(rf"{expected_before} → {expected_after}", page.locator("#preview-changes").inner_text())
 

@@ -223,7 +223,7 @@ async def build(request: Request) -> Response:
     except WorkbookHasErrors as error:
         errors = len(error.args[0].errors)
         return _after(request, "/publish", "refused", f"The workbook has {errors} error{'s' if errors != 1 else ''}: "
-                      "nothing was written. Fix them (see Check) and build again.")
+                      f"nothing was written. Fix {'them' if errors != 1 else 'it'} (see Check) and build again.")
     except ReportError as error:
         return _after(request, "/publish", "refused", str(error))
     _session(request).store["built"] = (briefing, paths, warnings)
