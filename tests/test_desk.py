@@ -295,7 +295,7 @@ def test_the_preview_shows_what_report_build_then_writes(desk: Desk, context: An
     assert str(eml["Subject"]) == subject
 
     # Each view: a sandboxed frame that may run nothing, holding the page or the email.
-    state = verdict.split(": ", 1)[1].split(" — ")[0]
+    state = verdict.split(": ", 1)[1].split(" — ")[0].split(" (score")[0]
     for view, kind, width in [("page-phone", "page", 375), ("page-desktop", "page", 1024),
                               ("email-375-light", "email-light", 375), ("email-600-dark", "email-dark", 600)]:
         page.goto(f"{desk.base}/preview?view={view}&edition={EDITION}")
