@@ -42,7 +42,8 @@ class Outcome:
     unusable: str = ""  # the sentence that says why the file cannot be used
 
 
-def _fingerprint(path: Path) -> tuple[int, int] | None:
+def fingerprint(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time, or None when it is missing: what changes when it is saved."""
     try:
         stat = path.stat()
     except OSError:
@@ -56,9 +57,9 @@ def settle(workbook: Path, attempt: Callable[[], T], pause: float = SETTLE_SECON
     or one saying the file kept changing. (report desk checks each save through this too.)"""
     last_error: UnreadableWorkbook | None = None
     for _ in range(max(ATTEMPTS, round(ATTEMPTS * SETTLE_SECONDS / pause))):  # a shorter pause, as many seconds
-        before = _fingerprint(workbook)
+        before = fingerprint(workbook)
         time.sleep(pause)
-        if before is None or before != _fingerprint(workbook):
+        if before is None or before != fingerprint(workbook):
             continue  # missing for a moment, or still growing: the save is not over
         try:
             return attempt()

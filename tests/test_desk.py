@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import ROOT, SAMPLE, edit_workbook, run_cli, set_cell, soffice_convert
+from test_mail import Received, free_port
 
 EDITION = "2026-06-01"
 READERS = ("ana@example.com", "ben@example.com")
@@ -41,26 +41,9 @@ PASSWORD = "s3cret-Pa55word"
 UPDATE_MS = 2000  # the bound: the findings follow a save within two seconds
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- an SMTP server on loopback ---------------------------------------------------------------------------------
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    content: bytes
-
-    @property
-    def message(self) -> EmailMessage:
-        parsed = BytesParser(policy=email.policy.default).parsebytes(self.content)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
 
 @dataclass
 class Inbox:

@@ -43,7 +43,7 @@ from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
 from ..present import ChangesView, present, verdict_line
 from ..send import Request, approve, describe, prepare, run
-from ..watch import saves, settle
+from ..watch import fingerprint, saves, settle
 
 SETTLE_PAUSE = 0.15  # seconds a save must stay unchanged before it is checked (report watch waits 0.4)
 DRAFTS_KEPT = 4  # previews kept rendered (an edition date each), so the frames of one preview render once
@@ -218,14 +218,6 @@ def _offer(queue: asyncio.Queue[Checked | None], checked: Checked | None) -> Non
     queue.put_nowait(checked)
 
 
-def _fingerprint(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
-
-
 class Desk:
     """One desk: the live check (a thread waiting for saves), previews, and the actions, taken one at a time."""
 
@@ -336,7 +328,7 @@ class Desk:
     def draft(self, edition: dt.date | None = None) -> Draft:
         """The edition `report build` would write now (for `edition`, else the one it would choose), rendered in
         memory; WorkbookHasErrors when the workbook has errors. Kept while the workbook and history are unchanged."""
-        key = (edition, _fingerprint(self.config.workbook), _fingerprint(self.config.history), dt.date.today())
+        key = (edition, fingerprint(self.config.workbook), fingerprint(self.config.history), dt.date.today())
         with self._drafting:
             if key in self._drafts:
                 self._drafts.move_to_end(key)
