@@ -77,7 +77,7 @@ def check_header_text(value: str, what: str) -> str:
     header should go through safety.header_text, which caps it, before it reaches the email package.
     """
     try:
-        return safety.one_line(value, limit=len(value))
+        return safety.one_line(value, limit=None)
     except Unsafe as unsafe:
         raise MailError(f"{what} {unsafe.reason}, which could forge email headers: fix it on the Settings sheet "
                         "and build again.") from None
@@ -113,7 +113,7 @@ ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "List-Id", "List-Unsub
 
 def list_id(title: str, address: Address) -> str:
     """'"The bifurcation briefing" <briefing.example.com>': the list's name and its address as an id."""
-    label = safety.header_text(title).replace("\\", "").replace('"', "")
+    label = safety.display_name(title)  # safety's rule for a name in an address header
     return f'"{label}" <{address.username}.{address.domain}>'
 
 

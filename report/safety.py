@@ -104,11 +104,12 @@ def name_key(name: str) -> str:
     return " ".join(nfc(name).split()).casefold()
 
 
-def one_line(value: str, limit: int = HEADER_LIMIT) -> str:
+def one_line(value: str, limit: int | None = HEADER_LIMIT) -> str:
     """`value` if it is safe as one line of text that may reach an email header; else Unsafe saying why.
 
     One line (no line break of any kind, no control character), no RFC 2047 encoded word ('=?', which mail
-    programs decode into anything), no zero-width or bidi control character, at most `limit` characters.
+    programs decode into anything), no zero-width or bidi control character, at most `limit` characters
+    (`limit=None`: any length, for text whose length was judged elsewhere).
     """
     plain = value.isascii() and value.isprintable()  # the usual text: no character below can be in it
     if not plain and any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 0x7F for ch in value):
@@ -120,7 +121,7 @@ def one_line(value: str, limit: int = HEADER_LIMIT) -> str:
         names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}" for ch in hidden)
         raise Unsafe("invisible-character", f"{quote(value)} holds an invisible character ({names}) that makes "
                      "it look like other text")
-    if len(value) > limit:
+    if limit is not None and len(value) > limit:
         raise Unsafe("too-long", f"{quote(value)} is {len(value):,} characters long; keep it to {limit}")
     return value
 

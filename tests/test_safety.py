@@ -293,3 +293,13 @@ def test_a_long_composed_headline_is_built_and_sent_when_every_cell_passed(  # t
     path.write_bytes(data)
     lines = run(Request(path, dry_run=True)).lines
     assert any(line.startswith("Subject:    SPREADING: 30 of 30 labs follow Alibaba") for line in lines)
+
+
+def test_one_line_without_a_length_rule_keeps_every_other_rule() -> None:
+    """eml.check_header_text asks for no length limit (a composed headline may be long); nothing else relaxes."""
+    assert safety.one_line("x" * 5_000, limit=None) == "x" * 5_000
+    for bad in ("a\nb", "a\u2028b", "=?utf-8?q?x?=", "a\u200bb"):
+        with pytest.raises(Unsafe):
+            safety.one_line(bad * 1_000, limit=None)
+    with pytest.raises(Unsafe, match="keep it to 10"):
+        safety.one_line("x" * 11, limit=10)
