@@ -135,17 +135,12 @@ def explain(workbook: Path | str, edition: dt.date | str | None = None) -> Expla
 def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords:
     """The editions, sends and approvals recorded in `database`.
 
-    Raises UsageError when there is no database there, HistoryError when it is not one or is damaged.
+    Raises HistoryError when there is no database there, or it is not one or is damaged.
     """
-    from .errors import UsageError
-    from .history import History, approvals
-    from .publish import recover
+    from .history import approvals
+    from .publish import open_history
 
-    path = Path(database)
-    if not path.exists():
-        raise UsageError(f"There is no history database at {path}: build an edition first, or give --history DB.")
-    recover(path)  # first finish a publish that a killed build left half-done
-    with History(path, create=False) as db:
+    with open_history(Path(database)) as db:
         return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(approvals(db)),
                               tuple(db.corrections()))
 

@@ -40,7 +40,7 @@ from .formatting import signed
 from .history import History, PageRow
 from .output import sync_folder
 from .present import NBSP, _day, house_date, trend_view_of
-from .publish import _taking_turns, recover
+from .publish import _taking_turns, open_history
 
 EDITIONS = "editions"
 TEMP_PREFIX = ".archive-"
@@ -79,11 +79,7 @@ def xlsx_name(edition: dt.date) -> str:
 
 def archive(site: Path, history_path: Path) -> ArchiveResult:
     """Write the web archive of the history at `history_path` into `site` (see the module docstring)."""
-    if not history_path.exists():
-        raise OutputError(f"There is no history database at {history_path}: build an edition first, or give "
-                          "--history DB.")
-    recover(history_path)  # first finish a publish that a killed build left half-done
-    with History(history_path, create=False) as history:
+    with open_history(history_path) as history:
         rows = history.pages()
         settings = _latest_settings(history, rows)
     if not rows:

@@ -8,6 +8,7 @@ import re
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -109,6 +110,22 @@ class _Group(click.Group):
             _stdout_closed()
         except Exception as error:  # noqa: BLE001 - the last line of defence
             _fail(error, bool(ctx.meta.get("debug")))
+
+
+def _smtp_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The SMTP options `send` and `desk` share, with one help text and one --timeout rule."""
+    for option in reversed((
+        click.option("--smtp", default="localhost:25", show_default=True, help="The SMTP server, HOST:PORT."),
+        click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS."),
+        click.option("--ssl", "use_ssl", is_flag=True, help="Connect over TLS from the start (usually port 465)."),
+        click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                     help="Trust this CA certificate file (PEM) as well as the system's."),
+        click.option("--user", help="Log in as NAME; the password comes from REPORT_SMTP_PASSWORD."),
+        click.option("--timeout", "deadline", default="120", show_default=True,
+                     help="Give up on a send that has not finished within this many seconds (1 to 3600)."),
+    )):
+        command = option(command)
+    return command
 
 
 @click.group(cls=_Group)
@@ -319,18 +336,11 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print editions, sends, approvals and corrections as JSON.")
 def history(history_path: Path, as_json: bool = False) -> None:
     """List the editions built so far, the emails sent, approvals and corrections."""
-    from .history import History, approvals
-    from .publish import recover
+    from . import api
 
-    if not history_path.exists():
-        raise UsageError(f"There is no history database at {history_path}: build an edition first, "
-                         "or give --history DB.")
-    recover(history_path)  # first finish a publish that a killed build left half-done
-    with History(history_path, create=False) as db:
-        editions = db.editions()
-        sends = db.sends()
-        approved = approvals(db)
-        corrections = db.corrections()
+    records = api.history(history_path)
+    editions, sends, approved = list(records.editions), list(records.sends), list(records.approvals)
+    corrections = list(records.corrections)
     if as_json:
         from .history import as_json as history_json
 
@@ -384,14 +394,7 @@ def archive(site: Path, history_path: Path) -> None:
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--to", "to", multiple=True, help="Send to this address instead of Recipients, visibly (repeat for more).")
 @click.option("--bcc", "bcc", multiple=True, help="Send to this address as well, hidden (repeat for more).")
-@click.option("--smtp", default="localhost:25", show_default=True, help="The SMTP server, HOST:PORT.")
-@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
-@click.option("--ssl", "use_ssl", is_flag=True, help="Connect over TLS from the start (usually port 465).")
-@click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Trust this CA certificate file (PEM) as well as the system's.")
-@click.option("--user", help="Log in as NAME; the password comes from REPORT_SMTP_PASSWORD.")
-@click.option("--timeout", "deadline", default="120", show_default=True,
-              help="Give up on a send that has not finished within this many seconds (1 to 3600).")
+@_smtp_options
 @click.option("--dry-run", is_flag=True, help="Check everything a send checks and show the plan; do not connect.")
 @click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
               show_default=True, help="Where to build, when TARGET is a workbook.")
@@ -433,16 +436,9 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on; anything but this machine's loopback lets others try to connect.")
 @click.option("--no-browser", is_flag=True, help="Do not open the desk in the browser; just print its address.")
-@click.option("--smtp", default="localhost:25", show_default=True, help="Send through this SMTP server, HOST:PORT.")
-@click.option("--starttls", is_flag=True, help="Upgrade the SMTP connection with STARTTLS.")
-@click.option("--ssl", "use_ssl", is_flag=True, help="Connect to the SMTP server over TLS from the start.")
-@click.option("--cafile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Trust this CA certificate file (PEM) as well as the system's.")
-@click.option("--user", help="Log in to the SMTP server as NAME; the password comes from REPORT_SMTP_PASSWORD.")
-@click.option("--timeout", "deadline", type=float, default=120.0, show_default=True,
-              help="Give up on a send that has not finished within this many seconds.")
+@_smtp_options
 def desk(workbook: Path, outdir: Path, history_path: Path | None, port: int, host: str, no_browser: bool, smtp: str,
-         starttls: bool, use_ssl: bool, cafile: Path | None, user: str | None, deadline: float) -> None:
+         starttls: bool, use_ssl: bool, cafile: Path | None, user: str | None, deadline: str) -> None:
     """Open the desk in the browser: check, preview, publish, sign off and send."""
     from . import smtp as smtp_module
     from .desk.desk import Config, Smtp
@@ -453,8 +449,7 @@ def desk(workbook: Path, outdir: Path, history_path: Path | None, port: int, hos
         raise UnreadableWorkbook(f"There is no workbook at {workbook}: check the path and try again.")
     if starttls and use_ssl:
         raise UsageError("Choose one of --starttls and --ssl, not both.")
-    if deadline <= 0:
-        raise UsageError(f"--timeout {deadline:g} is not a time: give a number of seconds above zero.")
+    seconds = smtp_module.deadline_seconds(deadline)  # the rule `report send` applies (finite, 1 to 3600)
     security = "ssl" if use_ssl else "starttls" if starttls else "none"
     smtp_module.check_security(security)
     smtp_module.parse_server(smtp)
@@ -462,7 +457,7 @@ def desk(workbook: Path, outdir: Path, history_path: Path | None, port: int, hos
         click.echo(f"WARNING: the desk listens on {host}, not only on this machine: anyone who can reach it and "
                    "learns its token can publish and send. Use it only on a network you trust.", err=True)
     config = Config(workbook, outdir, history_path or outdir / "history.sqlite",
-                    Smtp(smtp, security, cafile, user, deadline))
+                    Smtp(smtp, security, cafile, user, seconds))
 
     def say(line: str) -> None:
         click.echo(line)

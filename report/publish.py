@@ -119,6 +119,16 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
             raise
 
 
+def open_history(history_path: Path) -> History:
+    """An existing history, a half-done publish finished first (every command that reads the history does this).
+    Raises HistoryError when there is none at `history_path`, or it is not one."""
+    if not history_path.exists():
+        raise HistoryError(f"There is no history database at {history_path}: build an edition first, or give "
+                           "--history DB.")
+    recover(history_path)  # first finish a publish that a killed build left half-done
+    return History(history_path, create=False)
+
+
 def recover(history_path: Path) -> None:
     """Finish a publish that a killed command left in the history at `history_path`, if there is one."""
     journal = journal_path(history_path)

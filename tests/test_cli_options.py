@@ -31,3 +31,17 @@ def test_without_debug_there_is_one_sentence_and_no_traceback(tmp_path: Path) ->
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_desk_takes_sends_timeout_rule() -> None:
+    """`report desk` shares `report send`'s SMTP options, so an endless --timeout is refused before it serves."""
+    from click.testing import CliRunner
+    from conftest import SAMPLE
+
+    from report.cli import cli
+
+    for value in ("inf", "nan", "0", "1e308"):
+        result = CliRunner().invoke(cli, ["desk", str(SAMPLE), "--no-browser", "--timeout", value])
+        assert result.exit_code == 2, result.output
+        assert result.output.splitlines()[0] == (f"Error: --timeout {value} is not a number of seconds from 1 to "
+                                                 "3600: give one such as --timeout 120.")
