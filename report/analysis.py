@@ -33,7 +33,7 @@ from .briefing import (
     WatchItem,
 )
 from .changes import compare, snapshot
-from .edition import EditionView, as_of, counts, is_stale, newest_evidence
+from .edition import EditionView, counts, is_stale, newest_evidence
 from .findings import Finding
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
 from .moves import what_would_change
@@ -187,17 +187,15 @@ def _quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
     return out
 
 
-def analyse(tracker: Tracker, edition: dt.date, findings: list[Finding] | None = None,
-            previous: PreviousEdition | None = None, view: EditionView | None = None,
+def analyse(view: EditionView, findings: list[Finding] | None = None, previous: PreviousEdition | None = None,
             earlier: Sequence[EarlierEdition] = (), sent: PreviousEdition | None = None,
             corrected_on: dt.date | None = None) -> Briefing:
-    """The complete briefing for `edition` (SPEC §4, §6), "what changed" since `previous` included.
+    """The complete briefing for the edition `view` shows (SPEC §4, §6), "what changed" since `previous` included.
 
-    Everything is computed from the workbook as of the edition (`edition.as_of`): records dated after it
-    are left out and counted. `findings` are the check's (for the same edition); `view` may be passed
-    when the caller already has it.
+    `view` is the workbook as of the edition (report/edition.py's `as_of`): records dated after it are left
+    out and counted. `findings` are the check's (for the same edition).
     """
-    view = view if view is not None and view.edition == edition else as_of(tracker, edition)
+    edition = view.edition
     tracker = view.tracker
     s = tracker.settings
     sources = SourceLinks(tracker)

@@ -41,7 +41,6 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     result = check_file(workbook, today, edition)
     if result.tracker is None or result.view is None:
         raise WorkbookHasErrors(result)
-    tracker = result.tracker
     edition = result.view.edition
     history_path = history_path or outdir / "history.sqlite"
 
@@ -55,7 +54,7 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
             previous = history.previous(edition)
             earlier = history.trend(edition, TREND_EDITIONS)  # the trend across editions: those before this one
             sent = history.sent_version(edition)  # sent already: this build is a correction
-    briefing = analyse(tracker, edition, result.findings, previous, result.view, earlier, sent, today)
+    briefing = analyse(result.view, result.findings, previous, earlier, sent, today)
     files, warnings = render(briefing, formats)
     paths = {outdir / f"{briefing.stem}.{fmt}": data for fmt, data in files.items()}
     if not record:

@@ -117,11 +117,12 @@ def list_id(title: str, address: Address) -> str:
     return f'"{label}" <{address.username}.{address.domain}>'
 
 
-def address_message(message: EmailMessage, briefing: Addressed) -> None:
-    """Set From, To, Bcc, Reply-To, List-Id, List-Unsubscribe and the sign-off headers (module docstring).
+def address_message(message: EmailMessage, briefing: Addressed) -> Address | None:
+    """Set From, To, Bcc, Reply-To, List-Id, List-Unsubscribe and the sign-off headers (module docstring);
+    return the sender as set in From (None without a Sender setting).
 
-    Every value went through `report check`'s rules at its cell; they are applied again here, so a Briefing
-    made some other way cannot forge a header either.
+    Every value went through `report check`'s rules at its cell; they are applied again here, once per build,
+    so a Briefing made some other way cannot forge a header either.
     """
     mailing = briefing.mailing
     sender = parse_address(briefing.sender, "The Sender setting") if briefing.sender else None
@@ -155,6 +156,7 @@ def address_message(message: EmailMessage, briefing: Addressed) -> None:
     message[SIGN_OFF_HEADER] = "required" if mailing.sign_off_required else "not required"
     if mailing.sign_off_required and mailing.editor:
         message[APPROVER_HEADER] = safety.header_text(mailing.editor)
+    return sender
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -311,12 +313,7 @@ def hidden_recipients(message: Message) -> list[str]:
 def envelope(message: Message, bcc: list[str] | tuple[str, ...] = ()) -> tuple[str | None, list[str]]:
     """(envelope sender, envelope recipients): From (or Sender), and To + Cc + Bcc + `bcc`, without duplicates."""
     senders = _header_addresses(message, ("Sender",)) or _header_addresses(message, ("From",))
-    recipients: list[str] = []
-    seen: set[str] = set()  # one set for the whole list: 10,000 Bcc stay linear
-    for addr in [*_header_addresses(message, ("To", "Cc", "Bcc")), *bcc]:
-        if addr.casefold() not in seen:
-            seen.add(addr.casefold())
-            recipients.append(addr)
+    recipients = safety.distinct_addresses([*_header_addresses(message, ("To", "Cc", "Bcc")), *bcc])
     return (senders[0] if senders else None), recipients
 
 
@@ -325,14 +322,14 @@ def check_envelope(message: Message, bcc: list[str] | tuple[str, ...] = ()) -> t
 
     `bcc` (from bcc_addresses) is added to the recipients; those addresses were checked already."""
     sender, header_recipients = envelope(message)
-    checked = {a.casefold() for a in bcc}
+    checked = {safety.address_key(a) for a in bcc}
     sender, recipients = envelope(message, bcc)
     if not sender:
         raise MailError("The message has no sender: fill in Sender on the Settings sheet and build again.")
     if not recipients:
         raise MailError("The message has no recipients: give --to desk@example.com, or fill in Recipients on the "
                         "Settings sheet and build again.")
-    for addr in (sender, *(r for r in header_recipients if r.casefold() not in checked)):
+    for addr in (sender, *(r for r in header_recipients if safety.address_key(r) not in checked)):
         try:
             safety.address(addr)
         except Unsafe as unsafe:
@@ -388,12 +385,7 @@ def describe(message: EmailMessage, bcc: list[str] | tuple[str, ...] = ()) -> li
     sent to as well, hidden, that are not in the message (report send's --bcc)."""
     sender, _ = envelope(message)
     visible = visible_recipients(message)
-    seen: set[str] = set()
-    hidden = []
-    for addr in [*hidden_recipients(message), *bcc]:
-        if addr.casefold() not in seen:
-            seen.add(addr.casefold())
-            hidden.append(addr)
+    hidden = safety.distinct_addresses([*hidden_recipients(message), *bcc])
     named = ", ".join(hidden[:SHOWN_ADDRESSES])
     if len(hidden) > SHOWN_ADDRESSES:
         named += f" and {len(hidden) - SHOWN_ADDRESSES:,} more"

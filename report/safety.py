@@ -201,6 +201,23 @@ def address_text(text: str) -> str:
     return str(address(text))
 
 
+def address_key(addr: str) -> str:
+    """How addresses compare: ignoring case (desk@Example.com is desk@example.com), as every server routes them."""
+    return addr.casefold()
+
+
+def distinct_addresses(addrs: list[str] | tuple[str, ...]) -> list[str]:
+    """`addrs` in order, each address once (compared by `address_key`); linear, so 10,000 Bcc stay quick."""
+    seen: set[str] = set()
+    kept = []
+    for addr in addrs:
+        key = address_key(addr)
+        if key not in seen:
+            seen.add(key)
+            kept.append(addr)
+    return kept
+
+
 def split_addresses(text: str) -> list[str]:
     """Addresses separated by ; or , (a comma inside a quoted name does not separate) or line breaks."""
     parts: list[str] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from . import eml, smtp
+from . import eml, safety, smtp
 from .errors import MailError, UsageError
 from .history import EditionSignOff, History, SignOffRecord
 from .safety import Unsafe, one_line
@@ -274,8 +274,8 @@ def _check_sign_off(message: EmailMessage, target: _Target) -> list[str]:
 
 def describe(prepared: Prepared, request: Request) -> list[str]:
     """The dry run's plan: the connection, the envelope, who sees whom, and the message."""
-    hidden = {a.casefold() for a in [*eml.hidden_recipients(prepared.message), *prepared.bcc]}
-    shown = [r for r in prepared.recipients if r.casefold() not in hidden]
+    hidden = {safety.address_key(a) for a in [*eml.hidden_recipients(prepared.message), *prepared.bcc]}
+    shown = [r for r in prepared.recipients if safety.address_key(r) not in hidden]
     lines = ["Dry run: nothing was sent and no connection was made; a real send would do this:"]
     lines += smtp.plan(prepared.host, prepared.port, request.security, request.user, request.password,
                        prepared.deadline)

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from . import safety
 from .model import Quarter, QuarterEnd
-from .safety import Unsafe
+from .safety import Unsafe, name_key
 
 T = TypeVar("T")
 
@@ -224,10 +224,10 @@ def parse_strength(value: object) -> int:
 
 
 def parse_choice(value: object, choices: tuple[str, ...]) -> str:
-    """One of `choices`, ignoring case and extra spaces."""
-    wanted = " ".join(text(value).split()).casefold()
+    """One of `choices`, compared as names are (safety.name_key: case and extra spaces ignored)."""
+    wanted = name_key(text(value))
     for choice in choices:
-        if choice.casefold() == wanted:
+        if name_key(choice) == wanted:
             return choice
     raise Bad("not-a-choice", f"{show(text(value))} is not one of {', '.join(choices)}")
 

@@ -41,10 +41,11 @@ def sample_briefing():  # type: ignore[no-untyped-def]
     """The sample's briefing for edition 2026-06-01, with no history."""
     from report.analysis import analyse
     from report.checks import check_file
+    from report.edition import as_of
 
     result = check_file(SAMPLE, today=EDITION)
     assert result.tracker is not None, [f.line() for f in result.findings]
-    return analyse(result.tracker, EDITION, result.findings)
+    return analyse(as_of(result.tracker, EDITION), result.findings)
 
 
 def edit_workbook(path: Path, change: Callable[[openpyxl.Workbook], None]) -> Path:

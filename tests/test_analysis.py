@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from report.analysis import analyse, safe_url, state
 from report.briefing import Fact
+from report.edition import as_of
 from report.model import Event, Lab, Milestone, Settings, Signal, Source, Tracker
 from report.present import headline
 
@@ -62,7 +63,7 @@ def test_sample_verdict_is_too_early_with_the_arithmetic_shown(sample_briefing) 
 
 
 def test_no_followers_headline_counts_watched_labs_and_days() -> None:
-    briefing = analyse(tracker(), EDITION)
+    briefing = analyse(as_of(tracker(), EDITION))
     assert briefing.verdict.state == "TOO EARLY"
     assert "0 of 4 watched labs" in headline(briefing)
     assert "42 days" in headline(briefing)
@@ -74,7 +75,7 @@ def test_no_followers_headline_counts_watched_labs_and_days() -> None:
     ids=["before", "on", "after"],
 )
 def test_a_closed_flagship_event_makes_a_follower_only_after_the_pivot(day: dt.date, follows: bool) -> None:
-    briefing = analyse(tracker(events=[event(day, "DeepSeek", "Closed flagship", "DeepSeek closes V5")]), EDITION)
+    briefing = analyse(as_of(tracker(events=[event(day, "DeepSeek", "Closed flagship", "DeepSeek closes V5")]), EDITION))
     assert briefing.verdict.followers == (("DeepSeek",) if follows else ())
     assert briefing.verdict.state == ("SPREADING" if follows else "TOO EARLY")
     if follows:
@@ -90,7 +91,7 @@ def test_a_closed_flagship_event_makes_a_follower_only_after_the_pivot(day: dt.d
 def test_a_closed_labs_row_makes_a_follower_only_when_closed_after_the_pivot(since: dt.date | None,
                                                                            follows: bool) -> None:
     labs = [lab("Alibaba", "Closed", "No", PIVOT), lab("DeepSeek", "Closed", since=since), lab("Zhipu")]
-    briefing = analyse(tracker(labs=labs), EDITION)
+    briefing = analyse(as_of(tracker(labs=labs), EDITION))
     assert briefing.verdict.followers == (("DeepSeek",) if follows else ())
     assert briefing.verdict.watched == 2
 
@@ -98,7 +99,7 @@ def test_a_closed_labs_row_makes_a_follower_only_when_closed_after_the_pivot(sin
 def test_unwatched_labs_and_the_pivot_lab_never_follow() -> None:
     labs = [lab("Alibaba", "Closed", "No", PIVOT), lab("DeepSeek", watch="No"), lab("Zhipu")]
     events = [event(EDITION, "DeepSeek", "Closed flagship"), event(EDITION, "Alibaba", "Closed flagship")]
-    briefing = analyse(tracker(labs=labs, events=events), EDITION)
+    briefing = analyse(as_of(tracker(labs=labs, events=events), EDITION))
     assert briefing.verdict.followers == ()
     assert briefing.verdict.watched == 1
     assert "0 of 1 watched labs" in headline(briefing)
@@ -111,20 +112,20 @@ def test_unwatched_labs_and_the_pivot_lab_never_follow() -> None:
 )
 def test_reopening_reverts_only_after_the_pivot(day: dt.date, reverted: bool) -> None:
     events = [event(day, "Alibaba", "Reopened flagship", "Alibaba reopens Max-Preview")]
-    briefing = analyse(tracker(events=events), EDITION)
+    briefing = analyse(as_of(tracker(events=events), EDITION))
     assert briefing.verdict.reverted is reverted
     assert (briefing.verdict.state == "REVERTED") is reverted
 
 
 def test_open_flagship_weights_on_the_pivot_lab_means_reverted() -> None:
     labs = [lab("Alibaba", "Open", "No"), lab("DeepSeek")]
-    briefing = analyse(tracker(labs=labs), EDITION)
+    briefing = analyse(as_of(tracker(labs=labs), EDITION))
     assert briefing.verdict.state == "REVERTED"
 
 
 def test_reverted_wins_over_spreading() -> None:
     events = [event(EDITION, "Alibaba", "Reopened flagship"), event(EDITION, "DeepSeek", "Closed flagship")]
-    briefing = analyse(tracker(events=events), EDITION)
+    briefing = analyse(as_of(tracker(events=events), EDITION))
     assert briefing.verdict.state == "REVERTED"
     assert briefing.verdict.followers == ("DeepSeek",)
 
@@ -143,14 +144,14 @@ def test_reverted_wins_over_spreading() -> None:
     ],
 )
 def test_score_arithmetic(signals: list[Signal], expected: str, total: float) -> None:
-    briefing = analyse(tracker(signals=signals), EDITION)
+    briefing = analyse(as_of(tracker(signals=signals), EDITION))
     assert briefing.verdict.score == pytest.approx(total)
     assert briefing.verdict.state == expected
 
 
 def test_signals_before_the_pivot_quarter_do_not_count() -> None:
     old = signal("Pays", 3, "Confirmed", quarter=(2026, 1))
-    briefing = analyse(tracker(signals=[old]), EDITION)
+    briefing = analyse(as_of(tracker(signals=[old]), EDITION))
     assert briefing.verdict.score == 0
     assert briefing.verdict.state == "TOO EARLY"
     assert briefing.signals[0].counted is False
@@ -158,13 +159,13 @@ def test_signals_before_the_pivot_quarter_do_not_count() -> None:
 
 
 def test_the_margin_comes_from_settings() -> None:
-    briefing = analyse(tracker(signals=[signal("Pays", 1, "Confirmed")], margin=1.0), EDITION)
+    briefing = analyse(as_of(tracker(signals=[signal("Pays", 1, "Confirmed")], margin=1.0), EDITION))
     assert briefing.verdict.state == "LEANING PAYS"
 
 
 def test_quarters_run_from_the_pivot_quarter_to_the_edition() -> None:
     signals = [signal("Pays", 1, "Confirmed", (2026, 2)), signal("Reverts", 2, "Confirmed", (2026, 4))]
-    briefing = analyse(tracker(signals=signals), dt.date(2026, 11, 29))
+    briefing = analyse(as_of(tracker(signals=signals), dt.date(2026, 11, 29)))
     assert [q.quarter for q in briefing.quarters] == ["2026-Q2", "2026-Q3", "2026-Q4"]
     assert [(q.pays, q.reverts, q.net) for q in briefing.quarters] == [(1.0, 0, 1.0), (0, 0, 0), (0, 2.0, -2.0)]
     assert briefing.latest_quarter == "2026-Q4"
@@ -178,7 +179,7 @@ def test_watchlist_days_left_overdue_and_soon() -> None:
         Milestone(4, EDITION + dt.timedelta(days=40), "Later", None, "Upcoming", None),
         Milestone(5, EDITION - dt.timedelta(days=9), "Done", None, "Happened", "It happened"),
     ]
-    briefing = analyse(tracker(milestones=milestones), EDITION)
+    briefing = analyse(as_of(tracker(milestones=milestones), EDITION))
     items = {w.milestone: w for w in briefing.watchlist}
     assert items["Late"].overdue and items["Late"].days_left == -3
     assert items["Soon"].soon and not items["Soon"].overdue
@@ -217,7 +218,7 @@ def test_score_and_quarters_match_the_spec_arithmetic(signals: list[Signal]) -> 
     counted = [s for s in signals if s.quarter >= (2026, 2)]
     pays = sum(s.strength * FACTOR[s.confidence] for s in counted if s.points_to == "Pays")
     reverts = sum(s.strength * FACTOR[s.confidence] for s in counted if s.points_to == "Reverts")
-    briefing = analyse(tracker(signals=signals), EDITION)
+    briefing = analyse(as_of(tracker(signals=signals), EDITION))
     assert briefing.verdict.pays == pytest.approx(pays)
     assert briefing.verdict.reverts == pytest.approx(reverts)
     assert briefing.verdict.score == pytest.approx(pays - reverts)
@@ -226,7 +227,7 @@ def test_score_and_quarters_match_the_spec_arithmetic(signals: list[Signal]) -> 
         assert (quarter.pays, quarter.reverts, quarter.signals) == (pytest.approx(pays), pytest.approx(reverts),
                                                                     len(counted))
     # Reordering the rows never changes the verdict.
-    assert analyse(tracker(signals=list(reversed(signals))), EDITION).verdict.state == briefing.verdict.state
+    assert analyse(as_of(tracker(signals=list(reversed(signals))), EDITION)).verdict.state == briefing.verdict.state
 
 
 @pytest.mark.parametrize(("reverted", "followers", "score", "margin", "expected"), [

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from report.analysis import analyse
+from report.edition import as_of
 from report.model import Event, Lab, Settings, Signal, Source, Tracker
 
 PIVOT = dt.date(2026, 4, 20)
@@ -306,7 +307,7 @@ def test_the_analysis_agrees_with_an_independent_reading_of_the_spec(
                for i, (quarter, points, strength, confidence, observed) in enumerate(signal_specs)]
     tracker = Tracker(Settings("T", None, None, "Alibaba", "Qwen", PIVOT, 28.0, margin, (), None, None),
                       tuple(labs), tuple(events), tuple(signals), (), (Source(2, "Seed", None, None, None),))
-    briefing = analyse(tracker, edition)
+    briefing = analyse(as_of(tracker, edition))
     verdict, total, followers, days = spec_reading(labs, events, signals, edition, margin)
     assert briefing.verdict.state == verdict
     assert briefing.verdict.score == pytest.approx(total, abs=1e-9)

@@ -25,6 +25,7 @@ from report.analysis import analyse
 from report.briefing import Briefing, Changes, FieldChange, FigureMove, RowChange
 from report.changes import compare, snapshot
 from report.checks import check_file
+from report.edition import as_of
 from report.errors import HistoryError
 from report.history import APPLICATION_ID, History, PreviousEdition
 from report.model import Event, Lab, Milestone, Signal, Source, Tracker
@@ -46,7 +47,7 @@ def tracker_of(path: Path, today: dt.date = FIRST) -> Tracker:
 
 
 def briefing_of(tracker: Tracker, edition: dt.date) -> Briefing:
-    return analyse(tracker, edition)
+    return analyse(as_of(tracker, edition))
 
 
 def as_previous(tracker: Tracker, edition: dt.date = FIRST) -> PreviousEdition:

@@ -32,6 +32,7 @@ from report.briefing import (
     WatchItem,
 )
 from report.checks import check_file
+from report.edition import as_of
 from report.present import EMPTY, present
 from report.render.html import href, nobreak, render_html
 
@@ -47,7 +48,7 @@ HOSTILE_URLS = ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<
 def briefing_of(path: Path, edition: dt.date = EDITION) -> Briefing:
     result = check_file(path, today=edition)
     assert result.tracker is not None, [f.line() for f in result.findings]
-    return analyse(result.tracker, edition, result.findings)
+    return analyse(as_of(result.tracker, edition), result.findings)
 
 
 class Page:

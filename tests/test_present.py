@@ -307,12 +307,13 @@ def test_subject_always_under_80_on_one_line(title: str, lab: str) -> None:
 
     from report.analysis import analyse
     from report.checks import check_file
+    from report.edition import as_of
 
     global _SAMPLE
     if _SAMPLE is None:
         result = check_file(SAMPLE, today=EDITION)
         assert result.tracker is not None
-        _SAMPLE = analyse(result.tracker, EDITION, result.findings)
+        _SAMPLE = analyse(as_of(result.tracker, EDITION), result.findings)
     briefing = dataclasses.replace(_SAMPLE, masthead=dataclasses.replace(_SAMPLE.masthead, title=title, pivot_lab=lab))
     subject = present(briefing).subject
     assert len(subject) < 80

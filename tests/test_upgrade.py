@@ -11,6 +11,7 @@ from conftest import EDITION, SAMPLE, checked_tracker, edit_workbook, records, r
 
 from report import schema
 from report.analysis import analyse
+from report.edition import as_of
 
 DROPPED_SETTINGS = ("Editor", "Call margin")
 DROPPED_COLUMN = ("Signals", "Notes")
@@ -88,7 +89,7 @@ def test_upgrade_carries_every_record_and_says_what_it_added_and_left(old: Path,
     assert (done.returncode, done.stdout) == (0, "No problems found.\n")
     # The same records, so the same edition: verdict, score, figures, every section.
     assert records(checked_tracker(new)) == records(checked_tracker(old))
-    assert analyse(checked_tracker(new), EDITION) == analyse(checked_tracker(old), EDITION)
+    assert analyse(as_of(checked_tracker(new), EDITION)) == analyse(as_of(checked_tracker(old), EDITION))
 
 
 def test_upgraded_builds_the_same_edition(old: Path, tmp_path: Path) -> None:

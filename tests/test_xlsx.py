@@ -425,6 +425,7 @@ def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Pat
     """A Value typed as text '=HYPERLINK(...)' in the tracker is a string in the report, also in LibreOffice."""
     from report.analysis import analyse
     from report.checks import check_file
+    from report.edition import as_of
 
     def add(book: openpyxl.Workbook) -> None:
         row = append_row(book, "Signals", {"Quarter": "2026-Q2", "Signal": "Injected value", "Value": INJECTION,
@@ -435,7 +436,7 @@ def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Pat
     edit_workbook(sample_copy, add)
     result = check_file(sample_copy, today=EDITION)
     assert result.tracker is not None, [f.line() for f in result.findings]
-    briefing = analyse(result.tracker, EDITION, result.findings)
+    briefing = analyse(as_of(result.tracker, EDITION), result.findings)
     path = tmp_path / "injected.xlsx"
     path.write_bytes(render_xlsx(present(briefing)))
 

@@ -274,8 +274,7 @@ class Desk:
         verdict = ""
         if result.tracker is not None and result.view is not None:
             try:
-                briefing = analyse(result.tracker, result.view.edition, result.findings,
-                                   self._previous(result.view.edition), result.view)
+                briefing = analyse(result.view, result.findings, self._previous(result.view.edition))
                 verdict = verdict_line(briefing)
             except ReportError as error:
                 verdict = str(error)
@@ -345,7 +344,7 @@ class Desk:
         if result.tracker is None or result.view is None:
             raise WorkbookHasErrors(result)
         chosen = result.view.edition
-        briefing = analyse(result.tracker, chosen, result.findings, self._previous(chosen), result.view)
+        briefing = analyse(result.view, result.findings, self._previous(chosen))
         files, warnings = render(briefing, FORMATS)
         message = eml.parse(files["eml"], self.config.outdir / f"{briefing.stem}.eml")
         sender, recipients = eml.envelope(message)

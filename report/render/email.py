@@ -30,7 +30,6 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import NamedTuple
@@ -39,7 +38,7 @@ import css_inline
 
 from .. import palette
 from ..analysis import safe_url
-from ..eml import address_message, check_header_text, msgid_domain, new_msgid, parse_address
+from ..eml import address_message, check_header_text, msgid_domain, new_msgid
 from ..present import EMAIL_ROW_LIMITS as ROW_LIMITS
 from ..present import Limits, Presentation, summary_note
 from ..present import email_limits as limits_for
@@ -121,11 +120,9 @@ class EmailParts:
 
 @dataclass(frozen=True)
 class Headers:
-    """The checked header values of one edition."""
+    """The checked header text of one edition (its addresses are checked once, by eml.address_message)."""
 
     subject: str
-    sender: Address | None
-    recipients: tuple[Address, ...]
     edition: dt.date
 
 
@@ -138,12 +135,10 @@ class EmailResult(NamedTuple):
 
 
 def headers(p: Presentation) -> Headers:
-    """The header values, each checked: cell text never becomes a header line (MailError if it could)."""
+    """The header text, checked: cell text never becomes a header line (MailError if it could)."""
     check_header_text(p.masthead.title, "The Title setting")
     check_header_text(p.subject, "The subject")
-    sender = parse_address(p.sender, "The Sender setting") if p.sender else None
-    recipients = tuple(parse_address(r, "The Recipients setting's address") for r in p.recipients)
-    return Headers(p.subject, sender, recipients, p.masthead.edition.value)
+    return Headers(p.subject, p.masthead.edition.value)
 
 
 def charts(p: Presentation) -> tuple[Chart, ...]:
@@ -314,14 +309,14 @@ def render_parts(whole: Presentation, images: dict[str, InlineImage], budget: in
 def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> tuple[EmailMessage, tuple[str, ...]]:
     """The edition as an EmailMessage (see the module docstring for its parts), and the build's warnings."""
     checked = headers(p)
-    domain = msgid_domain(checked.sender)
+    message = EmailMessage(policy=policy.SMTP)
+    sender = address_message(message, p)  # From, To, Bcc and the list headers, each address checked once
+    domain = msgid_domain(sender)
     drawn = charts(p)
     cids = {chart.name: new_msgid(chart.name, domain) for chart in drawn}
     images = {chart.name: inline_image("cid:" + cids[chart.name][1:-1], chart) for chart in drawn}
     parts = render_parts(p, images)
 
-    message = EmailMessage(policy=policy.SMTP)
-    address_message(message, p)  # From, To, Bcc and the list headers (report/eml.py)
     message["Subject"] = checked.subject
     message["Date"] = format_datetime(now or dt.datetime.now().astimezone())
     message["Message-ID"] = new_msgid(checked.edition.isoformat(), domain)
