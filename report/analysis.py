@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .history import PreviousEdition
 
 SOON_DAYS = 14
-REASON_SIGNALS = 40  # the signals the verdict keeps as reasons, largest first (every format shows fewer)
+REASON_SIGNALS = 40  # the signals the verdict keeps as reasons, largest first; a format lists at most present.Limits.reasons
 
 
 def signal_weight(signal: Signal) -> float:
