@@ -8,7 +8,7 @@ import re
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -354,22 +354,25 @@ def history(history_path: Path, as_json: bool = False) -> None:
         _echo(f"{row.edition.isoformat():<11} {row.state:<16} {row.score:>+6.2f} {row.signals:>7}  "
                    f"{row.workbook_sha256[:12]:<12} {row.built_at}")
     if sends:
-        _echo("")
-        _echo(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  {'Kind':<10}  Message-ID")
-        for sent in sends:
-            _echo(f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.kind:<10}  "
-                  f"{sent.message_id}")
+        _table(f"{'Edition':<11} {'Sent at':<26} {'To':>3}  {'Kind':<10}  Message-ID",
+               (f"{sent.edition.isoformat():<11} {sent.sent_at:<26} {sent.recipients:>3}  {sent.kind:<10}  "
+                f"{sent.message_id}" for sent in sends))
     if approved:
-        _echo("")
-        _echo(f"{'Edition':<11} {'Approved at':<26} {'SHA-256':<16}  Approved by")
-        for approval in approved:
-            _echo(f"{approval.edition.isoformat():<11} {approval.approved_at:<26} {approval.sha256[:16]:<16}  "
-                       f"{approval.approved_by}")
+        _table(f"{'Edition':<11} {'Approved at':<26} {'SHA-256':<16}  Approved by",
+               (f"{approval.edition.isoformat():<11} {approval.approved_at:<26} {approval.sha256[:16]:<16}  "
+                f"{approval.approved_by}" for approval in approved))
     if corrections:
-        _echo("")
-        _echo(f"{'Edition':<11} {'Corrected on':<12}  What changed from the sent version")
-        for edition, corrected_on, what in corrections:
-            _echo(f"{edition.isoformat():<11} {corrected_on.isoformat():<12}  {what}")
+        _table(f"{'Edition':<11} {'Corrected on':<12}  What changed from the sent version",
+               (f"{edition.isoformat():<11} {corrected_on.isoformat():<12}  {what}"
+                for edition, corrected_on, what in corrections))
+
+
+def _table(header: str, rows: Iterable[str]) -> None:
+    """A table of the history after the first: a blank line, its header, its rows."""
+    _echo("")
+    _echo(header)
+    for row in rows:
+        _echo(row)
 
 
 @cli.command()

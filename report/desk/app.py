@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -26,6 +26,8 @@ from ..present import headline
 from ..values import FIRST_YEAR, LAST_YEAR
 from .desk import Checked, Desk
 from .security import Guard, Session, Sessions
+
+T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 KEEPALIVE_SECONDS = 15.0
@@ -272,40 +274,42 @@ def _send_location(edition: dt.date | None) -> str:
     return "/send" + (f"?edition={edition.isoformat()}" if edition else "")
 
 
-async def approve(request: Request) -> Response:
-    desk: Desk = request.app.state.desk
+async def _on_edition(request: Request, choose: str, action: Callable[[Desk, dt.date], T]) -> tuple[dt.date, T] | Response:
+    """Run `action` on the edition the form names, off the event loop: (edition, what it returned), or the
+    Send screen again with the refusal's sentence. `choose` is said when the form names no edition."""
     edition = _edition(request)
     if edition is None:
-        raise BadRequest("Choose the edition to approve.")
+        raise BadRequest(choose)
     try:
-        sentence = await run_in_threadpool(desk.approve, edition, _param(request, "name"))
+        return edition, await run_in_threadpool(action, request.app.state.desk, edition)
     except ReportError as error:
         return _after(request, _send_location(edition), "refused", str(error))
+
+
+async def approve(request: Request) -> Response:
+    name = _param(request, "name")
+    done = await _on_edition(request, "Choose the edition to approve.", lambda desk, day: desk.approve(day, name))
+    if isinstance(done, Response):
+        return done
+    edition, sentence = done
     return _after(request, _send_location(edition), "done", sentence)
 
 
 async def plan(request: Request) -> Response:
-    desk: Desk = request.app.state.desk
-    edition = _edition(request)
-    if edition is None:
-        raise BadRequest("Choose the edition to send.")
-    try:
-        shown = await run_in_threadpool(desk.plan, edition)
-    except ReportError as error:
-        return _after(request, _send_location(edition), "refused", str(error))
+    done = await _on_edition(request, "Choose the edition to send.", Desk.plan)
+    if isinstance(done, Response):
+        return done
+    edition, shown = done
     _session(request).store.setdefault("plans", {})[edition] = shown
     return RedirectResponse(_send_location(edition) + "#plan", status_code=303)
 
 
 async def send(request: Request) -> Response:
-    desk: Desk = request.app.state.desk
-    edition = _edition(request)
-    if edition is None:
-        raise BadRequest("Choose the edition to send.")
-    try:
-        lines = await run_in_threadpool(desk.send, edition, _param(request, "readers"))
-    except ReportError as error:
-        return _after(request, _send_location(edition), "refused", str(error))
+    readers = _param(request, "readers")
+    done = await _on_edition(request, "Choose the edition to send.", lambda desk, day: desk.send(day, readers))
+    if isinstance(done, Response):
+        return done
+    edition, lines = done
     _session(request).store.get("plans", {}).pop(edition, None)
     return _after(request, _send_location(edition), "done", lines[-1] if lines else "Sent.")
 
