@@ -26,7 +26,7 @@ from . import schema
 from .errors import ReportError, UsageError
 from .findings import Finding, summary
 from .output import atomic_write, same_file
-from .workbook import read_bytes
+from .read.files import read_bytes
 
 # Okabe-Ito orange and sky blue, lightened so black text stays readable on them.
 FILLS = {"error": "FFF9C784", "warning": "FFC6E2F5"}

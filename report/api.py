@@ -91,7 +91,7 @@ def check(workbook: Path | str, edition: dt.date | str | None = None) -> Checked
 
     Raises UnreadableWorkbook when the file cannot be used at all, UsageError for an edition before the pivot.
     """
-    from .checks import check_file
+    from .check import check_file
 
     result = check_file(Path(workbook), edition=_date(edition))
     return Checked(tuple(result.findings), result.view.edition if result.view else None, result.sha256)
@@ -120,7 +120,7 @@ def explain(workbook: Path | str, edition: dt.date | str | None = None) -> Expla
     Raises WorkbookHasErrors when the workbook has errors (its `args[0].findings` lists them), and what `check`
     raises.
     """
-    from .checks import check_file
+    from .check import check_file
     from .contradictions import CODES
     from .errors import WorkbookHasErrors
     from .explain import explain as run_explain

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 from .analysis import TREND_EDITIONS, analyse
 from .briefing import Briefing
-from .checks import CheckResult, check_file
+from .check import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History, TrendPoint, record_page
 from .present import headline

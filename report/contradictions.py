@@ -1,6 +1,6 @@
 """Contradictions: well-formed cells that disagree with each other (issue 23), as warnings at their cells.
 
-The checker (report/checks.py) finds every malformed cell; these rules find cells that are each fine but
+The checker (report/check/) finds every malformed cell; these rules find cells that are each fine but
 cannot all be true: a lab's Status since against its own closing or reopening event, the same signal entered
 twice or pointing both ways, a lab nobody watches making the story's biggest news, the pivot lab's row
 saying what no event dates, an edition with nothing to score. Each finding names the cells that disagree

@@ -16,8 +16,8 @@ from . import schema
 from .errors import UsageError
 from .new_workbook import workbook_bytes
 from .output import atomic_write, same_file
+from .read import RawSheet, read_workbook
 from .values import text
-from .workbook import RawSheet, read_workbook
 
 
 @dataclass

@@ -93,7 +93,7 @@ def parse_date(value: object, epoch_1904: bool = False) -> dt.date:
 
 
 def _parse_date(value: object, epoch_1904: bool) -> dt.date:
-    from .workbook import excel_serial_to_date
+    from .read.cells import excel_serial_to_date
 
     if isinstance(value, dt.datetime):
         return value.date()

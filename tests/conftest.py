@@ -40,7 +40,7 @@ def sample_copy(tmp_path: Path) -> Path:
 def sample_briefing():  # type: ignore[no-untyped-def]
     """The sample's briefing for edition 2026-06-01, with no history."""
     from report.analysis import analyse
-    from report.checks import check_file
+    from report.check import check_file
     from report.edition import as_of
 
     result = check_file(SAMPLE, today=EDITION)
@@ -90,7 +90,7 @@ def flagship_moves(book: openpyxl.Workbook, lab: str, weights: str, day: dt.date
 
 def checked_tracker(path: Path, today: dt.date | None = None):  # type: ignore[no-untyped-def]
     """The records of a workbook that must check without errors."""
-    from report.checks import check_file
+    from report.check import check_file
 
     result = check_file(path, today=today)
     assert result.tracker is not None, [f.line() for f in result.findings]

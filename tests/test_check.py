@@ -1,4 +1,4 @@
-"""The checker's rules (report/checks.py), each on a copy of the sample edited the way an editor would.
+"""The checker's rules (report/check/), each on a copy of the sample edited the way an editor would.
 
 Layout of the sample, for the cells below: Settings B2..B12 (Title, Publication, Editor, Pivot lab, Pivot model,
 Pivot date, Stale after days, Call margin, Recipients, Sender, Edition date); Labs A Lab, E Flagship weights,
@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE, append_row, edit_workbook, set_cell
 
-from report.checks import CheckResult, check_file
+from report.check import CheckResult, check_file
 from report.cli import cli
 from report.findings import Finding, summary
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import FILES, SAMPLE, Season
 
 from report import sample
-from report.checks import check_file
+from report.check import check_file
 from report.cli import cli
 from report.contradictions import CODES
 from report.new_workbook import workbook_bytes

@@ -24,7 +24,7 @@ from report import schema
 from report.analysis import analyse
 from report.briefing import Briefing, Changes, FieldChange, FigureMove, RowChange
 from report.changes import compare, snapshot
-from report.checks import check_file
+from report.check import check_file
 from report.edition import as_of
 from report.errors import HistoryError
 from report.history import APPLICATION_ID, History, PreviousEdition

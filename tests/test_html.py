@@ -31,7 +31,7 @@ from report.briefing import (
     RowChange,
     WatchItem,
 )
-from report.checks import check_file
+from report.check import check_file
 from report.edition import as_of
 from report.present import EMPTY, present
 from report.render.html import href, nobreak, render_html

@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 
 from report import sample, schema
-from report.checks import check_file
+from report.check import check_file
 from report.cli import cli
 from report.model import Tracker
 from report.new_workbook import MAX_INPUT_MESSAGE, MAX_INPUT_TITLE, MAX_ROWS, input_message, input_title, template_bytes

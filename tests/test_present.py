@@ -306,7 +306,7 @@ def test_subject_always_under_80_on_one_line(title: str, lab: str) -> None:
     from conftest import SAMPLE
 
     from report.analysis import analyse
-    from report.checks import check_file
+    from report.check import check_file
     from report.edition import as_of
 
     global _SAMPLE

@@ -15,11 +15,12 @@ import xlsxwriter
 from click.testing import CliRunner
 from conftest import SAMPLE, edit_workbook, run_cli
 
-from report import sample, schema, workbook
-from report.checks import check_file
+from report import sample, schema
+from report.check import check_file
 from report.cli import cli
 from report.errors import UnreadableWorkbook
 from report.new_workbook import SAFE, _settings, _styles, _table
+from report.read import files, read_workbook, scan
 
 NOT_REGULAR = ("{path} is not a regular file (it is a device, a pipe or a system file): give the path of an .xlsx "
                "file.")
@@ -164,12 +165,12 @@ def shared_strings(count: int) -> bytes:
 
 def test_a_huge_unused_shared_strings_table_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = copy(tmp_path)
-    count = workbook.MAX_SHARED_STRINGS + 1
+    count = scan.MAX_SHARED_STRINGS + 1
     rezip(path, {"xl/sharedStrings.xml": shared_strings(count)})
     assert path.stat().st_size < 20 * 1024 * 1024  # small on disk
     with zipfile.ZipFile(path) as z:
         info = z.getinfo("xl/sharedStrings.xml")
-        assert info.file_size / info.compress_size < workbook.MAX_RATIO  # not refused as a zip bomb
+        assert info.file_size / info.compress_size < files.MAX_RATIO  # not refused as a zip bomb
     done = run_cli("check", str(path))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
@@ -203,7 +204,7 @@ def rows_xml(count: int, with_values: bool) -> bytes:
 
 def test_too_many_rows_are_refused_with_a_sentence(tmp_path: Path) -> None:
     path = copy(tmp_path)
-    rezip(path, {member_of(path, "Sources"): rows_xml(workbook.MAX_ROWS + 1, with_values=True)})
+    rezip(path, {member_of(path, "Sources"): rows_xml(scan.MAX_ROWS + 1, with_values=True)})
     done = run_cli("check", str(path))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
@@ -214,8 +215,8 @@ def test_too_many_rows_are_refused_with_a_sentence(tmp_path: Path) -> None:
 
 def test_many_formatted_empty_rows_are_not_counted(tmp_path: Path) -> None:
     path = copy(tmp_path)
-    rezip(path, {member_of(path, "Sources"): rows_xml(workbook.MAX_ROWS + 1, with_values=False)})
-    assert len(workbook.read_workbook(path).sheets["Sources"].rows) == 0
+    rezip(path, {member_of(path, "Sources"): rows_xml(scan.MAX_ROWS + 1, with_values=False)})
+    assert len(read_workbook(path).sheets["Sources"].rows) == 0
     assert check_file(path).errors == []
 
 

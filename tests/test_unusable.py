@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from conftest import FILES, SAMPLE, run_cli
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from report import workbook
-from report.checks import check_file
+from report.check import check_file
 from report.cli import cli
 from report.errors import UnreadableWorkbook
+from report.read import files
 
 SHEETS_FOUND = "README, Settings, Labs, Events, Milestones, Sources"
 DAMAGED = "is damaged (a truncated or corrupt file): save the workbook again, or use a backup."
@@ -242,7 +242,7 @@ def test_json_output_still_exits_2_with_the_sentence(tmp_path: Path) -> None:
 def test_entity_declarations_are_refused_by_the_parser_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Should the up-front scan miss a DTD, defusedxml inside openpyxl still refuses it, with the same sentence."""
     path, sentence = make(tmp_path, "entity-bomb")
-    monkeypatch.setattr(workbook, "_declares_dtd", lambda *args: False)
+    monkeypatch.setattr(files, "_declares_dtd", lambda *args: False)
     with pytest.raises(UnreadableWorkbook) as raised:
         check_file(path)
     assert str(raised.value) == sentence

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import FILES, SAMPLE, checked_tracker, records, run_cli
 
-from report.checks import CheckResult, check_file
+from report.check import CheckResult, check_file
 from report.cli import cli
 from report.model import Tracker
-from report.workbook import read_workbook
+from report.read import read_workbook
 
 TODAY = dt.date(2026, 6, 1)
 

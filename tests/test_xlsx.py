@@ -424,7 +424,7 @@ def test_long_text_is_cut_with_a_marker_and_a_warning(sample_briefing: Briefing,
 def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Path) -> None:
     """A Value typed as text '=HYPERLINK(...)' in the tracker is a string in the report, also in LibreOffice."""
     from report.analysis import analyse
-    from report.checks import check_file
+    from report.check import check_file
     from report.edition import as_of
 
     def add(book: openpyxl.Workbook) -> None:

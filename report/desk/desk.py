@@ -25,7 +25,7 @@ from ..analysis import analyse
 from ..briefing import Briefing
 from ..build import FORMATS, render
 from ..build import build as run_build
-from ..checks import CheckResult, check_file
+from ..check import CheckResult, check_file
 from ..errors import ReportError, WorkbookHasErrors
 from ..findings import Finding, summary
 from ..history import (
