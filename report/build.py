@@ -66,7 +66,7 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     eml_sha256 = hashlib.sha256(files["eml"]).hexdigest() if "eml" in files else None
     page = files.get("html")
     publish(workbook, paths, history_path, lambda history, mark: history.record(
-        briefing, dict(briefing.snapshot), result.sha256, __version__, mark, eml_sha256=eml_sha256,
+        briefing, result.sha256, __version__, mark, eml_sha256=eml_sha256,
         also=lambda db: record_page(db, edition, headline(briefing), page, str(outdir.resolve()),
                                     briefing.mailing.web_address,
                                     briefing.correction.corrected_on if briefing.correction else None,
