@@ -137,11 +137,10 @@ def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords
 
     Raises HistoryError when there is no database there, or it is not one or is damaged.
     """
-    from .history import approvals
     from .publish import open_history
 
     with open_history(Path(database)) as db:
-        return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(approvals(db)),
+        return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(db.approvals()),
                               tuple(db.corrections()))
 
 

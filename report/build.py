@@ -12,7 +12,7 @@ from .analysis import TREND_EDITIONS, analyse
 from .briefing import Briefing
 from .check import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
-from .history import History, TrendPoint, record_page
+from .history import History, Page, TrendPoint
 from .present import headline
 from .publish import publish, write_draft
 
@@ -63,13 +63,10 @@ def build(workbook: Path, outdir: Path, edition: dt.date | None = None, formats:
     # Files and record together, or neither (report/publish.py).
     # The .eml's SHA-256 goes in the record: `report send` asks the history whether these bytes need sign-off.
     eml_sha256 = hashlib.sha256(files["eml"]).hexdigest() if "eml" in files else None
-    page = files.get("html")
+    archived = Page(headline(briefing), files.get("html"), str(outdir.resolve()), briefing.mailing.web_address,
+                    briefing.correction.corrected_on if briefing.correction else None, correction_text(briefing))
     publish(workbook, paths, history_path, lambda history, mark: history.record(
-        briefing, dict(briefing.snapshot), result.sha256, __version__, mark, eml_sha256=eml_sha256,
-        also=lambda db: record_page(db, edition, headline(briefing), page, str(outdir.resolve()),
-                                    briefing.mailing.web_address,
-                                    briefing.correction.corrected_on if briefing.correction else None,
-                                    correction_text(briefing))))
+        briefing, result.sha256, __version__, mark, eml_sha256=eml_sha256, page=archived))
     return BuildResult(briefing, result, list(paths), history_path, warnings)
 
 

@@ -296,7 +296,8 @@ def test_the_email_and_the_xlsx_carry_the_trend_too(season: Season) -> None:
 
 
 def test_a_history_from_before_the_archive_is_brought_up_to_date(tmp_path: Path) -> None:
-    from report.history import MIGRATIONS, History
+    from report.history import History
+    from report.history.store import MIGRATIONS
 
     path = tmp_path / "history.sqlite"
     with sqlite3.connect(path) as db:  # a version-1 history, as the previous release wrote it

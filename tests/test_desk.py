@@ -697,7 +697,8 @@ def test_every_screen_passes_axe_and_is_photographed(desk: Desk, browser: Any, a
 def test_a_history_from_before_the_desk_gains_its_actions_table(tmp_path: Path) -> None:
     import datetime as dt
 
-    from report.history import MIGRATIONS, History, actions, record_action
+    from report.history import History
+    from report.history.store import MIGRATIONS
 
     path = tmp_path / "history.sqlite"
     with History(path):
@@ -709,9 +710,9 @@ def test_a_history_from_before_the_desk_gains_its_actions_table(tmp_path: Path) 
         db.execute(f"PRAGMA user_version = {before}")
     db.close()
     with History(path) as history:
-        assert actions(history) == []
-        record_action(history, "approve", dt.date(2026, 6, 1), "Approved edition 2026-06-01 by A. Editor")
-        [row] = actions(history)
+        assert history.actions() == []
+        history.record_action("approve", dt.date(2026, 6, 1), "Approved edition 2026-06-01 by A. Editor")
+        [row] = history.actions()
     assert (row.action, row.edition, row.outcome) == ("approve", dt.date(2026, 6, 1),
                                                       "Approved edition 2026-06-01 by A. Editor")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", row.at)

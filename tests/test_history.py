@@ -27,7 +27,8 @@ from report.changes import compare, snapshot
 from report.check import check_file
 from report.edition import as_of
 from report.errors import HistoryError
-from report.history import APPLICATION_ID, History, PreviousEdition
+from report.history import History, PreviousEdition
+from report.history.store import APPLICATION_ID
 from report.model import Event, Lab, Milestone, Signal, Source, Tracker
 
 FIRST = dt.date(2026, 6, 1)
@@ -90,7 +91,7 @@ def follow_deepseek(book: openpyxl.Workbook) -> None:
 def record(history: History, path: Path, edition: dt.date, digest: str = "0" * 64) -> Briefing:
     tracker = tracker_of(path, edition)
     briefing = briefing_of(tracker, edition)
-    history.record(briefing, snapshot(tracker), digest, "test")
+    history.record(briefing, digest, "test")
     return briefing
 
 

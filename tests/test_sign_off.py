@@ -245,7 +245,7 @@ def test_a_history_of_the_previous_version_with_approvals_is_brought_up_to_date(
     """Version 1 made its approvals table when the first approval was recorded; migration 2 keeps it."""
     import sqlite3
 
-    from report.history import MIGRATIONS
+    from report.history.store import MIGRATIONS
 
     out = Path(shutil.copytree(never_signed, tmp_path / "out"))
     path = eml_of(out)

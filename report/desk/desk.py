@@ -28,17 +28,7 @@ from ..build import build as run_build
 from ..check import CheckResult, check_file
 from ..errors import ReportError, WorkbookHasErrors
 from ..findings import Finding, summary
-from ..history import (
-    ActionRow,
-    ApprovalRow,
-    EditionRow,
-    History,
-    PreviousEdition,
-    SendRow,
-    actions,
-    approvals,
-    record_action,
-)
+from ..history import ActionRow, ApprovalRow, EditionRow, History, PreviousEdition, SendRow
 from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
 from ..present import ChangesView, present, verdict_line
@@ -465,10 +455,10 @@ class Desk:
         if not history.is_file() or not history.stat().st_size:
             return Past()
         with History(history, create=False, read_only=True) as db:  # a look writes nothing, not even a migration
-            return Past(sorted(db.editions(), key=lambda e: e.edition, reverse=True), approvals(db)[::-1],
-                        db.sends()[::-1], actions(db)[::-1])
+            return Past(sorted(db.editions(), key=lambda e: e.edition, reverse=True), db.approvals()[::-1],
+                        db.sends()[::-1], db.actions()[::-1])
 
     def _record(self, action: str, edition: dt.date | None, outcome: str) -> None:
         with History(self.config.history) as db:
-            record_action(db, action, edition, outcome[:2000])
+            db.record_action(action, edition, outcome[:2000])
 
