@@ -40,7 +40,7 @@ from .formatting import signed
 from .history import History, PageRow
 from .output import sync_folder
 from .present import NBSP, _day, house_date, trend_view_of
-from .publish import _taking_turns, open_history
+from .publish import open_history, taking_turns
 
 EDITIONS = "editions"
 TEMP_PREFIX = ".archive-"
@@ -276,12 +276,12 @@ def write_site(site: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
     except OSError as error:
         raise OutputError(f"Cannot create the folder for the archive {site} ({error.strerror}): choose a folder "
                           "you can write to.") from error
-    with _taking_turns([site.parent]):
+    with taking_turns([site.parent]):
         for stray in site.parent.glob(f".{site.name}{TEMP_PREFIX}*"):  # a killed first run's folder
             shutil.rmtree(stray, ignore_errors=True)
         if not site.exists() or (site.is_dir() and not any(site.iterdir())):
             return _write_new(site, files), 0
-    with _taking_turns([site]):
+    with taking_turns([site]):
         for stray in site.glob(TEMP_PREFIX + "*"):  # a killed run's temporary folder: nothing in it was placed
             shutil.rmtree(stray, ignore_errors=True)
         changed = [name for name, data in files.items() if _read(site / name) != data]

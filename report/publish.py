@@ -67,7 +67,7 @@ def write_draft(workbook: Path, files: dict[Path, bytes]) -> None:
     refuse_overwriting(workbook, files)
     folders = {p.parent for p in files}
     _make_folders(folders)
-    with _taking_turns(folders):  # a build's sweep of stray temporary files must not take ours
+    with taking_turns(folders):  # a build's sweep of stray temporary files must not take ours
         for path, data in files.items():
             atomic_write(path, data)
 
@@ -90,7 +90,7 @@ def publish(workbook: Path, files: dict[Path, bytes], history_path: Path, record
     new_history = not history_path.exists() or _empty(history_path)
     journal = journal_path(history_path)
     committed = False
-    with _taking_turns(folders):
+    with taking_turns(folders):
         try:
             with History(history_path) as history:
                 _finish(history, folders)
@@ -137,7 +137,7 @@ def recover(history_path: Path) -> None:
     if not history_path.is_file() or _empty(history_path):
         if journal.is_file():
             # No history, so nothing was ever committed: the publish is undone.
-            with _taking_turns(folders):
+            with taking_turns(folders):
                 _remove(temporary for temporary, _ in _listed(journal)[1])
                 _remove([str(journal)])
         return
@@ -145,7 +145,7 @@ def recover(history_path: Path) -> None:
         mark = history.publish_mark()
     if mark is None and not journal.exists() and not sqlite_journal.is_file():
         return
-    with _taking_turns(folders), History(history_path, create=False) as history:
+    with taking_turns(folders), History(history_path, create=False) as history:
         _finish(history, folders)
 
 
@@ -237,7 +237,7 @@ def _forget(history_path: Path) -> None:
 
 
 @contextmanager
-def _taking_turns(folders: Iterable[Path], timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
+def taking_turns(folders: Iterable[Path], timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
     """Hold every folder's publish lock (in one order, so two publishers cannot deadlock)."""
     handles: list[int] = []
     try:
