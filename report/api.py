@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .findings import Finding
-from .history import ApprovalRow, EditionRow, SendRow
+from .history import ActionRow, ApprovalRow, EditionRow, SendRow
 
 if TYPE_CHECKING:
     from .explain import Explanation
@@ -76,6 +76,7 @@ class HistoryRecords:
     sends: tuple[SendRow, ...]
     approvals: tuple[ApprovalRow, ...]
     corrections: tuple[tuple[dt.date, dt.date, str], ...] = ()  # (edition, corrected on, what changed)
+    actions: tuple[ActionRow, ...] = ()  # what `report desk` did, and how each ended
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
@@ -133,7 +134,7 @@ def explain(workbook: Path | str, edition: dt.date | str | None = None) -> Expla
 
 
 def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords:
-    """The editions, sends and approvals recorded in `database`.
+    """The editions, sends, approvals, corrections and desk actions recorded in `database`.
 
     Raises HistoryError when there is no database there, or it is not one or is damaged.
     """
@@ -141,7 +142,7 @@ def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords
 
     with open_history(Path(database)) as db:
         return HistoryRecords(tuple(db.editions()), tuple(db.sends()), tuple(db.approvals()),
-                              tuple(db.corrections()))
+                              tuple(db.corrections()), tuple(db.actions()))
 
 
 def send(target: Path | str, *, server: str = "localhost:25", security: str = "none", user: str | None = None,

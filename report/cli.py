@@ -333,9 +333,10 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
 @cli.command()
 @click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("out/history.sqlite"), show_default=True, help="The history database.")
-@click.option("--json", "as_json", is_flag=True, help="Print editions, sends, approvals and corrections as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print editions, sends, approvals, corrections and desk actions as JSON.")
 def history(history_path: Path, as_json: bool = False) -> None:
-    """List the editions built so far, the emails sent, approvals and corrections."""
+    """List the editions built so far, the emails sent, approvals, corrections and what the desk did."""
     from . import api
 
     records = api.history(history_path)
@@ -344,7 +345,7 @@ def history(history_path: Path, as_json: bool = False) -> None:
     if as_json:
         from .history import as_json as history_json
 
-        click.echo(_json_text(history_json(editions, sends, approved, corrections)))
+        click.echo(_json_text(history_json(editions, sends, approved, corrections, list(records.actions))))
         return
     if not editions:
         _echo("No editions yet.")
@@ -365,6 +366,10 @@ def history(history_path: Path, as_json: bool = False) -> None:
         _table(f"{'Edition':<11} {'Corrected on':<12}  What changed from the sent version",
                (f"{edition.isoformat():<11} {corrected_on.isoformat():<12}  {what}"
                 for edition, corrected_on, what in corrections))
+    if records.actions:
+        _table(f"{'Desk, at':<26} {'Action':<10} {'Edition':<11} Outcome",
+               (f"{action.at:<26} {action.action:<10} {action.edition.isoformat() if action.edition else '-':<11} "
+                f"{action.outcome}" for action in records.actions))
 
 
 def _table(header: str, rows: Iterable[str]) -> None:

@@ -163,7 +163,7 @@ def test_the_correction_flow_end_to_end(desk: Desk) -> None:
     assert "correction" in history.stdout and "resend" in history.stdout
     assert f"{EDITION}  " in history.stdout and "Strength: 2 \u2192 3" in history.stdout
     listed = json.loads(run_cli("history", "--history", str(desk.out / "history.sqlite"), "--json").stdout)
-    assert set(listed) == {"editions", "sends", "approvals", "corrections"}
+    assert set(listed) == {"editions", "sends", "approvals", "corrections", "desk_actions"}
     assert [s["kind"] for s in listed["sends"]] == ["first", "resend", "correction"]
     assert all(len(s["sha256"]) == 64 for s in listed["sends"])
     assert listed["sends"][0]["sha256"] == listed["sends"][1]["sha256"] != listed["sends"][2]["sha256"]

@@ -4,6 +4,7 @@ aiosmtpd server on loopback, the history, and the refusals that keep everyone el
 
 from __future__ import annotations
 
+import json
 import email.policy
 import hashlib
 import http.client
@@ -394,6 +395,20 @@ def test_approve_then_send_delivers_one_message_to_the_readers(desk: Desk, conte
     assert [row[2] for row in history_rows(desk.history, "actions")][-6:] == [
         "send plan", "approve", "send plan", "send", "send plan", "send"]
     page.close()
+
+    # The command line lists what the desk did too, after the editions, sends and approvals.
+    listed = run_cli("history", "--history", str(desk.history))
+    assert listed.returncode == 0, listed.stderr
+    header, *rows = listed.stdout.split("\n\n")[-1].splitlines()
+    assert header == "Desk, at                   Action     Edition     Outcome"
+    assert [(row[27:37].rstrip(), row[38:48]) for row in rows][-2:] == [("send plan", "2026-06-01"),
+                                                                         ("send", "2026-06-01")]
+    assert rows[-2][50:] == "shown: 3 readers"
+    assert re.fullmatch(r"Sent <2026-06-01\.[0-9a-f]{16}@example\.com> to 3 recipients via 127\.0\.0\.1:\d+\.",
+                        rows[-1][50:]), rows[-1]
+    actions = json.loads(run_cli("history", "--history", str(desk.history), "--json").stdout)["desk_actions"]
+    assert [a["action"] for a in actions][-6:] == ["send plan", "approve", "send plan", "send", "send plan", "send"]
+    assert {a["edition"] for a in actions[-6:]} == {"2026-06-01"}
 
 
 # -- what keeps others out --------------------------------------------------------------------------------------

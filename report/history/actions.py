@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .packing import now
-from .rows import ActionRow, as_date
+from .rows import ActionRow, as_date, as_text, as_timestamp
 from .store import Store
 
 
@@ -22,9 +22,10 @@ def every_action(store: Store) -> list[ActionRow]:
     if not store.has_table("actions"):
         return []  # an older history, opened read-only: the desk has done nothing in it yet
     with store.read() as db:
-        rows = db.execute("SELECT at, action, edition, outcome FROM actions ORDER BY at, id").fetchall()
+        rows = db.execute("SELECT id, at, action, edition, outcome FROM actions ORDER BY at, id").fetchall()
     out = []
     for r in rows:
         with store.row("actions", r[0]):
-            out.append(ActionRow(str(r[0]), str(r[1]), as_date(r[2]) if r[2] is not None else None, str(r[3])))
+            out.append(ActionRow(as_timestamp(r[1]), as_text(r[2]), as_date(r[3]) if r[3] is not None else None,
+                                 as_text(r[4])))
     return out

@@ -151,7 +151,7 @@ def as_sha256(value: object) -> str:
 
 
 def as_json(editions: list[EditionRow], sends: list[SendRow], approved: list[ApprovalRow],
-            corrections: list[tuple[dt.date, dt.date, str]]) -> dict[str, Any]:
+            corrections: list[tuple[dt.date, dt.date, str]], actions: list[ActionRow] | None = None) -> dict[str, Any]:
     """`report history --json`: every record as plain JSON, dates as ISO text (a contract: keys are only added)."""
     return {
         "editions": [{"edition": e.edition.isoformat(), "state": e.state, "score": e.score, "signals": e.signals,
@@ -163,4 +163,6 @@ def as_json(editions: list[EditionRow], sends: list[SendRow], approved: list[App
                        "approved_at": a.approved_at, "file": a.file} for a in approved],
         "corrections": [{"edition": edition.isoformat(), "corrected_on": corrected_on.isoformat(), "changes": what}
                         for edition, corrected_on, what in corrections],
+        "desk_actions": [{"at": a.at, "action": a.action, "edition": a.edition.isoformat() if a.edition else None,
+                          "outcome": a.outcome} for a in actions or []],
     }
