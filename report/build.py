@@ -13,7 +13,7 @@ from .briefing import Briefing
 from .checks import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History, TrendPoint, record_page
-from .present import headline
+from .present.words import headline
 from .publish import publish, write_draft
 
 FORMATS = ("xlsx", "html", "eml")

@@ -111,7 +111,7 @@ def test_headers(message: EmailMessage, sample_briefing) -> None:  # type: ignor
     assert message["From"] == "The open-weights desk <briefing@example.com>"  # the Publication names the sender
     # Like a newsletter: To is the sender (no List address in the sample); the Recipients are in Bcc.
     assert message["To"] == "The open-weights desk <briefing@example.com>" and message["Bcc"] == "desk@example.com"
-    # Verdict first and short enough for a phone's inbox (the words are present.py's).
+    # Verdict first and short enough for a phone's inbox (the words are report/present/words.py's).
     assert message["Subject"] == present(sample_briefing).subject == "TOO EARLY: 0 of 4 labs follow Alibaba · Bifurcation briefing 1 Jun"
     assert message["X-Report-Edition"] == "2026-06-01"
     assert edition_of(message) == EDITION

@@ -32,7 +32,8 @@ from report.briefing import (
     WatchItem,
 )
 from report.checks import check_file
-from report.present import EMPTY, present
+from report.present import present
+from report.present.words import EMPTY
 from report.render.html import href, nobreak, render_html
 
 PAYLOAD = "<script>alert(1)</script> <img src=x onerror=alert(1)> javascript:alert(1) {{ 7*7 }} {% raw %}"

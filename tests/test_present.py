@@ -25,17 +25,16 @@ from report.briefing import (
     WatchItem,
 )
 from report.model import QuarterEnd
-from report.present import (
+from report.present import Limits, present
+from report.present.rows import more_note
+from report.present.words import (
     EMPTY,
     FIRST_EDITION,
-    Limits,
     as_day,
     days_text,
     due_day,
     fact_sentence,
     house_date,
-    more_note,
-    present,
     weight_text,
 )
 from report.values import parse_due

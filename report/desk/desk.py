@@ -41,7 +41,9 @@ from ..history import (
 )
 from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
-from ..present import ChangesView, present, verdict_line
+from ..present import present
+from ..present.views import ChangesView
+from ..present.words import verdict_line
 from ..send import Request, approve, describe, prepare, run
 from ..watch import fingerprint, saves, settle
 
