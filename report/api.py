@@ -105,7 +105,7 @@ def build(workbook: Path | str, outdir: Path | str = "out", edition: dt.date | s
     Raises WorkbookHasErrors (nothing written) when the workbook has errors; its `args[0].findings` lists them.
     """
     from .build import build as run_build
-    from .present import headline, verdict_line
+    from .present.words import headline, verdict_line
 
     result = run_build(Path(workbook), Path(outdir), _date(edition), formats,
                        Path(history) if history is not None else None)

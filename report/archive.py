@@ -39,7 +39,8 @@ from .errors import OutputError
 from .formatting import signed
 from .history import History, PageRow
 from .output import sync_folder
-from .present import NBSP, _day, house_date, trend_view_of
+from .present.trend import band_caption, trend_view_of
+from .present.words import NBSP, as_day, house_date
 from .publish import open_history, taking_turns
 
 EDITIONS = "editions"
@@ -184,7 +185,7 @@ def index_page(rows: list[PageRow], settings: dict[str, object], web: str | None
     view = trend_view_of(trend)
     editions = []
     for row in reversed(rows):
-        day = _day(row.edition)
+        day = as_day(row.edition)
         editions.append({
             "iso": row.edition.isoformat(), "date": day, "state": row.state,
             "figures": f"Score {signed(row.score)} \u00b7 followers {row.followers} of {row.watched}",
@@ -199,8 +200,7 @@ def index_page(rows: list[PageRow], settings: dict[str, object], web: str | None
         "intro": (f"Every edition, newest first: {count} edition{'s' if count != 1 else ''} from "
                   f"{house_date(rows[0].edition)} to {house_date(latest.edition)}. Follow new editions with the"),
         "feed": "Atom feed",
-        "caption": (f"The score of the latest editions against the {view.margin_text} call margin (shaded: the "
-                    "verdict does not lean), and the followers below."),
+        "caption": band_caption("the latest editions", view.margin),
         "not_kept": "This edition's page was not kept.",
         "footer": "the archive of every edition, written by report from its history.",
         "read": "Read the edition",

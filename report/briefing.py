@@ -57,7 +57,7 @@ class Masthead:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """A fact behind the verdict, as data (report/present.py words it for readers).
+    """A fact behind the verdict, as data (report/present/words.py words it for readers).
 
     kind: "reopened" (the pivot lab reopened its flagship: lab, date, headline), "open-weights" (the pivot
     lab's row says Open: lab), "followed" (a watched lab closed its flagship: lab, date, headline),
@@ -164,13 +164,15 @@ class RowChange:
     fields: tuple[FieldChange, ...] = ()
     matters: str | None = None  # "reversal", "follower" or "signal" (a counted signal that moves the score)
     weight: float = 0.0  # a counted signal's signed weight
-    # The key's values, one per key column ("" when blank): present.py words them. `key` says the same.
+    # The key's values, one per key column ("" when blank): report/present/what_changed.py words them. `key` says
+    # the same.
     parts: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class FigureMove:
-    """A key figure that moved since the last edition, as the history holds it (present.py words it).
+    """A key figure that moved since the last edition, as the history holds it (report/present/what_changed.py
+    words it).
 
     `field` is a KeyFigures name (followers, pays, reverts, signals_this_quarter, next_milestone); `before`
     and `after` are the values it reads, in order: (followers, watched), (pays,), (reverts,),

@@ -13,7 +13,7 @@ from .briefing import Briefing
 from .check import CheckResult, check_file
 from .errors import UsageError, WorkbookHasErrors
 from .history import History, Page, TrendPoint
-from .present import headline
+from .present.words import headline
 from .publish import publish, write_draft
 
 FORMATS = ("xlsx", "html", "eml")

@@ -151,8 +151,9 @@ def _key_changes(sheet: schema.Sheet, before: list[Row], after: list[Row]) -> li
 
 
 class _Importance:
-    """Which changes matter most to the verdict (a fact for present.py to order by): the pivot lab reopening,
-    a watched lab following, and a counted signal with its weight. Removed rows are no longer evidence."""
+    """Which changes matter most to the verdict (a fact for report/present/what_changed.py to order by): the pivot
+    lab reopening, a watched lab following, and a counted signal with its weight. Removed rows are no longer
+    evidence."""
 
     def __init__(self, briefing: Briefing) -> None:
         self.pivot = normalise_key(briefing.masthead.pivot_lab)
@@ -226,7 +227,8 @@ def _values(figures: Mapping[str, Any], names: tuple[str, ...]) -> tuple[object,
 
 
 def figure_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FigureMove]:
-    """The key figures that moved, with the values they read before and after (facts: present.py words them)."""
+    """The key figures that moved, with the values they read before and after (facts: report/present/what_changed.py
+    words them)."""
     out: list[FigureMove] = []
     for field, names in FIGURES:
         was, now = _values(before, names), _values(after, names)

@@ -21,7 +21,7 @@ from .findings import Finding
 from .formatting import signed
 from .model import Event, Lab, Signal, Tracker, quarter_label, quarter_of
 from .moves import what_would_change
-from .present import change_call, move_words
+from .present.words import change_call, move_words
 from .safety import name_key
 
 
@@ -78,7 +78,8 @@ class LeftOut:
 
 @dataclass(frozen=True, slots=True)
 class ExplainedMove:
-    """A move of report/moves.py with its words (present.py's): the evidence, and the state it would make."""
+    """A move of report/moves.py with its words (report/present/words.py's): the evidence, and the state it would
+    make."""
 
     kind: str  # signal, follower, reopen, close or none
     to: str | None

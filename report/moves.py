@@ -1,8 +1,9 @@
 """What would change the call: the smallest evidence that moves the verdict's state (issue 23).
 
 Pure: the verdict's facts (reverted, followers, score, margin) in, `Move`s out, each worked out by the rules
-themselves (report/analysis.py `state`), never from any text. A move names the state it would make (present.py
-words it for readers); a test adds that evidence to a workbook, rebuilds, and sees the state move.
+themselves (report/analysis.py `state`), never from any text. A move names the state it would make
+(report/present/words.py words it for readers); a test adds that evidence to a workbook, rebuilds, and sees
+the state move.
 """
 
 from __future__ import annotations

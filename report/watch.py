@@ -19,7 +19,7 @@ from typing import TypeVar
 from .build import build
 from .errors import UnreadableWorkbook, WorkbookHasErrors
 from .findings import Finding
-from .present import verdict_line
+from .present.words import verdict_line
 
 SETTLE_SECONDS = 0.4  # a save still being written gets this long to finish before each new try
 ATTEMPTS = 12  # about five seconds in all, then the file is taken as it is

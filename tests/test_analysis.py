@@ -12,7 +12,7 @@ from report.analysis import analyse, safe_url, state
 from report.briefing import Fact
 from report.edition import as_of
 from report.model import Event, Lab, Milestone, Settings, Signal, Source, Tracker
-from report.present import headline
+from report.present.words import headline
 
 PIVOT = dt.date(2026, 4, 20)
 EDITION = dt.date(2026, 6, 1)
@@ -56,7 +56,7 @@ def test_sample_verdict_is_too_early_with_the_arithmetic_shown(sample_briefing) 
     assert "watched, not imitated" in headline(sample_briefing)
     assert sample_briefing.masthead.days_since_pivot == 42
     assert sample_briefing.masthead.week_label == "2026-W23"
-    # Facts as data (present.py words them), then the signals that moved the score, largest first.
+    # Facts as data (report/present/ words them), then the signals that moved the score, largest first.
     assert verdict.facts == (Fact("none-followed", date=PIVOT, count=4),)
     assert [r.weight for r in verdict.reasons] == [pytest.approx(1.2)] + [pytest.approx(-0.6)] * 3
     assert verdict.counted == 5

@@ -22,7 +22,7 @@ from conftest import Season, run_cli
 
 from report.archive import ArchiveResult, archive
 from report.build import build
-from report.present import FIRST_TREND
+from report.present.trend import FIRST_TREND
 
 
 class _Links(HTMLParser):
@@ -255,7 +255,7 @@ def test_the_trend_in_words(scores: list[float], sentence: str) -> None:
     import datetime as dt
 
     from report.briefing import Trend, TrendPoint
-    from report.present import trend_view_of
+    from report.present.trend import trend_view_of
 
     points = tuple(TrendPoint(dt.date(2026, 6, 1) + dt.timedelta(weeks=i), s, 0, 4) for i, s in enumerate(scores))
     assert trend_view_of(Trend(points, 2.0)).sentence.startswith(sentence)

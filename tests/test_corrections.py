@@ -23,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import SAMPLE, edit_workbook, run_cli, set_cell
 
-from report.present import house_date
+from report.present.words import house_date
 
 EDITION = "2026-06-01"
 TRACTION = "Chinese-cloud customer traction on Max-Preview reportedly strong"

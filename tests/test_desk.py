@@ -4,11 +4,11 @@ aiosmtpd server on loopback, the history, and the refusals that keep everyone el
 
 from __future__ import annotations
 
-import json
 import email.policy
 import hashlib
 import http.client
 import http.server
+import json
 import os
 import re
 import select

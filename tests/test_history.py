@@ -237,7 +237,7 @@ def test_the_verdict_change_and_the_key_figures_that_moved(sample_copy: Path) ->
     assert changes.verdict_changed
     assert changes.score_before == pytest.approx(-0.6)
     assert changes.score_after == pytest.approx(0.6)
-    # Facts, not words: the values each moved figure reads (present.py words them).
+    # Facts, not words: the values each moved figure reads (report/present/what_changed.py words them).
     assert changes.figures == (
         FigureMove("followers", (0, 4), (1, 4)),
         FigureMove("pays", (1.2,), (2.4,)),

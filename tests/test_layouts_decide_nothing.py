@@ -1,4 +1,4 @@
-"""The layouts place what report/present.py decided (issue 18 §2, "Done when"): no template and no renderer
+"""The layouts place what report/present/ decided (issue 18 §2, "Done when"): no template and no renderer
 cuts a list, picks a colour for a row or writes a sentence of its own.
 
 A grep, in the test suite so CI holds it. It reads the files as text: a template's words outside its tags and

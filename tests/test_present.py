@@ -25,19 +25,9 @@ from report.briefing import (
     WatchItem,
 )
 from report.model import QuarterEnd
-from report.present import (
-    EMPTY,
-    FIRST_EDITION,
-    Limits,
-    as_day,
-    days_text,
-    due_day,
-    fact_sentence,
-    house_date,
-    more_note,
-    present,
-    weight_text,
-)
+from report.present import Limits, present
+from report.present.rows import more_note
+from report.present.words import as_day, days_text, due_day, fact_sentence, house_date, weight_text
 from report.values import parse_due
 
 NBSP = "\u00a0"
@@ -165,13 +155,24 @@ def test_every_empty_section_has_one_sentence(sample_briefing: Briefing) -> None
     empty = dataclasses.replace(sample_briefing, labs=(), quarters=(), latest_quarter=None, latest_signals=(),
                                 signals=(), timeline=(), watchlist=(), sources=(), health=())
     p = present(empty)
-    assert p.labs.empty == EMPTY["labs"] and p.labs.rows == () and p.labs.columns == ()
-    assert p.evidence.empty == EMPTY["evidence"] and p.evidence.latest.empty == EMPTY["signals"]
-    assert p.timeline.empty == EMPTY["timeline"] and p.watchlist.empty == EMPTY["watchlist"]
-    assert p.sources.empty == EMPTY["sources"] and p.health.empty == EMPTY["health"]
-    assert p.evidence.latest_heading is None
-    assert len(set(EMPTY.values())) == len(EMPTY)  # no two sections share a sentence
-    assert all(sentence.endswith(".") for sentence in EMPTY.values())
+    said = {
+        "reasons": p.verdict.no_signals, "changes": p.changes.rows.empty, "labs": p.labs.empty,
+        "evidence": p.evidence.empty, "signals": p.evidence.latest.empty, "timeline": p.timeline.empty,
+        "watchlist": p.watchlist.empty, "health": p.health.empty, "sources": p.sources.empty,
+    }
+    assert said == {
+        "reasons": "No signal has moved the score yet.",
+        "changes": "No rows were added, removed or changed.",
+        "labs": "No labs on the Labs sheet yet.",
+        "evidence": "No signals count yet: none in the pivot's quarter or later.",
+        "signals": "No signals on the Signals sheet yet.",
+        "timeline": "No events since the pivot yet.",
+        "watchlist": "No milestones on the watchlist yet.",
+        "health": "No problems: every counted signal is fresh and names a source.",
+        "sources": "No sources on the Sources sheet yet.",
+    }
+    assert len(set(said.values())) == len(said)  # no two sections share a sentence
+    assert p.labs.rows == () and p.labs.columns == () and p.evidence.latest_heading is None
 
 
 def test_lab_columns_empty_in_every_row_are_hidden(sample_briefing: Briefing) -> None:
@@ -185,6 +186,20 @@ def test_lab_columns_empty_in_every_row_are_hidden(sample_briefing: Briefing) ->
     assert [lab.role for lab in p.labs.rows] == ["Pivot lab", "Watched", "Watched", "Watched", "Watched"]
 
 
+def test_the_notes_quote_the_rules_in_force(sample_briefing: Briefing) -> None:
+    # The soon-due window (analysis.SOON_DAYS) and the call margin, as the xlsx's notes and the caption say them.
+    p = present(sample_briefing)
+    assert p.notes is not None
+    assert p.notes.watchlist == ("Days left from the edition date; negative means past due. Overdue and due within "
+                                 "14 days stand out.")
+    assert p.notes.evidence.endswith("Net = pays \u2212 reverts. The verdict leans one way once the score passes "
+                                     "\u00b12.0.")
+    assert p.evidence.caption.endswith("down; the verdict leans one way once the score passes \u00b12.0.")
+    assert p.trend is not None and p.trend.caption == (
+        "The score of each edition against the \u00b12.0 call margin (shaded: the verdict does not lean), and the "
+        "followers below. Only editions dated before this one count.")
+
+
 # What changed
 
 
@@ -193,7 +208,7 @@ def _changes(**kwargs: object) -> Changes:
 
 
 def test_first_edition_and_nothing_changed(sample_briefing: Briefing) -> None:
-    assert present(sample_briefing).changes.note == FIRST_EDITION
+    assert present(sample_briefing).changes.note == "First edition: no earlier briefing to compare."
     same = dataclasses.replace(sample_briefing, changes=_changes(verdict_before="TOO EARLY", verdict_after="TOO EARLY",
                                                                  score_before=-0.6, score_after=-0.6))
     view = present(same).changes

@@ -127,7 +127,7 @@ def test_what_check_accepts_build_writes_and_send_takes(tmp_path: Path) -> None:
     assert [a.addr_spec for a in message["Bcc"].addresses] == ["b@example.com", "zoe@example.com"]
     assert [a.display_name for a in message["Bcc"].addresses] == ["Desk, B", "Zoë"]
     assert message["List-Unsubscribe"] == "<mailto:leave@example.com?subject=unsubscribe>"
-    # Verdict first and under 80 characters (present.py): a title this long is left to the masthead.
+    # Verdict first and under 80 characters (report/present/words.py): a title this long is left to the masthead.
     assert str(message["Subject"]).startswith("TOO EARLY: 0 of 4 labs follow Alibaba")
     assert len(str(message["Subject"])) < 80
     html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()

@@ -34,7 +34,8 @@ from report.briefing import (
     SourceRow,
     WatchItem,
 )
-from report.present import EMPTY, present
+from report.present import present
+from report.present.words import EMPTY
 from report.render.xlsx import (
     DATE_FORMAT,
     FORMULA_STARTS,

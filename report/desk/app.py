@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..errors import ReportError, WorkbookHasErrors
-from ..present import headline
+from ..present.words import headline
 from ..values import FIRST_YEAR, LAST_YEAR
 from .desk import Checked, Desk
 from .security import Guard, Session, Sessions

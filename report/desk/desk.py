@@ -31,7 +31,9 @@ from ..findings import Finding, summary
 from ..history import ActionRow, ApprovalRow, EditionRow, History, PreviousEdition, SendRow
 from ..preflight import GMAIL_CLIP, Problem
 from ..preflight import check as preflight
-from ..present import ChangesView, present, verdict_line
+from ..present import present
+from ..present.views import ChangesView
+from ..present.words import verdict_line
 from ..send import Request, approve, describe, prepare, run
 from ..watch import fingerprint, saves, settle
 

@@ -9,7 +9,7 @@
       application/vnd.openxmlformats-officedocument.spreadsheetml.sheet   briefing-EDITION.xlsx
 
 The HTML part is built from MJML (the `mjml` package: fluid hybrid columns, Outlook ghost tables and the
-head boilerplate come with it), fed by the Presentation (report/present.py), so it shows what the page shows.
+head boilerplate come with it), fed by the Presentation (report/present/), so it shows what the page shows.
 
 Budget (issue 11 §4): the HTML part never passes HTML_BUDGET. How many rows each list shows is planned from
 the rows' counts and lengths before anything is rendered (`plan_limit`); the rendered part is then measured,
@@ -40,8 +40,9 @@ from .. import palette
 from ..analysis import safe_url
 from ..eml import address_message, check_header_text, msgid_domain, new_msgid
 from ..present import EMAIL_ROW_LIMITS as ROW_LIMITS
-from ..present import Limits, Presentation, summary_note
+from ..present import Limits, Presentation
 from ..present import email_limits as limits_for
+from ..present.rows import summary_note
 from . import svg_charts
 from .jinja import environment
 

@@ -1,6 +1,6 @@
 """The HTML page: one self-contained file (inline CSS and SVG; no scripts, fonts, images or links to fetch).
 
-The templates place what report/present.py decided; the charts are the SVG drawn once for every format
+The templates place what report/present/ decided; the charts are the SVG drawn once for every format
 (report/render/svg_charts.py), inlined. This module adds only what HTML alone needs: `href` (an address is
 linked only when it is http, https or mailto) and `nobreak` (dates inside free text hold together). Every
 string from the workbook is escaped by autoescape.

@@ -1,7 +1,8 @@
 """The Jinja2 environment every template renderer shares (the page, the email, the plain text).
 
 It only finds and loads templates: what a reader sees (dates, signed weights, sentences) is decided in
-report/present.py, and the templates place it. No display filters live here.
+report/present/, and the templates place it. No display filters live here; the one global is the palette's
+rule for a verdict state's CSS name (`state_slug`, with `states` to list them), so no template spells it again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
+
+from .. import palette
 
 
 def _templates() -> Path:
@@ -55,7 +58,7 @@ def environment(autoescape: bool = True) -> Environment:
     folder (under the temporary directory, checked by Jinja2 to be the user's alone), keyed by each template's
     source: a build does not compile the same templates again (about a third of a small build's time).
     """
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         bytecode_cache=_bytecode_cache(),
         autoescape=autoescape,
@@ -64,3 +67,5 @@ def environment(autoescape: bool = True) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(state_slug=palette.state_slug, states=tuple(palette.STATES))
+    return env

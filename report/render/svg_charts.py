@@ -57,7 +57,7 @@ FLAGSHIP_MOVES = ("Closed flagship", "Reopened flagship")  # drawn over any othe
 
 
 class QuarterFigures(Protocol):
-    """What the evidence chart needs of a quarter (briefing.QuarterWeight and present.QuarterLine both have it)."""
+    """What the evidence chart needs of a quarter (briefing.QuarterWeight and present.views.QuarterLine have it)."""
 
     @property
     def quarter(self) -> str: ...

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from .. import palette
 from ..formatting import signed
-from ..present import TrendView
+from ..present.views import TrendView
 from .svg_charts import TEXT, WIDTH, ChartSvg, nice_scale
 
 NAME = "trend"

@@ -1,6 +1,6 @@
 """The briefing as an Excel report (SPEC §6): a Briefing sheet that reads like the page, then one sheet per table.
 
-Places what report/present.py decided (labels, sentences, what changed, colours from report/palette.py), with
+Places what report/present/ decided (labels, sentences, what changed, colours from report/palette.py), with
 every row: the page and the email cut long lists, the xlsx keeps them all. Figures stay real numbers and dates
 (with the house number and date formats), so an editor can sort, filter and compute. Text from the workbook is data (SPEC §7): every text goes through
 `cell_text`, is written with `write_string` (never `write`), keeps a quote prefix when Excel would read it as
@@ -33,7 +33,9 @@ from ..analysis import safe_url
 from ..briefing import Link
 from ..errors import OutputError
 from ..formatting import signed
-from ..present import EMPTY, ChangesView, Day, MastheadView, Presentation
+from ..present import Presentation
+from ..present.views import ChangesView, MastheadView
+from ..present.words import EMPTY, Day
 from .svg_charts import evidence_scale
 from .xlsx_chart import QuarterTable, add_evidence_chart
 
@@ -89,7 +91,7 @@ NUMBER_KINDS = ("score", "weight", "int")
 
 
 class Amount(NamedTuple):
-    """A signal's Value as a number, with the decimals its unit shows (present.SignalLine.places)."""
+    """A signal's Value as a number, with the decimals its unit shows (present.views.SignalLine.places)."""
 
     number: float
     places: int
@@ -986,7 +988,7 @@ def _contents(sheet: _Sheet, p: Presentation, row: int) -> None:
 
 # --- Table sheets ------------------------------------------------------------------------------------------
 
-# The lab board's optional columns, by present.LAB_COLUMNS key: shown only when some lab fills them.
+# The lab board's optional columns, by present.evidence.LAB_COLUMNS key: shown only when some lab fills them.
 LAB_OPTIONAL: dict[str, tuple[tuple[Column, str], ...]] = {
     "since": ((Column("Since", "date", 11, 12), "since"),),
     "flagship": ((Column("Flagship model", most=28), "flagship"), (Column("Scale", most=20), "scale")),
