@@ -1,5 +1,6 @@
 """The one rule each for text that leaves the workbook: names, one-line text and email headers, addresses,
-links, and cell text shown as a value.
+links, cell text shown as a value, and text written into an xlsx (cells, sheet names, hyperlinks, document
+properties and page headers).
 
 `report check` applies these rules at each cell; the renderers and the sender apply the same functions to
 the same values, so anything `check` accepts, `build` and `send` accept, and anything they would refuse,
@@ -16,13 +17,20 @@ Decisions, written down once:
   where they make two different names look the same.
 - Every Unicode line break (CR, LF, VT, FF, NEL U+0085, U+2028, U+2029, and the C0 separators) counts as a
   line break; values quoted in messages show them escaped, never raw.
+- Text written into an xlsx stays text: a cell that starts like a formula keeps a quote prefix (Excel would
+  compute it after an edit), a text longer than a cell is cut with a visible marker, and characters XML cannot
+  hold become U+FFFD.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
 from email.headerregistry import Address
+from itertools import accumulate
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -38,6 +46,7 @@ INVISIBLE = ZERO_WIDTH | BIDI
 HEADER_LIMIT = 200  # characters in one header value taken from a cell (a Title, a name); RFC 5322 lines are 998
 NAME_LIMIT = 100  # characters in a lab name: it is quoted in the verdict headline and the subject
 EXCEL_CELL_LIMIT = 32_767  # what one Excel cell can hold, in UTF-16 code units
+EXCEL_URL_LIMIT = 2_079  # the longest hyperlink Excel keeps, in UTF-16 code units; it ignores longer ones
 URL_SCHEMES = ("http", "https", "mailto")
 
 
@@ -131,16 +140,28 @@ def name(value: str) -> str:
     return one_line(nfc(" ".join(value.split())), NAME_LIMIT)
 
 
+# Every line break (LINE_BREAKS) and control character (C0, tab included, and DEL), in runs.
+_BREAKS_AND_CONTROLS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def flatten(value: str) -> str:
+    """`value` on one line: each run of line breaks and control characters (tab included) becomes one space."""
+    return _BREAKS_AND_CONTROLS.sub(" ", value)
+
+
+def capped(value: str, limit: int) -> str:
+    """`value` if it has at most `limit` characters, else its first ones and '…', `limit` in all."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
 def header_text(value: str) -> str:
     """Text composed by the tool (a subject) made safe to hand to the email package: one line, capped.
 
     Cell text has passed `one_line` at its cell already; this is the bound that keeps a composed header's
     parse time small whatever it is made of (the email package's folding is slow on huge headers).
     """
-    flat = "".join(" " if ch in LINE_BREAKS or ord(ch) < 32 else ch for ch in value)
-    flat = "".join(ch for ch in flat if ch not in INVISIBLE).replace("=?", "= ?")
-    flat = " ".join(flat.split())
-    return flat if len(flat) <= 2 * HEADER_LIMIT else flat[: 2 * HEADER_LIMIT - 1].rstrip() + "…"
+    flat = "".join(ch for ch in flatten(value) if ch not in INVISIBLE).replace("=?", "= ?")
+    return capped(" ".join(flat.split()), 2 * HEADER_LIMIT)
 
 
 # -- addresses ----------------------------------------------------------------------------------------------
@@ -192,8 +213,7 @@ def display_name(value: str) -> str:
     characters an address's name may not hold ('<', '>', '@', '\\', '"': dropped, not refused, since the text
     is the masthead's too), capped at DISPLAY_NAME_LIMIT characters."""
     flat = header_text(nfc(value))
-    flat = " ".join("".join(" " if ch in '<>"\\@' else ch for ch in flat).split())
-    return flat if len(flat) <= DISPLAY_NAME_LIMIT else flat[: DISPLAY_NAME_LIMIT - 1].rstrip() + "…"
+    return capped(" ".join("".join(" " if ch in '<>"\\@' else ch for ch in flat).split()), DISPLAY_NAME_LIMIT)
 
 
 def address_text(text: str) -> str:
@@ -310,7 +330,12 @@ def looks_like_url(raw: str) -> bool:
 # -- cell text shown as a value -----------------------------------------------------------------------------
 
 
-_NOT_STORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Lone surrogates and U+FFFE/U+FFFF cannot be stored in XML (an xlsx is XML).
+_NOT_XML_CHARS = "\ud800-\udfff\ufffe\uffff"
+_NOT_XML = re.compile(f"[{_NOT_XML_CHARS}]")
+# Nor can the C0 control characters but tab, LF and CR (an xlsx holds them only as _x0007_ escapes, and a
+# page not at all): a cell value may hold none of these.
+_NOT_STORABLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NOT_XML_CHARS}]")
 
 
 def value_text(value: str) -> str:
@@ -322,8 +347,109 @@ def value_text(value: str) -> str:
         raise Unsafe("control-character", f"{quote(value)} holds the control character {escape(bad.group())}, "
                      "which no output can show")
     # A character is at most two UTF-16 units: most texts are too short to need counting.
-    units = len(value) if len(value) * 2 <= EXCEL_CELL_LIMIT else len(value.encode("utf-16-le", "surrogatepass")) // 2
+    units = len(value) if len(value) * 2 <= EXCEL_CELL_LIMIT else excel_length(value)
     if units > EXCEL_CELL_LIMIT:
         raise Unsafe("too-long", f"this cell holds {units:,} characters, more than Excel's limit of "
                      f"{EXCEL_CELL_LIMIT:,}: shorten it")
     return value
+
+
+# -- text in an xlsx ----------------------------------------------------------------------------------------
+
+
+# Excel reads a cell typed (or re-entered after F2) with these first characters as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def needs_quote(text: str) -> bool:
+    """Whether a text cell needs the quote prefix: it starts like a formula, which Excel would compute after an
+    edit."""
+    return text.startswith(FORMULA_STARTS)
+
+
+def excel_length(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def xml_text(text: str) -> str:
+    """`text` with each character XML cannot hold (a lone surrogate, U+FFFE, U+FFFF) replaced by U+FFFD."""
+    return text if text.isascii() else _NOT_XML.sub("\ufffd", text)
+
+
+@dataclass(frozen=True)
+class CellText:
+    """Text ready for a cell: `quote` when it needs the quote prefix, `cut` characters left out."""
+
+    text: str
+    quote: bool
+    cut: int = 0
+
+
+def cut_marker(count: int) -> str:
+    """The visible marker that ends a cut text."""
+    return f"… [cut: {count:,} characters]"
+
+
+def cell_text(value: str, limit: int = EXCEL_CELL_LIMIT) -> CellText:
+    """Text that stays text and fits: quote-prefixed if it starts like a formula, cut with a marker if too long.
+
+    `limit` is in UTF-16 code units and must leave room for the marker (it is Excel's 32,767 outside tests).
+    """
+    text = xml_text(value)
+    cut = 0
+    # A character is at most two UTF-16 units: most texts are short enough not to need counting.
+    if len(text) * 2 > limit and excel_length(text) > limit:
+        text, cut = _cut(text, limit)
+    return CellText(text, needs_quote(text), cut)
+
+
+def _cut(text: str, limit: int) -> tuple[str, int]:
+    # The longest prefix that still fits with the marker; the marker's own digits count against the limit,
+    # and fewer characters cut never makes the marker longer, so the fit is monotonic and bisection works.
+    ends = list(accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text))
+    low, high = 0, len(text)
+    while low < high:
+        keep = (low + high + 1) // 2
+        if ends[keep - 1] + len(cut_marker(len(text) - keep)) <= limit:
+            low = keep
+        else:
+            high = keep - 1
+    return text[:low] + cut_marker(len(text) - low), len(text) - low
+
+
+def excel_line(text: str, limit: int = 255) -> str:
+    """One line for the places of an xlsx that are not cells (document properties, page headers): line breaks
+    and control characters a space, what XML cannot hold replaced, capped at `limit` characters."""
+    return capped(xml_text(flatten(text)).strip(), limit)
+
+
+def page_header_text(text: str, limit: int = 255) -> str:
+    """`excel_line` for an Excel page header or footer, where '&' starts a control code: each '&' doubled."""
+    return excel_line(text, limit).replace("&", "&&")
+
+
+def sheet_name(name: str, taken: Collection[str] = ()) -> str:
+    """A name Excel accepts: 1-31 characters, none of []:*?/\\, no edge apostrophe, unique ignoring case."""
+    clean = re.sub(r"[\[\]:*?/\\\x00-\x1f\x7f]", " ", name)
+    clean = re.sub(r"\s+", " ", clean).strip(" '")
+    clean = clean[:31].rstrip(" '") or "Sheet"
+    if clean.casefold() == "history":  # Excel reserves it
+        clean = "History sheet"
+    # The check must be case insensitive like Excel.
+    used = {t.casefold() for t in taken}
+    candidate, number = clean, 2
+    while candidate.casefold() in used:
+        suffix = f" ({number})"
+        candidate = clean[: 31 - len(suffix)].rstrip(" '") + suffix
+        number += 1
+    return candidate
+
+
+@functools.lru_cache(maxsize=8192)
+def excel_link(text: str | None) -> str | None:
+    """The address an xlsx may link to: what `safe_url` accepts, if Excel can hold it (EXCEL_URL_LIMIT); else
+    None, and the cell shows the text without a link."""
+    # Thousands of rows cite the same few sources: each address is checked once.
+    url_text = safe_url(text)
+    return url_text if url_text is not None and excel_length(url_text) <= EXCEL_URL_LIMIT else None

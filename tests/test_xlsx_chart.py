@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from report.render.xlsx_chart import QuarterTable, add_evidence_chart
+from report.render.xlsx.chart import QuarterTable, add_evidence_chart
 
 QUARTERS = [("2026-Q1", 1.2, 1.8), ("2026-Q2", 2.0, 0.3), ("2026-Q3", 0.0, 2.4)]
 

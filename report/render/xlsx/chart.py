@@ -18,10 +18,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import palette
-from .svg_charts import Scale
+from ... import palette
+from ..svg_charts import Scale
+from .writer import SIGNED_FORMAT
 
-SIGNED = '+0.00;"\u2212"0.00;0.00'  # the net as every format writes it: a real minus sign
 AXIS = '+0.0;"\u2212"0.0;0'
 MAGNITUDE = "0.00;0.00;;"  # a reverts bar is drawn below zero but labelled with its weight; no label at zero
 
@@ -87,7 +87,7 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
         "line": {"none": True},
         "marker": {"type": "diamond", "size": 9, "fill": {"color": palette.NET},
                    "border": {"color": palette.BACKGROUND}},
-        "data_labels": {"value": True, "num_format": SIGNED, "position": "right",
+        "data_labels": {"value": True, "num_format": SIGNED_FORMAT, "position": "right",
                         "font": {"bold": True, "color": palette.NET, "size": 10}},
     })
     for title, col in ((f"Call margin \u00b1{abs(margin):.1f}", high), (f"Call margin \u2212{abs(margin):.1f}", low)):

@@ -11,9 +11,9 @@ from xlsxwriter.chart import Chart
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import palette
+from ... import palette
+from .writer import SIGNED_FORMAT
 
-SIGNED = '+0.00;"\u2212"0.00;0.00'
 HELPER_COL = 45  # three hidden columns of the Briefing sheet hold +margin, −margin and each edition's label
 
 
@@ -39,7 +39,7 @@ def add_trend_chart(workbook: Workbook, worksheet: Worksheet, sheet_name: str, f
         "name": "Score", "categories": categories, "values": column(score_col),
         "line": {"color": palette.NET, "width": 2.5},
         "marker": {"type": "circle", "size": 6, "fill": {"color": palette.NET}, "border": {"color": palette.BACKGROUND}},
-        "data_labels": {"value": True, "num_format": SIGNED, "position": "above",
+        "data_labels": {"value": True, "num_format": SIGNED_FORMAT, "position": "above",
                         "font": {"color": palette.INK, "size": 9}},
     })
     for title, col in ((f"Call margin \u00b1{abs(margin):.1f}", high), (f"Call margin \u2212{abs(margin):.1f}", low)):
@@ -57,7 +57,7 @@ def add_trend_chart(workbook: Workbook, worksheet: Worksheet, sheet_name: str, f
     chart.set_title({"name": "Trend across editions: the score and the followers",
                      "name_font": {"size": 12, "bold": True, "color": palette.INK}})
     chart.set_x_axis({"label_position": "low", "num_font": {"color": palette.INK}, "line": {"color": palette.INK}})
-    chart.set_y_axis({"name": "Score", "num_format": SIGNED, "num_font": {"color": palette.MUTED},
+    chart.set_y_axis({"name": "Score", "num_format": SIGNED_FORMAT, "num_font": {"color": palette.MUTED},
                       "major_gridlines": {"visible": True, "line": {"color": palette.RULE}}})
     chart.set_y2_axis({"name": "Followers", "min": 0, "major_unit": 1, "num_font": {"color": palette.MUTED}})
     chart.set_legend({"position": "bottom", "font": {"color": palette.INK}, "delete_series": [2]})
