@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import schema
+from . import safety, schema
 from .errors import ReportError, UsageError
 from .findings import Finding, summary
 from .output import atomic_write, same_file
@@ -78,7 +78,7 @@ def annotate(workbook: Path, out: Path, findings: list[Finding], sha256: str, fo
                 del book[name]  # an earlier annotation: replaced, never annotated again
             else:
                 # The editor's own sheet under our name: kept, renamed so that ours can go first, and said.
-                new_name = _free_name(book, f"{name} (kept)")
+                new_name = safety.sheet_name(f"{name} (kept)", book.sheetnames)
                 book[name].title = new_name
                 renamed.append((name, new_name))
 
@@ -101,17 +101,6 @@ def _ours(ws: Worksheet) -> bool:
     title = ws.cell(row=1, column=1).value
     headers = tuple(ws.cell(row=4, column=index).value for index in range(1, len(HEADERS) + 1))
     return isinstance(title, str) and title.startswith(TITLE) and headers == HEADERS
-
-
-def _free_name(book, wanted: str) -> str:  # type: ignore[no-untyped-def]
-    """`wanted`, or with a number, cut to Excel's 31 characters and unused in `book` (case ignored, as Excel)."""
-    taken = {name.casefold() for name in book.sheetnames}
-    for number in range(1, 1000):
-        suffix = "" if number == 1 else f" {number}"
-        name = wanted[: 31 - len(suffix)] + suffix
-        if name.casefold() not in taken:
-            return name
-    raise UsageError("The workbook has too many sheets named like the Fix list: rename some and check again.")
 
 
 def _note(finding: Finding) -> str:

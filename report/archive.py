@@ -40,7 +40,7 @@ from .formatting import signed
 from .history import History, PageRow
 from .output import sync_folder
 from .present.trend import band_caption, trend_view_of
-from .present.words import NBSP, as_day, house_date
+from .present.words import NBSP, as_day, corrected_on, house_date
 from .publish import open_history, taking_turns
 
 EDITIONS = "editions"
@@ -190,7 +190,7 @@ def index_page(rows: list[PageRow], settings: dict[str, object], web: str | None
             "iso": row.edition.isoformat(), "date": day, "state": row.state,
             "figures": f"Score {signed(row.score)} \u00b7 followers {row.followers} of {row.watched}",
             "headline": row.headline or "(no headline recorded)",
-            "corrected": f"Corrected on {house_date(row.corrected_on)}" if row.corrected_on else None,
+            "corrected": corrected_on(row.corrected_on) if row.corrected_on else None,
             "page": page_name(row.edition) if row.page is not None else None,
             "xlsx": xlsx_name(row.edition) if row.edition in with_xlsx else None,
         })
@@ -258,7 +258,7 @@ def feed(rows: list[PageRow], settings: dict[str, object], web: str | None) -> b
         href = f"{base}{page_name(row.edition)}" if row.page is not None else f"{base}index.html#edition-{row.edition}"
         entry.link(href=href, rel="alternate", type="text/html")
         score = signed(row.score)
-        corrected = f" Corrected on {house_date(row.corrected_on).replace(NBSP, ' ')}." if row.corrected_on else ""
+        corrected = f" {corrected_on(row.corrected_on).replace(NBSP, ' ')}." if row.corrected_on else ""
         entry.summary(f"{row.state}, score {score}, followers {row.followers} of {row.watched}. "
                       f"{row.headline}{corrected}")
         entry.category(term=row.state)

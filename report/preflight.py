@@ -13,9 +13,9 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
+from .present.words import PHONE_SUBJECT as SUBJECT_LIMIT  # the verdict must come before the cut
 from .safety import quote
 
-SUBJECT_LIMIT = 80  # characters a phone shows of a subject, roughly; the verdict must come before the cut
 GMAIL_CLIP = 102 * 1024  # Gmail clips a message whose HTML is larger than about 102 KB
 HIDING_FONT_PX = 2.0  # text this small is "hidden text" to spam filters (SpamAssassin's tiny-font rules)
 

@@ -245,3 +245,22 @@ def test_an_editors_own_fix_list_sheet_is_kept_and_said(sample_copy: Path, tmp_p
     again = tmp_path / "again.xlsx"
     assert CliRunner().invoke(cli, ["check", str(out), "--annotate", str(again)]).exit_code == 0
     assert openpyxl.load_workbook(again).sheetnames.count(schema.FIX_LIST_SHEET) == 1
+
+
+def test_a_kept_name_already_taken_is_numbered_as_excel_names_sheets(sample_copy: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from report.cli import cli
+
+    def add(book: openpyxl.Workbook) -> None:
+        book.create_sheet("Fix list").cell(row=1, column=1, value="mine")
+        book.create_sheet("FIX LIST (KEPT)").cell(row=1, column=1, value="older")
+
+    edit_workbook(sample_copy, add)
+    out = tmp_path / "marked.xlsx"
+    done = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out)])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines()[-1] == ("The workbook's own sheet 'Fix list' is kept in the copy as 'Fix list "
+                                            "(kept) (2)'.")
+    book = openpyxl.load_workbook(out)
+    assert (book["Fix list (kept) (2)"]["A1"].value, book["FIX LIST (KEPT)"]["A1"].value) == ("mine", "older")

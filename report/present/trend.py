@@ -17,7 +17,7 @@ from ..formatting import signed
 from .rows import Limits
 from .views import CorrectionView, TrendPointLine, TrendView
 from .what_changed import changes_view
-from .words import NBSP, as_day, house_date, margin_text, plural
+from .words import NBSP, as_day, corrected_on, house_date, margin_text, plural
 
 FIRST_TREND = "First edition: there is no earlier edition to compare."
 
@@ -102,4 +102,4 @@ def correction_view(b: Briefing) -> CorrectionView | None:
         note = f"This edition {when}; this version corrects it. What changed from the sent version:"
     else:
         note = f"This edition {when}; this version was rebuilt and changes no record or figure of it."
-    return CorrectionView(f"Corrected on {house_date(c.corrected_on)}", note, lines, as_day(c.corrected_on))
+    return CorrectionView(corrected_on(c.corrected_on), note, lines, as_day(c.corrected_on))

@@ -21,7 +21,8 @@ from ..model import QuarterEnd, quarter_label
 
 NBSP = "\u00a0"
 ARROW = "\u2192"
-SUBJECT_LIMIT = 78  # under 80 characters, the length phones show before cutting
+PHONE_SUBJECT = 80  # characters a phone shows of a subject, roughly, before cutting (preflight warns past it)
+SUBJECT_LIMIT = PHONE_SUBJECT - 2  # ours stay under it
 CORRECTION_PREFIX = "Correction: "
 
 # The sentence each section shows when it has nothing; the same words in every format.
@@ -59,6 +60,11 @@ class Day:
 def house_date(day: dt.date) -> str:
     """1 Jun 2026: the one date style, with non-breaking spaces."""
     return f"{day.day}{NBSP}{day:%b}{NBSP}{day.year}"
+
+
+def corrected_on(day: dt.date) -> str:
+    """'Corrected on 7 Dec 2026': the same words in the briefing, the archive's index and its feed."""
+    return f"Corrected on {house_date(day)}"
 
 
 @overload
