@@ -336,7 +336,7 @@ def upgrade(old: Path, new: Path, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print editions, sends, approvals, corrections and desk actions as JSON.")
 def history(history_path: Path, as_json: bool = False) -> None:
-    """List the editions built so far, the emails sent, approvals, corrections and what the desk did."""
+    """List editions built, emails sent, approvals, corrections and desk actions."""
     from . import api
 
     records = api.history(history_path)
