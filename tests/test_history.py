@@ -737,6 +737,28 @@ def hand_edit(path: Path, statement: str) -> None:
         db.execute(statement)
 
 
+# The archive and the trend read every edition's figures: a row edited by hand is a sentence, not a crash.
+@pytest.mark.parametrize("statement", [
+    "UPDATE editions SET figures = '[1, 2]'",
+    "UPDATE editions SET figures = '{\"followers\": \"two\"}'",
+    "UPDATE editions SET figures = '{\"followers\": -1}'",
+])
+def test_the_archive_and_the_trend_name_a_row_they_cannot_read(sample_copy: Path, tmp_path: Path,
+                                                                statement: str) -> None:
+    out = tmp_path / "out"
+    first = run_cli("build", str(sample_copy), "-o", str(out), "--edition", FIRST.isoformat(), "--format", "html")
+    assert first.returncode == 0, first.stderr
+    history = out / "history.sqlite"
+    hand_edit(history, statement)
+    archived = run_cli("archive", str(tmp_path / "site"), "--history", str(history))
+    built = run_cli("build", str(sample_copy), "-o", str(out), "--edition", SECOND.isoformat(), "--format", "html")
+    for result in (archived, built):
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"Error: {history} has a row in its editions table that cannot be read "
+                                        "(id 1: "), result.stderr
+        assert result.stderr.rstrip().endswith("restore the file from a backup, or give --history another path.")
+
+
 # The next build reads the latest earlier edition: a row it must read and cannot is refused (exit 2), never
 # guessed at; a row it does not need (no date to order it by) leaves the build alone.
 # `history` lists dates, verdicts and scores only (the figures are read by the next build).

@@ -11,7 +11,18 @@ from typing import Any
 from ..briefing import Briefing
 from .packing import now, pack, stored_json, unpack
 from .pages import Page, archived, record_page
-from .rows import EditionRow, PreviousEdition, TrendPoint, as_count, as_date, as_number, as_text, as_timestamp
+from .rows import (
+    EditionRow,
+    PreviousEdition,
+    TrendPoint,
+    as_count,
+    as_counted,
+    as_date,
+    as_figures,
+    as_number,
+    as_text,
+    as_timestamp,
+)
 from .store import Store, damaged
 
 MARK_KEY = "publish"  # the meta row that names a committed publish still being put in place (report/publish.py)
@@ -62,9 +73,9 @@ def previous(store: Store, edition: dt.date) -> PreviousEdition | None:
     if row is None:
         return None
     with store.row("editions", row[7]):
-        figures, snap = json.loads(as_text(row[3])), unpack(row[4])
-        if not isinstance(figures, dict) or not isinstance(snap, dict):
-            raise TypeError("its figures or snapshot are not a record")
+        figures, snap = as_figures(row[3]), unpack(row[4])
+        if not isinstance(snap, dict):
+            raise TypeError("its snapshot is not a record")
         return PreviousEdition(as_date(row[0]), as_text(row[1]), as_number(row[2]), figures, snap, as_count(row[5]),
                                as_timestamp(row[6]))
 
@@ -91,14 +102,14 @@ def trend(store: Store, edition: dt.date, limit: int = 12) -> list[TrendPoint]:
     """The `limit` latest editions dated strictly before `edition`, oldest first: the trend's earlier points."""
     with store.read() as db:
         rows = db.execute(
-            "SELECT edition, score, figures, state FROM editions WHERE edition < ? ORDER BY edition DESC "
+            "SELECT edition, score, figures, state, rowid FROM editions WHERE edition < ? ORDER BY edition DESC "
             "LIMIT ?", (edition.isoformat(), int(limit))).fetchall()
     out = []
     for r in reversed(rows):
-        with store.row("editions", r[0]):
-            figures = json.loads(r[2])
-            out.append(TrendPoint(as_date(r[0]), float(r[1]), int(figures.get("followers") or 0),
-                                  int(figures.get("watched") or 0), str(r[3])))
+        with store.row("editions", r[4]):
+            figures = as_figures(r[2])
+            out.append(TrendPoint(as_date(r[0]), as_number(r[1]), as_counted(figures, "followers"),
+                                  as_counted(figures, "watched"), as_text(r[3])))
     return out
 
 
@@ -107,9 +118,13 @@ def corrections(store: Store) -> list[tuple[dt.date, dt.date, str]]:
     if not archived(store):
         return []
     with store.read() as db:
-        rows = db.execute("SELECT edition, corrected_on, correction FROM pages WHERE corrected_on "
+        rows = db.execute("SELECT edition, corrected_on, correction, rowid FROM pages WHERE corrected_on "
                           "IS NOT NULL ORDER BY edition").fetchall()
-    return [(as_date(r[0]), as_date(r[1]), str(r[2] or "")) for r in rows]
+    out = []
+    for r in rows:
+        with store.row("pages", r[3]):
+            out.append((as_date(r[0]), as_date(r[1]), as_text(r[2] or "")))
+    return out
 
 
 # -- the publish mark (report/publish.py) -----------------------------------------------------------------------

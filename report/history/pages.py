@@ -4,12 +4,11 @@ files were written, and whether it corrects an edition already sent (the pages t
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import zlib
 from dataclasses import dataclass
 
-from .rows import PageRow, as_date
+from .rows import PageRow, as_counted, as_date, as_figures, as_number, as_text, as_timestamp
 from .store import Store
 
 
@@ -50,21 +49,20 @@ def every_page(store: Store) -> list[PageRow]:
     if not archived(store):  # a history of an earlier version, read-only: its editions without pages
         with store.read() as db:
             rows = db.execute("SELECT edition, state, score, figures, built_at, NULL, NULL, NULL, NULL, "
-                              "NULL FROM editions ORDER BY edition").fetchall()
-        return [PageRow(as_date(r[0]), str(r[1]), float(r[2]), int(json.loads(r[3]).get("followers") or 0),
-                        int(json.loads(r[3]).get("watched") or 0), str(r[4]), "", None, None, None, None)
-                for r in rows]
-    with store.read() as db:
-        rows = db.execute(
-            "SELECT e.edition, e.state, e.score, e.figures, e.built_at, p.headline, p.page, p.folder, "
-            "p.web_address, p.corrected_on FROM editions e LEFT JOIN pages p ON p.edition = e.edition "
-            "ORDER BY e.edition").fetchall()
+                              "NULL, rowid FROM editions ORDER BY edition").fetchall()
+    else:
+        with store.read() as db:
+            rows = db.execute(
+                "SELECT e.edition, e.state, e.score, e.figures, e.built_at, p.headline, p.page, p.folder, "
+                "p.web_address, p.corrected_on, e.rowid FROM editions e LEFT JOIN pages p ON p.edition = e.edition "
+                "ORDER BY e.edition").fetchall()
     out = []
     for r in rows:
-        with store.row("editions", r[0]):
-            figures = json.loads(r[3])
-            out.append(PageRow(as_date(r[0]), str(r[1]), float(r[2]), int(figures.get("followers") or 0),
-                               int(figures.get("watched") or 0), str(r[4]), str(r[5] or ""),
+        with store.row("editions", r[10]):
+            figures = as_figures(r[3])
+            out.append(PageRow(as_date(r[0]), as_text(r[1]), as_number(r[2]), as_counted(figures, "followers"),
+                               as_counted(figures, "watched"), as_timestamp(r[4]), as_text(r[5] or ""),
                                zlib.decompress(r[6]) if r[6] is not None else None,
-                               r[7], r[8], as_date(r[9]) if r[9] else None))
+                               as_text(r[7]) if r[7] is not None else None,
+                               as_text(r[8]) if r[8] is not None else None, as_date(r[9]) if r[9] else None))
     return out

@@ -5,6 +5,7 @@ Store.row turns into a sentence), and every record as the plain JSON of `report 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +139,19 @@ def as_count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise TypeError(f"{str(value)[:40]!r} is not a count")
     return value
+
+
+def as_figures(value: object) -> dict[str, Any]:
+    """An edition's key figures as stored (a JSON object); anything else raises ValueError or TypeError."""
+    figures = json.loads(as_text(value))
+    if not isinstance(figures, dict):
+        raise TypeError("its figures are not a record")
+    return figures
+
+
+def as_counted(figures: dict[str, Any], name: str) -> int:
+    """One count of the key figures (followers, watched): zero when an older edition did not record it."""
+    return as_count(figures.get(name) or 0)
 
 
 def as_sha256(value: object) -> str:

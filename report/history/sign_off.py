@@ -11,7 +11,17 @@ from typing import Any
 
 from .packing import now, pack, unpack
 from .pages import archived
-from .rows import ApprovalRow, PreviousEdition, SendRow, as_count, as_date, as_sha256, as_text, as_timestamp
+from .rows import (
+    ApprovalRow,
+    PreviousEdition,
+    SendRow,
+    as_count,
+    as_date,
+    as_number,
+    as_sha256,
+    as_text,
+    as_timestamp,
+)
 from .store import SIGN_OFF_VERSION, Store
 
 
@@ -142,11 +152,13 @@ def sent_version(store: Store, edition: dt.date) -> PreviousEdition | None:
     if not archived(store):
         return None
     with store.read() as db:
-        row = db.execute("SELECT sent_copy, sent_at FROM sends WHERE edition = ? AND sent_copy IS NOT NULL "
+        row = db.execute("SELECT sent_copy, sent_at, id FROM sends WHERE edition = ? AND sent_copy IS NOT NULL "
                          "ORDER BY sent_at DESC, id DESC LIMIT 1", (edition.isoformat(),)).fetchone()
     if row is None:
         return None
-    with store.row("sends", edition.isoformat()):
+    with store.row("sends", row[2]):
         copy = unpack(bytes(row[0]))
-        return PreviousEdition(as_date(copy["edition"]), str(copy["state"]), float(copy["score"]),
-                               dict(copy["figures"]), dict(copy["snapshot"]), int(copy["signals"]), str(row[1]))
+        if not isinstance(copy, dict) or not isinstance(copy["figures"], dict) or not isinstance(copy["snapshot"], dict):
+            raise TypeError("its sent copy is not a record")
+        return PreviousEdition(as_date(copy["edition"]), as_text(copy["state"]), as_number(copy["score"]),
+                               copy["figures"], copy["snapshot"], as_count(copy["signals"]), as_timestamp(row[1]))
