@@ -25,6 +25,7 @@ from .findings import Finding
 from .history import ActionRow, ApprovalRow, EditionRow, SendRow
 
 if TYPE_CHECKING:
+    from .archive import ArchiveResult
     from .explain import Explanation
 
 __all__ = ["Checked", "Edition", "HistoryRecords", "archive", "build", "check", "explain", "history", "send"]
@@ -163,10 +164,10 @@ def send(target: Path | str, *, server: str = "localhost:25", security: str = "n
     return run(request).lines
 
 
-def archive(site: Path | str, history: Path | str = Path("out/history.sqlite")) -> tuple[Path, ...]:
-    """Write the web archive of `history` into `site` (`report archive`); the files it wrote (unchanged ones are
-    left as they were). Raises OutputError when there is no history or the folder cannot be written."""
+def archive(site: Path | str, history: Path | str = Path("out/history.sqlite")) -> ArchiveResult:
+    """Write the web archive of `history` into `site` (`report archive`): what it wrote (relative to the site;
+    unchanged files are left as they were), how many editions it holds, and its warnings. Raises OutputError
+    when there is no history or the folder cannot be written."""
     from .archive import archive as run_archive
 
-    result = run_archive(Path(site), Path(history))
-    return tuple(Path(site) / name for name in result.written)
+    return run_archive(Path(site), Path(history))

@@ -386,16 +386,22 @@ def _table(header: str, rows: Iterable[str]) -> None:
               default=Path("out/history.sqlite"), show_default=True, help="The history database.")
 def archive(site: Path, history_path: Path) -> None:
     """Write the web archive: an index, one page per edition and an Atom feed."""
-    from .archive import archive as run_archive
+    from . import api
 
-    result = run_archive(site, history_path)
+    result = api.archive(site, history_path)
     for note in result.notes:
         _echo(f"WARNING {note}", err=True)
     _echo(f"Archive of {result.editions} edition{'s' if result.editions != 1 else ''} in {site}: "
-               f"{len(result.written)} file{'s' if len(result.written) != 1 else ''} written, "
-               f"{result.unchanged} unchanged.")
-    for name in result.written:
-        _echo(str(site / name))
+          f"{len(result.written)} file{'s' if len(result.written) != 1 else ''} written, "
+          f"{result.unchanged} unchanged.")
+    if len(result.written) <= LISTED_FILES:  # a week's run: the index, the feed, the new edition and its neighbour
+        for name in result.written:
+            _echo(str(site / name))
+    else:  # the first run writes every edition's page and workbook: name where to start instead
+        _echo(f"Open {site / 'index.html'}; the feed is {site / 'feed.xml'}.")
+
+
+LISTED_FILES = 12  # `report archive` names each file it wrote up to this many
 
 
 @cli.command()

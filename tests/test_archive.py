@@ -235,11 +235,20 @@ def test_a_new_edition_rewrites_only_the_index_the_feed_its_page_and_its_neighbo
 
 def test_the_archive_command_prints_what_it_wrote(season: Season, tmp_path: Path) -> None:
     season.build_through(30)
-    done = run_cli("archive", str(tmp_path / "site"), "--history", str(season.history))
+    site = tmp_path / "site"
+    done = run_cli("archive", str(site), "--history", str(season.history))
     assert done.returncode == 0, done.stderr
-    assert "Archive of 26 editions" in done.stdout and "index.html" in done.stdout
-    again = run_cli("archive", str(tmp_path / "site"), "--history", str(season.history))
-    assert "0 files written" in again.stdout
+    # The first run writes every page and workbook: it says how many, and where to start, not 54 paths.
+    assert done.stdout.splitlines() == [f"Archive of 26 editions in {site}: 54 files written, 0 unchanged.",
+                                        f"Open {site}/index.html; the feed is {site}/feed.xml."]
+    again = run_cli("archive", str(site), "--history", str(season.history))
+    assert again.stdout.splitlines() == [f"Archive of 26 editions in {site}: 0 files written, 54 unchanged."]
+    # A few files written (a week's run): each is named.
+    (site / "feed.xml").unlink()
+    (site / "index.html").write_text("stale", encoding="utf-8")
+    week = run_cli("archive", str(site), "--history", str(season.history))
+    assert week.stdout.splitlines() == [f"Archive of 26 editions in {site}: 2 files written, 52 unchanged.",
+                                        f"{site}/feed.xml", f"{site}/index.html"]
     missing = run_cli("archive", str(tmp_path / "other"), "--history", str(tmp_path / "none.sqlite"))
     assert missing.returncode == 2 and missing.stderr.startswith("Error: There is no history database")
 
