@@ -411,6 +411,37 @@ def test_approve_then_send_delivers_one_message_to_the_readers(desk: Desk, conte
     assert {a["edition"] for a in actions[-6:]} == {"2026-06-01"}
 
 
+def test_a_second_send_is_said_to_be_a_resend_or_a_correction(desk: Desk, context: Any,
+                                                               inbox: tuple[Inbox, int]) -> None:
+    """After the send above: the edition was sent, so the Send screen asks what a second send is, as send's
+    --correction and --resend do; a send that does not say is refused with send's own sentence."""
+    received = inbox[0].received
+    sent_before = len(received)
+    page = context.new_page()
+    page.goto(desk.base + "/send")
+    assert page.locator("#repeat option").all_inner_texts() == [
+        "a correction, rebuilt with a record corrected (--correction)", "the same edition again (--resend)"]
+    # The file was not rebuilt: it is no correction, and send's sentence names the choice that fits.
+    page.get_by_role("button", name=re.compile("Show the send plan")).click()
+    assert re.fullmatch(
+        rf"Edition {EDITION} was sent on \d{{1,2}} [A-Z][a-z]{{2}} 20\d\d at \d\d:\d\d UTC to 3 readers, and "
+        + re.escape(f"{desk.out / f'briefing-{EDITION}.eml'} is that very file: to send it again (to --to one "
+                    "reader who missed it, say), add --resend."),
+        page.locator(".flash.refused").inner_text())
+    page.get_by_label(re.compile("this send is")).select_option("resend")
+    page.get_by_role("button", name=re.compile("Show the send plan")).click()
+    plan = page.locator("pre.plan").inner_text()
+    assert re.search(rf"^Repeat: +Edition {EDITION} was sent .+ to 3 readers; this is the same file, sent again "
+                     r"\(--resend\)$", plan, re.MULTILINE), plan
+    page.get_by_label(re.compile("To send, type the number of readers")).fill("3")
+    page.get_by_role("button", name="Send to 3 readers").click()
+    page.wait_for_selector(".flash.done")
+    assert len(received) == sent_before + 1
+    sends = json.loads(run_cli("history", "--history", str(desk.history), "--json").stdout)["sends"]
+    assert [send["kind"] for send in sends] == ["first", "resend"]
+    page.close()
+
+
 # -- what keeps others out --------------------------------------------------------------------------------------
 
 def request(desk: Desk, method: str, target: str, body: str | None = None,

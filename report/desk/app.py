@@ -295,8 +295,19 @@ async def approve(request: Request) -> Response:
     return _after(request, _send_location(edition), "done", sentence)
 
 
+REPEATS = ("correction", "resend")  # what a second send of an edition may be (report send --correction, --resend)
+
+
+def _repeat(request: Request) -> str | None:
+    chosen = _param(request, "repeat")
+    if chosen and chosen not in REPEATS:
+        raise BadRequest(f"'{chosen[:20]}' is not a kind of repeat send: choose correction or resend.")
+    return chosen or None
+
+
 async def plan(request: Request) -> Response:
-    done = await _on_edition(request, "Choose the edition to send.", Desk.plan)
+    repeat = _repeat(request)
+    done = await _on_edition(request, "Choose the edition to send.", lambda desk, day: desk.plan(day, repeat))
     if isinstance(done, Response):
         return done
     edition, shown = done
@@ -305,8 +316,8 @@ async def plan(request: Request) -> Response:
 
 
 async def send(request: Request) -> Response:
-    readers = _param(request, "readers")
-    done = await _on_edition(request, "Choose the edition to send.", lambda desk, day: desk.send(day, readers))
+    readers, repeat = _param(request, "readers"), _repeat(request)
+    done = await _on_edition(request, "Choose the edition to send.", lambda desk, day: desk.send(day, readers, repeat))
     if isinstance(done, Response):
         return done
     edition, lines = done

@@ -179,6 +179,7 @@ class Plan:
     edition: dt.date
     lines: list[str]
     readers: int
+    repeat: str | None = None  # what a second send of the edition is: "correction" or "resend" (send's --correction)
 
 
 @dataclass
@@ -413,16 +414,18 @@ class Desk:
             self._record("approve", edition, sentence)
             return sentence
 
-    def _request(self, edition: dt.date, dry_run: bool) -> Request:
+    def _request(self, edition: dt.date, dry_run: bool, repeat: str | None) -> Request:
         smtp = self.config.smtp
         return Request(self.eml_path(edition), server=smtp.server, security=smtp.security, cafile=smtp.cafile,
                        user=smtp.user, password=os.environ.get("REPORT_SMTP_PASSWORD"), dry_run=dry_run,
-                       outdir=self.config.outdir, history=self.config.history, deadline=smtp.deadline)
+                       outdir=self.config.outdir, history=self.config.history, deadline=smtp.deadline,
+                       repeat=repeat)
 
-    def plan(self, edition: dt.date) -> Plan:
-        """`report send --dry-run`: every check a send makes, and its plan; nothing sent, no connection."""
+    def plan(self, edition: dt.date, repeat: str | None = None) -> Plan:
+        """`report send --dry-run` (with `--correction` or `--resend` as `repeat` says): every check a send makes,
+        and its plan; nothing sent, no connection."""
         with self._acting:
-            request = self._request(edition, dry_run=True)
+            request = self._request(edition, dry_run=True, repeat=repeat)
             try:
                 prepared = prepare(request)
             except ReportError as error:
@@ -430,14 +433,14 @@ class Desk:
                 raise
             problems = [f"Preflight:  {problem.line()}" for problem in preflight(prepared.message)]
             lines = describe(prepared, request) + (problems or ["Preflight:  nothing to fix: ready to send"])
-            plan = Plan(edition, lines, len(prepared.recipients))
+            plan = Plan(edition, lines, len(prepared.recipients), repeat)
             self._record("send plan", edition, f"shown: {plan.readers} reader{'s' if plan.readers != 1 else ''}")
             return plan
 
-    def send(self, edition: dt.date, typed: str) -> list[str]:
-        """Send the edition's email, only when `typed` is the number of readers it goes to."""
+    def send(self, edition: dt.date, typed: str, repeat: str | None = None) -> list[str]:
+        """Send the edition's email, only when `typed` is the number of readers it goes to (`repeat` as for plan)."""
         with self._acting:
-            request = self._request(edition, dry_run=False)
+            request = self._request(edition, dry_run=False, repeat=repeat)
             try:
                 readers = len(prepare(request).recipients)
                 if typed.strip() != str(readers):

@@ -34,7 +34,7 @@ MAX_PATH = 128
 MAX_FIELDS = 8
 SESSIONS_KEPT = 16
 # The only parameters any request may give. None of them is a file: the desk's files are fixed at its start.
-PARAMETERS = frozenset({"token", "csrf", "edition", "view", "format", "name", "readers"})
+PARAMETERS = frozenset({"token", "csrf", "edition", "view", "format", "name", "readers", "repeat"})
 
 
 def names_a_path(value: str) -> bool:
