@@ -33,7 +33,8 @@ from .briefing import (
     WatchItem,
 )
 from .changes import compare, snapshot
-from .edition import EditionView, counts, is_stale, newest_evidence
+from .check.rules import NO_SOURCE
+from .edition import STALE_SIGNAL, EditionView, counts, is_stale, newest_evidence
 from .findings import Finding
 from .model import Event, Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
 from .moves import what_would_change
@@ -363,7 +364,7 @@ def web_address(value: str | None) -> str | None:
 
 def _health_kind(finding: Finding) -> str:
     """How Data health groups a check warning: stale signals, missing sources, everything else."""
-    return {"stale-signal": "stale", "no-source": "no-source"}.get(finding.code, "warning")
+    return {STALE_SIGNAL.code: "stale", NO_SOURCE.code: "no-source"}.get(finding.code, "warning")
 
 
 def _sources(tracker: Tracker) -> list[SourceRow]:

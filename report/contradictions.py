@@ -10,14 +10,45 @@ and says what to do. Pure: records in, findings out.
 from __future__ import annotations
 
 from .edition import EditionView, Locate, counts
-from .findings import Finding
+from .findings import Finding, Rule
 from .model import Event, Lab, Signal, Tracker, quarter_label, quarter_of
 from .safety import name_key
 from .values import show
 
-# The codes these rules give (the README's finding-code catalogue lists each).
-CODES = ("status-since-disagrees", "pivot-row-disagrees", "duplicate-signal", "signal-both-ways",
-         "unwatched-lab-moved", "nothing-to-score")
+# -- the findings, declared once (the README's finding-code catalogue lists each code) ----------------------
+
+STATUS_SINCE_DISAGREES = Rule("status-since-disagrees", "warning",
+                              "{lab}'s Status since {since} disagrees with its own {kind} event of {date} ({ref}): "
+                              "the briefing prints both dates; make them the same day, or correct the one that is "
+                              "wrong")
+WEIGHTS_DISAGREE = STATUS_SINCE_DISAGREES.worded(
+    "{lab}'s Flagship weights says {said}, but its own {kind} event of {date} ({ref}) {then}: set Flagship weights "
+    "to {other} and Status since to {date}, or correct the event")
+PIVOT_ROW_DISAGREES = Rule("pivot-row-disagrees", "warning",
+                          "{lab}, the pivot lab, is Open on the Labs sheet but no Reopened flagship event after the "
+                          "pivot ({pivot}) dates it: the verdict turns REVERTED on this cell alone; add the Reopened "
+                          "flagship event on the Events sheet, or set this back to Closed")
+PIVOT_ROW_REOPENED = PIVOT_ROW_DISAGREES.worded(
+    "{lab}, the pivot lab, is Closed{said} on the Labs sheet, but its Reopened flagship event of {date} ({ref}) is "
+    "later, and that event makes the verdict REVERTED: set this to Open since {date}, or, if {lab} closed again, "
+    "add that Closed flagship event and its date as Status since")
+SIGNAL_BOTH_WAYS = Rule("signal-both-ways", "warning",
+                        "{signal} ({who}{quarter}) points to {way} here but to {other_way} on row {other_row} ({ref}): "
+                        "the same signal cannot point both ways; keep the row that holds and delete the other")
+DUPLICATE_SIGNAL = Rule("duplicate-signal", "warning",
+                        "{signal} ({who}{quarter}) is already on row {first_row} ({ref}), so it is counted twice: "
+                        "delete one row, or say in the text what makes them different")
+UNWATCHED_LAB_MOVED = Rule("unwatched-lab-moved", "warning",
+                           "{fact}, after the pivot, but its Watch is No, so {consequence}; set Watch to Yes if the "
+                           "desk should count it")
+NOTHING_TO_SCORE = Rule("nothing-to-score", "warning",
+                        "nothing to score yet: no signal of {quarter} or later, known by this edition ({edition}), "
+                        "points to Pays or Reverts, so the score is 0 and the verdict rests on followers and "
+                        "reversion alone; add the quarter's signals")
+# The codes these rules give.
+CODES = tuple(rule.code for rule in (STATUS_SINCE_DISAGREES, PIVOT_ROW_DISAGREES, DUPLICATE_SIGNAL, SIGNAL_BOTH_WAYS,
+                                     UNWATCHED_LAB_MOVED, NOTHING_TO_SCORE))
+
 MOVES = ("Closed flagship", "Reopened flagship")
 KIND_OF = {"Closed": "Closed flagship", "Open": "Reopened flagship"}  # the event that gives a row its weights
 
@@ -73,20 +104,18 @@ def _status_against_events(tracker: Tracker, locate: Locate) -> list[Finding]:
             other = "Closed" if lab.flagship_weights == "Open" else "Open"
             said, then = ((f"{lab.flagship_weights} since {since.isoformat()}", "is later") if since else
                           (lab.flagship_weights, f"says it {'closed' if other == 'Closed' else 'reopened'} then"))
-            out.append(Finding(
-                "warning", "status-since-disagrees", "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights,
-                f"{lab.lab}'s Flagship weights says {said}, but its own {latest.kind} event of "
-                f"{latest.date.isoformat()} ({_ref(locate, 'Events', 'Kind', latest.row)}) {then}: set Flagship "
-                f"weights to {other} and Status since to {latest.date.isoformat()}, or correct the event"))
+            out.append(WEIGHTS_DISAGREE.finding(
+                "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights, lab=lab.lab, said=said,
+                kind=latest.kind, date=latest.date.isoformat(), ref=_ref(locate, "Events", "Kind", latest.row),
+                then=then, other=other))
             continue
         matching = [e for e in events if e.kind == own_kind]
         if since is not None and matching and matching[-1].date != since:
             event = matching[-1]
-            out.append(Finding(
-                "warning", "status-since-disagrees", "Labs", *_at(locate, "Labs", "Status since", lab), since.isoformat(),
-                f"{lab.lab}'s Status since {since.isoformat()} disagrees with its own {event.kind} event of "
-                f"{event.date.isoformat()} ({_ref(locate, 'Events', 'Date', event.row)}): the briefing prints "
-                "both dates; make them the same day, or correct the one that is wrong"))
+            out.append(STATUS_SINCE_DISAGREES.finding(
+                "Labs", *_at(locate, "Labs", "Status since", lab), since.isoformat(), lab=lab.lab,
+                since=since.isoformat(), kind=event.kind, date=event.date.isoformat(),
+                ref=_ref(locate, "Events", "Date", event.row)))
     return out
 
 
@@ -96,25 +125,18 @@ def _pivot_row(tracker: Tracker, locate: Locate) -> list[Finding]:
     lab = tracker.lab(s.pivot_lab)
     if lab is None:
         return []
-    pivot_date = s.pivot_date.isoformat()
     reopened = [e for e in _moves_by_lab(tracker).get(name_key(lab.lab), [])
                 if e.kind == "Reopened flagship" and e.date > s.pivot_date]
     if lab.flagship_weights == "Open" and not reopened:
-        return [Finding(
-            "warning", "pivot-row-disagrees", "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights,
-            f"{lab.lab}, the pivot lab, is Open on the Labs sheet but no Reopened flagship event after the pivot "
-            f"({pivot_date}) dates it: the verdict turns REVERTED on this cell alone; add the Reopened flagship "
-            "event on the Events sheet, or set this back to Closed")]
+        return [PIVOT_ROW_DISAGREES.finding("Labs", *_at(locate, "Labs", "Flagship weights", lab),
+                                           lab.flagship_weights, lab=lab.lab, pivot=s.pivot_date.isoformat())]
     if lab.flagship_weights == "Closed" and reopened:
         event = reopened[-1]
         if lab.status_since is None or event.date > lab.status_since:
             said = f" since {lab.status_since.isoformat()}" if lab.status_since else ""
-            return [Finding(
-                "warning", "pivot-row-disagrees", "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights,
-                f"{lab.lab}, the pivot lab, is Closed{said} on the Labs sheet, but its Reopened flagship event of "
-                f"{event.date.isoformat()} ({_ref(locate, 'Events', 'Kind', event.row)}) is later, and that event "
-                f"makes the verdict REVERTED: set this to Open since {event.date.isoformat()}, or, if {lab.lab} "
-                "closed again, add that Closed flagship event and its date as Status since")]
+            return [PIVOT_ROW_REOPENED.finding(
+                "Labs", *_at(locate, "Labs", "Flagship weights", lab), lab.flagship_weights, lab=lab.lab, said=said,
+                date=event.date.isoformat(), ref=_ref(locate, "Events", "Kind", event.row))]
     return []
 
 
@@ -133,18 +155,15 @@ def _signal_twins(tracker: Tracker, locate: Locate) -> list[Finding]:
         other_way = next((e for way, e in earlier.items() if way != signal.points_to), None)
         who = f"{signal.lab}, " if signal.lab else ""
         if other_way is not None:
-            out.append(Finding(
-                "warning", "signal-both-ways", "Signals", *_at(locate, "Signals", "Points to", signal), signal.points_to,
-                f"{show(signal.signal)} ({who}{quarter_label(signal.quarter)}) points to {signal.points_to} here but "
-                f"to {other_way.points_to} on row {other_way.row} "
-                f"({_ref(locate, 'Signals', 'Points to', other_way.row)}): the same signal cannot point both ways; "
-                "keep the row that holds and delete the other"))
+            out.append(SIGNAL_BOTH_WAYS.finding(
+                "Signals", *_at(locate, "Signals", "Points to", signal), signal.points_to, signal=show(signal.signal),
+                who=who, quarter=quarter_label(signal.quarter), way=signal.points_to, other_way=other_way.points_to,
+                other_row=other_way.row, ref=_ref(locate, "Signals", "Points to", other_way.row)))
         elif (first := earlier.get(signal.points_to)) is not None:
-            out.append(Finding(
-                "warning", "duplicate-signal", "Signals", *_at(locate, "Signals", "Signal", signal), signal.signal,
-                f"{show(signal.signal)} ({who}{quarter_label(signal.quarter)}) is already on row {first.row} "
-                f"({_ref(locate, 'Signals', 'Signal', first.row)}), so it is counted twice: delete one row, "
-                "or say in the text what makes them different"))
+            out.append(DUPLICATE_SIGNAL.finding(
+                "Signals", *_at(locate, "Signals", "Signal", signal), signal.signal, signal=show(signal.signal),
+                who=who, quarter=quarter_label(signal.quarter), first_row=first.row,
+                ref=_ref(locate, "Signals", "Signal", first.row)))
         earlier.setdefault(signal.points_to, signal)
     return out
 
@@ -163,19 +182,17 @@ def _unwatched_moves(view: EditionView, locate: Locate) -> list[Finding]:
         if after:
             event = after[0]
             did = "closed" if event.kind == "Closed flagship" else "reopened"
-            fact = (f"{lab.lab} {did} its flagship on {event.date.isoformat()} "
-                    f"({_ref(locate, 'Events', 'Kind', event.row)}), after the pivot")
+            fact = f"{lab.lab} {did} its flagship on {event.date.isoformat()} ({_ref(locate, 'Events', 'Kind', event.row)})"
         elif lab.flagship_weights == "Closed" and lab.status_since is not None and lab.status_since > s.pivot_date:
             did = "closed"
             fact = (f"{lab.lab}'s flagship is Closed since {lab.status_since.isoformat()} "
-                    f"({_ref(locate, 'Labs', 'Status since', lab.row)}), after the pivot")
+                    f"({_ref(locate, 'Labs', 'Status since', lab.row)})")
         else:
             continue
-        counted = ("so it is not counted as a follower: this may be the story's biggest news"
-                   if did == "closed" else "so the desk is not following it: this may be news worth watching")
-        out.append(Finding(
-            "warning", "unwatched-lab-moved", "Labs", *_at(locate, "Labs", "Watch", lab), lab.watch,
-            f"{fact}, but its Watch is No, {counted}; set Watch to Yes if the desk should count it"))
+        consequence = ("it is not counted as a follower: this may be the story's biggest news" if did == "closed"
+                       else "the desk is not following it: this may be news worth watching")
+        out.append(UNWATCHED_LAB_MOVED.finding("Labs", *_at(locate, "Labs", "Watch", lab), lab.watch, fact=fact,
+                                               consequence=consequence))
     return out
 
 
@@ -185,8 +202,5 @@ def _nothing_to_score(view: EditionView) -> list[Finding]:
     pivot_quarter = quarter_of(s.pivot_date)
     if any(counts(sig, pivot_quarter) and sig.points_to != "Neutral" for sig in view.tracker.signals):
         return []
-    return [Finding(
-        "warning", "nothing-to-score", "Signals", None, None, None, None,
-        f"nothing to score yet: no signal of {quarter_label(pivot_quarter)} or later, known by this edition "
-        f"({view.edition.isoformat()}), points to Pays or Reverts, so the score is 0 and the verdict rests on "
-        "followers and reversion alone; add the quarter's signals")]
+    return [NOTHING_TO_SCORE.finding("Signals", None, None, None, None, quarter=quarter_label(pivot_quarter),
+                                     edition=view.edition.isoformat())]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .briefing import LeftOut
 from .errors import UsageError
-from .findings import Finding
+from .findings import Finding, Rule
 from .model import Lab, Quarter, Signal, Tracker, quarter_label, quarter_of
 from .values import FIRST_YEAR, LAST_YEAR, show
 
@@ -98,6 +98,21 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''}"
 
 
+# The findings that depend on the edition date (the checker's own are in report/check/rules.py).
+FUTURE_EDITION = Rule("future-edition", "warning",
+                      "the edition {edition} is after today ({today}): it shows the workbook as it stands now, and "
+                      "anything dated later still counts as not yet known")
+AFTER_EDITION = Rule("after-edition", "warning",
+                     "{count} record{s} dated after this edition ({edition}) {were} left out ({where}); they count "
+                     "from a later edition on")
+STATUS_AFTER_EDITION = Rule("status-after-edition", "warning",
+                            "{lab}'s Status since {since} is after this edition: the edition counts its flagship as "
+                            "{before}, the weights it had before")
+STALE_SIGNAL = Rule("stale-signal", "warning",
+                    "{signal} ({quarter}) was observed {age} before this edition, more than the {limit:g} days of "
+                    "Stale after days: confirm or update it")
+
+
 def edition_findings(view: EditionView, today: dt.date, locate: Locate,
                      edition_cell: str | None = None) -> list[Finding]:
     """The warnings that depend on the edition date: a future edition, records after it, labs shown as they
@@ -106,38 +121,31 @@ def edition_findings(view: EditionView, today: dt.date, locate: Locate,
     settings = view.tracker.settings
     out: list[Finding] = []
     if edition > today:
-        out.append(Finding(
-            "warning", "future-edition", "Settings" if edition_cell else None, edition_cell,
-            "Edition date" if edition_cell else None, None, edition.isoformat(),
-            f"the edition {edition.isoformat()} is after today ({today.isoformat()}): it shows the workbook as it "
-            "stands now, and anything dated later still counts as not yet known"))
+        out.append(FUTURE_EDITION.finding(
+            "Settings" if edition_cell else None, edition_cell, "Edition date" if edition_cell else None, None,
+            edition.isoformat(), edition=edition.isoformat(), today=today.isoformat()))
     if view.later_rows:
         by_sheet: dict[str, list[int]] = {}
         for sheet, row in view.later_rows:
             by_sheet.setdefault(sheet, []).append(row)
         where = "; ".join(f"{sheet} {_rows(sorted(rows))}" for sheet, rows in by_sheet.items())
         count = len(view.later_rows)
-        out.append(Finding(
-            "warning", "after-edition", None, None, None, None, count,
-            f"{count} record{'s' if count != 1 else ''} dated after this edition ({edition.isoformat()}) "
-            f"{'were' if count != 1 else 'was'} left out ({where}); they count from a later edition on"))
+        out.append(AFTER_EDITION.finding(
+            None, None, None, None, count, count=count, s="s" if count != 1 else "",
+            were="were" if count != 1 else "was", edition=edition.isoformat(), where=where))
     for lab in view.labs_as_before:
         assert lab.status_since is not None
-        out.append(Finding(
-            "warning", "status-after-edition", "Labs", locate("Labs", "Status since", lab.row), "Status since",
-            lab.row, lab.status_since.isoformat(),
-            f"{lab.lab}'s Status since {lab.status_since.isoformat()} is after this edition: the edition counts its "
-            f"flagship as {BEFORE[lab.flagship_weights]}, the weights it had before"))
+        out.append(STATUS_AFTER_EDITION.finding(
+            "Labs", locate("Labs", "Status since", lab.row), "Status since", lab.row, lab.status_since.isoformat(),
+            lab=lab.lab, since=lab.status_since.isoformat(), before=BEFORE[lab.flagship_weights]))
     pivot_quarter = quarter_of(settings.pivot_date)
     for signal in view.tracker.signals:
         if counts(signal, pivot_quarter) and is_stale(signal, edition, settings.stale_after_days):
             assert signal.observed is not None
-            age = (edition - signal.observed).days
-            out.append(Finding(
-                "warning", "stale-signal", "Signals", locate("Signals", "Observed", signal.row), "Observed",
-                signal.row, signal.observed.isoformat(),
-                f"{show(signal.signal)} ({quarter_label(signal.quarter)}) was observed {_days(age)} before this edition, "
-                f"more than the {settings.stale_after_days:g} days of Stale after days: confirm or update it"))
+            out.append(STALE_SIGNAL.finding(
+                "Signals", locate("Signals", "Observed", signal.row), "Observed", signal.row,
+                signal.observed.isoformat(), signal=show(signal.signal), quarter=quarter_label(signal.quarter),
+                age=_days((edition - signal.observed).days), limit=settings.stale_after_days))
     return out
 
 

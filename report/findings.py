@@ -1,7 +1,8 @@
-"""Problems found in a workbook, as data (after frictionless)."""
+"""Problems found in a workbook, as data (after frictionless): each `Finding`, and the `Rule` it is made from."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -49,6 +50,33 @@ class Finding:
         if value is not None and not isinstance(value, (str, int, float, bool)):
             data["value"] = str(value)
         return data
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of finding: its stable code, its level, and its message with {fields} to fill in.
+
+    Every finding the tool makes comes from a Rule: the checker's are declared in report/check/rules.py, the
+    edition's in report/edition.py and the contradictions' in report/contradictions.py. The code is a contract
+    (`check --json`; the README's catalogue lists each one, tests/test_finding_codes.py holds the two together).
+    """
+
+    code: str
+    level: Level
+    message: str
+
+    def worded(self, message: str) -> Rule:
+        """The same rule (code and level) said another way, for another place it applies."""
+        return dataclasses.replace(self, message=message)
+
+    def say(self, **fields: object) -> str:
+        """The message with its fields filled in."""
+        return self.message.format(**fields)
+
+    def finding(self, sheet: str | None, cell: str | None, column: str | None, row: int | None, value: object,
+                **fields: object) -> Finding:
+        """A finding of this rule at a place, its message filled with `fields`."""
+        return Finding(self.level, self.code, sheet, cell, column, row, value, self.say(**fields))
 
 
 def summary(findings: list[Finding]) -> str:

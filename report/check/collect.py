@@ -9,11 +9,11 @@ import dataclasses
 from collections.abc import Iterable
 
 from .. import schema
-from ..findings import Finding
+from ..findings import Finding, Rule
 from ..read import RawWorkbook
 from ..read.cells import column_index
 from ..values import Bad
-from .rules import Rule
+from .rules import BAD_VALUE
 
 
 class Findings:
@@ -45,7 +45,7 @@ class Findings:
 
     def bad(self, bad: Bad, sheet: str, cell: str | None, column: str, row: int, value: object) -> None:
         """Record a cell that is not a valid value of its column, in the words of the rule it broke."""
-        self.made.append(Finding("error", bad.code, self.title(sheet), cell, column, row, value, bad.message))
+        self.add(BAD_VALUE[bad.code], sheet, cell, column, row, value, reason=bad.message)
 
     def extend(self, found: Iterable[Finding]) -> None:
         """Record findings made elsewhere (the edition's), their sheet as the editor's tab names it."""

@@ -3,41 +3,13 @@
 The code is a contract (`check --json`; the README's catalogue lists each one, tests/test_finding_codes.py
 holds the two together). The message is a template of the fields each finding fills in; a value the
 editor wrote is passed in already quoted by values.show. A rule said two ways keeps one code and one level
-(`worded`).
-
-A cell that is not a valid value of its column (a bad date, a choice not offered ...) is not here: its
-finding comes from values.py's Bad, with the code and the message that rule wrote.
+(`worded`). The findings that depend on the edition date are declared in report/edition.py, the
+contradictions' in report/contradictions.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
-from ..findings import Finding, Level
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One kind of finding: its stable code, its level, and its message with {fields} to fill in."""
-
-    code: str
-    level: Level
-    message: str
-
-    def worded(self, message: str) -> Rule:
-        """The same rule (code and level) said another way, for another place it applies."""
-        return dataclasses.replace(self, message=message)
-
-    def say(self, **fields: object) -> str:
-        """The message with its fields filled in."""
-        return self.message.format(**fields)
-
-    def finding(self, sheet: str | None, cell: str | None, column: str | None, row: int | None, value: object,
-                **fields: object) -> Finding:
-        """A finding of this rule at a place, its message filled with `fields`."""
-        return Finding(self.level, self.code, sheet, cell, column, row, value, self.say(**fields))
-
+from ..findings import Rule
 
 # -- the workbook as a whole ------------------------------------------------------------------------------
 
@@ -74,6 +46,14 @@ FORMULA_NOT_CALCULATED = Rule("formula-not-calculated", "error",
 FORMULA_ERROR = Rule("formula-error", "error", "the formula here shows the error {error}: fix the formula")
 ERROR_VALUE = Rule("error-value", "error", "this cell holds the error {error}: replace it with a value")
 REQUIRED = Rule("required", "error", "{name} is required: fill in this cell")
+
+# A cell that is not a valid value of its column (a bad date, a choice not offered ...): values.py's parsers
+# and safety.py's rules word each case themselves (Bad: a code and a reason quoting the value, often more than
+# one reason a code), so each of these rules' message is that reason.
+BAD_VALUE = {code: Rule(code, "error", "{reason}") for code in (
+    "ambiguous-date", "bad-date", "bad-due", "bad-quarter", "out-of-range", "not-a-number", "not-positive",
+    "bad-strength", "not-a-choice", "not-one-line", "invisible-character", "control-character", "too-long",
+    "bad-email", "bad-url")}
 
 # -- the Settings sheet -----------------------------------------------------------------------------------
 

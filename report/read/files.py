@@ -105,9 +105,7 @@ def sniff(path: Path, data: bytes) -> bool:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise UnreadableWorkbook(
-            f"{path} is damaged (a truncated or corrupt file): save the workbook again, or use a backup."
-        ) from error
+        raise UnreadableWorkbook(f"{path} {DAMAGED}") from error
     with archive:
         if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
             raise UnreadableWorkbook(
@@ -135,10 +133,7 @@ def sniff(path: Path, data: bytes) -> bool:
                 )
         for info in archive.infolist():
             if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(path, archive, info):
-                raise UnreadableWorkbook(
-                    f"{path} contains XML entity declarations, which workbooks never need (it may be an "
-                    "attack): it was not opened."
-                )
+                raise UnreadableWorkbook(f"{path} {ENTITIES}")
         content_types = archive.read("[Content_Types].xml")
     # Sizes were capped above; zipfile never inflates a member past its declared size.
     return b"macroEnabled" in content_types or "xl/vbaProject.bin" in names
@@ -172,9 +167,7 @@ def _declares_dtd(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -
                     return True
                 tail = window[-overlap:]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as error:
-        raise UnreadableWorkbook(
-            f"{path} is damaged (a truncated or corrupt file): save the workbook again, or use a backup."
-        ) from error
+        raise UnreadableWorkbook(f"{path} {DAMAGED}") from error
     return False
 
 
@@ -200,11 +193,9 @@ def unreadable(path: Path) -> Iterator[None]:
 
 def _plain_cause(error: BaseException) -> str:
     """What went wrong, in words rather than a class name where we can."""
-    if isinstance(error, python_calamine.CalamineError):
-        return "its contents do not follow the Excel format"
     if isinstance(error, (KeyError, StopIteration)):
         return "a part it lists is missing"
-    return "its contents do not follow the Excel format"
+    return "its contents do not follow the Excel format"  # calamine's own errors included
 
 
 def _causes(error: BaseException) -> list[BaseException]:
