@@ -18,6 +18,8 @@ from markupsafe import Markup
 from PIL import Image
 
 from report import safety
+from report.present.charts import evidence_chart, timeline_chart
+from report.present.words import LAB_ROLES
 from report.render import svg_charts
 
 SVG = re.compile(r'<svg[^>]*class="chart chart-(\w+)".*?</svg>', re.DOTALL)
@@ -77,7 +79,7 @@ def test_week_26s_evidence_chart_is_drawn_to_its_weights(season: Season) -> None
 def test_the_legend_lists_only_what_is_drawn() -> None:
     from report.briefing import QuarterWeight
 
-    svg = str(svg_charts.evidence_svg([QuarterWeight("2026-Q2", 1.2, 0.0, 1.2, 2)], 2.0))
+    svg = str(svg_charts.evidence_svg(evidence_chart([QuarterWeight("2026-Q2", 1.2, 0.0, 1.2, 2)], 2.0)))
     legend = svg[svg.index('<g class="legend">'):]
     # No reverts weight, no blue bar: the legend has no "Reverts" either.
     assert texts(legend, r"<text [^>]*>([^<]+)</text>") == ["Pays", "Net", "Score so far +1.20", "Call margin \u00b12.0"]
@@ -141,8 +143,9 @@ def test_a_quiet_follower_is_never_folded_into_other_labs() -> None:
             for i in range(60)]
     quiet = TimelineItem(dt.date(2026, 7, 16), "Quiet Lab", "Closed flagship", "h", None, None, False)
     pivot = TimelineItem(dt.date(2026, 4, 20), "Alibaba", "Closed flagship", "h", None, None, True)
-    svg = str(svg_charts.timeline_svg([pivot, *busy, quiet], dt.date(2026, 4, 20), dt.date(2026, 8, 3),
-                                      {"Alibaba": "Pivot lab", "Quiet Lab": "Follower"}))
+    chart = timeline_chart([pivot, *busy, quiet], dt.date(2026, 4, 20), dt.date(2026, 8, 3),
+                           {"Alibaba": LAB_ROLES.pivot, "Quiet Lab": LAB_ROLES.follower})
+    svg = str(svg_charts.timeline_svg(chart))
     assert texts(svg, r'fill="#a84300" font-weight="bold">([^<]+)</text>') == [
         "Alibaba \u00b7 Pivot lab", "Quiet Lab \u00b7 Follower"]
     assert ">Other labs</text>" in svg

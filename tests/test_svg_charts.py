@@ -14,6 +14,7 @@ from PIL import Image
 from report import palette
 from report.briefing import QuarterWeight, TimelineItem
 from report.present import present
+from report.present.charts import evidence_chart, timeline_chart
 from report.render import svg_charts
 from report.render.email import charts
 
@@ -36,7 +37,7 @@ def stress_timeline(count: int) -> list[TimelineItem]:
 
 
 def test_the_evidence_chart_carries_its_own_colours_font_and_words(sample_briefing) -> None:  # type: ignore[no-untyped-def]
-    chart = svg_charts.evidence_svg(sample_briefing.quarters, sample_briefing.verdict.margin)
+    chart = svg_charts.evidence_svg(evidence_chart(sample_briefing.quarters, sample_briefing.verdict.margin))
     svg = str(chart)
     assert svg.startswith("<svg") and "<style" not in svg and 'class="chart chart-evidence"' in svg
     allowed = {palette.PAYS, palette.REVERTS, palette.INK, palette.MUTED, palette.BACKGROUND, palette.RULE, "none"}
@@ -56,7 +57,7 @@ def test_the_evidence_chart_carries_its_own_colours_font_and_words(sample_briefi
 
 
 def test_work_is_bounded() -> None:
-    chart = svg_charts.timeline_svg(stress_timeline(100_000), dt.date(2025, 1, 1), dt.date(2026, 6, 1))
+    chart = svg_charts.timeline_svg(timeline_chart(stress_timeline(100_000), dt.date(2025, 1, 1), dt.date(2026, 6, 1)))
     svg = str(chart)
     assert len(svg) < 100_000 and svg.count("<rect") + svg.count("<circle") + svg.count("<polygon") < 1500
     lanes = re.findall(r'text-anchor="start" fill="#1f2328">([^<]+)</text>', svg)
@@ -67,22 +68,23 @@ def test_work_is_bounded() -> None:
 def test_cell_text_is_escaped() -> None:
     evil = "<b>&amp;</b>"
     items = [TimelineItem(dt.date(2026, 5, 1), evil, evil, evil, None, None, False)]
-    svg = str(svg_charts.timeline_svg(items, dt.date(2026, 4, 20), dt.date(2026, 6, 1)))
+    svg = str(svg_charts.timeline_svg(timeline_chart(items, dt.date(2026, 4, 20), dt.date(2026, 6, 1))))
     assert "<b>" not in svg and "&lt;b&gt;&amp;amp;&lt;/b&gt;" in svg
     quarters = [QuarterWeight(evil, 1.0, 0.5, 0.5, 1)]
-    svg = str(svg_charts.evidence_svg(quarters, 2.0))
+    svg = str(svg_charts.evidence_svg(evidence_chart(quarters, 2.0)))
     assert "<b>" not in svg and "&lt;b&gt;" in svg
 
 
 @pytest.mark.parametrize("case", ["sample", "stress"])
 def test_every_label_is_inside_the_picture(browser, sample_briefing, case: str) -> None:  # type: ignore[no-untyped-def]
     if case == "sample":
-        drawn = [svg_charts.evidence_svg(sample_briefing.quarters, sample_briefing.verdict.margin),
-                 svg_charts.timeline_svg(sample_briefing.timeline, sample_briefing.masthead.pivot_date,
-                                         sample_briefing.masthead.edition)]
+        drawn = [svg_charts.evidence_svg(evidence_chart(sample_briefing.quarters, sample_briefing.verdict.margin)),
+                 svg_charts.timeline_svg(timeline_chart(sample_briefing.timeline, sample_briefing.masthead.pivot_date,
+                                                        sample_briefing.masthead.edition))]
     else:
-        drawn = [svg_charts.evidence_svg(stress_quarters(), 2.0),
-                 svg_charts.timeline_svg(stress_timeline(2000), dt.date(2025, 1, 1), dt.date(2026, 6, 1))]
+        drawn = [svg_charts.evidence_svg(evidence_chart(stress_quarters(), 2.0)),
+                 svg_charts.timeline_svg(timeline_chart(stress_timeline(2000), dt.date(2025, 1, 1),
+                                                        dt.date(2026, 6, 1)))]
     page = browser.new_page(viewport={"width": 700, "height": 900})
     try:
         for chart in drawn:
@@ -99,7 +101,7 @@ def test_every_label_is_inside_the_picture(browser, sample_briefing, case: str) 
 
 def test_the_email_shows_the_same_drawing_as_png(sample_briefing) -> None:  # type: ignore[no-untyped-def]
     drawn = charts(present(sample_briefing))
-    evidence = svg_charts.evidence_svg(sample_briefing.quarters, sample_briefing.verdict.margin)
+    evidence = svg_charts.evidence_svg(evidence_chart(sample_briefing.quarters, sample_briefing.verdict.margin))
     assert drawn[0].png == svg_charts.png(evidence), "the same SVG, rasterised; deterministic"
     assert drawn[0].alt == evidence.alt
     picture = Image.open(io.BytesIO(drawn[0].png)).convert("RGB")

@@ -9,6 +9,8 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
+from report.briefing import QuarterWeight
+from report.present.charts import evidence_chart
 from report.render.xlsx.chart import QuarterTable, add_evidence_chart
 
 QUARTERS = [("2026-Q1", 1.2, 1.8), ("2026-Q2", 2.0, 0.3), ("2026-Q3", 0.0, 2.4)]
@@ -20,7 +22,8 @@ def _book(path: Path, margin: float = 2.0) -> str:
     sheet.write_row(0, 0, ["Quarter", "Pays", "Reverts", "Net"])
     for row, (quarter, pays, reverts) in enumerate(QUARTERS, 1):
         sheet.write_row(row, 0, [quarter, pays, reverts, round(pays - reverts, 2)])
-    add_evidence_chart(book, sheet, QuarterTable(1, len(QUARTERS), 0, 1, 2, 3), [q[2] for q in QUARTERS], margin,
+    chart = evidence_chart([QuarterWeight(q, p, r, round(p - r, 2), 1) for q, p, r in QUARTERS], margin)
+    add_evidence_chart(book, sheet, QuarterTable(1, len(QUARTERS), 0, 1, 2, 3), [q[2] for q in QUARTERS], chart,
                        (6, 0))
     book.close()
     with zipfile.ZipFile(path) as archive:

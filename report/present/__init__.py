@@ -14,12 +14,14 @@ shows; `email_limits(n)` caps them for the email, trying `EMAIL_ROW_LIMITS` in t
 face; the renderers and commands that need a piece by itself import it from its module:
 
 - words.py: small values and the verdict in words (`Day`, `house_date`, `plural`, `weight_text`, `EMPTY`,
-  `headline`, `score_gloss`, `fact_sentence`, `change_call`, `subject`, `preheader`, `verdict_line` ...).
+  `LAB_ROLES`, `headline`, `score_gloss`, `fact_sentence`, `change_call`, `subject`, `preheader`,
+  `verdict_line` ...).
 - rows.py: long lists (`Limits`, `Rows`, `Lines`, `more_note`, `summary_note`).
 - views.py: the frozen views below (`MastheadView`, `VerdictView`, `ChangesView`, `TrendView` ...).
 - verdict.py (masthead, verdict, key figures), what_changed.py, evidence.py (lab board, evidence, signals),
   timeline.py (timeline, watchlist), health.py (data health, sources), trend.py (trend, correction): each
-  section's view from the Briefing. notes.py: captions, the xlsx's sheet notes, the closing line.
+  section's view from the Briefing. charts.py: what the evidence and timeline charts draw and every word they
+  write (the trend chart's are on `TrendView`). notes.py: captions, the xlsx's sheet notes, the closing line.
 
 The `Presentation`'s fields, in SPEC §6 order:
 
@@ -46,9 +48,10 @@ The `Presentation`'s fields, in SPEC §6 order:
   always), `more`, `columns` (the optional columns some row fills), `empty`.
 - `evidence` (`EvidenceView`): `quarters` (`QuarterLine`), `margin` (the ±Call margin), `caption`,
   `empty`; `latest` (`Rows` of the latest quarter's `SignalLine`s, largest weight first), `latest_heading`,
-  `all_signals` (every signal, for the xlsx).
+  `all_signals` (every signal, for the xlsx); `chart` (`EvidenceChart`: what the page's, the email's and the
+  xlsx's charts draw, with their title, alt text and legend).
 - `timeline` (`Rows` of `EventLine`): the shown rows are the latest events up to the limit, oldest first;
-  `timeline_chart` holds the events both timeline charts (page and email) draw.
+  `timeline_chart` (`TimelineChart`) holds the events both timeline charts (page and email) draw, and their words.
 - `watchlist` (`Rows` of `WatchLine`): `due` reads "1 Jun 2026", or "by end of 2026-Q4" for a quarter.
 - `health` (`HealthView`): `sentences` (the readers' summary, in every output: how much evidence is stale
   or unsourced and what that means; no cell, no chore), `items` (`Rows` of `HealthLine`, the desk's rows:
@@ -59,7 +62,7 @@ The `Presentation`'s fields, in SPEC §6 order:
   `captions`, `notes` (the xlsx's), `inks` (a key's colour, for the email's inline styles).
 - `trend` (`TrendView`, issue 21): the trend across editions: `sentence` (in words; the first edition says
   there is none to compare), `points` (`TrendPointLine`: the editions dated before this one, at most 12, then
-  this one), `margin`, `caption`, `alt`; `correction` (`CorrectionView`): "Corrected on DATE", its note and
+  this one), `margin`, `caption`, `alt` and the chart's words; `correction` (`CorrectionView`): "Corrected on DATE", its note and
   what changed from the sent version, or None; `web_url`, `archive_url` and `web_link` ("Read on the web"),
   set only with the Web address setting.
 
@@ -72,12 +75,12 @@ machine-readable attributes, and `value` (the date) for the xlsx.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from .. import palette
 from ..briefing import Briefing, Link, Mailing
-from .evidence import evidence_view, labs_shown, labs_view
+from .charts import timeline_chart
+from .evidence import evidence_view, lab_role, labs_shown, labs_view
 from .health import health_view, source_rows, sources_shown
 from .notes import closing_line, page_captions, sheet_notes
 from .rows import EMAIL_ROW_LIMITS, EMAIL_WHERE, PAGE_WHERE, Limits, Rows, email_limits, more_note, rows_of
@@ -96,6 +99,7 @@ from .views import (
     MastheadView,
     SheetNotes,
     SourceLine,
+    TimelineChart,
     TrendView,
     VerdictView,
     WatchLine,
@@ -139,7 +143,7 @@ class Presentation:
     closing: str = ""  # the last line: which workbook this edition comes with
     # The events both timeline charts draw: every event since the pivot (the chart is the whole story, bounded by
     # its lanes and columns; the table under it lists the latest), so a follower's move never drops off.
-    timeline_chart: Sequence[EventLine] = ()
+    timeline_chart: TimelineChart | None = None
     sender: str | None = None  # how the email is addressed (report/eml.py reads these)
     recipients: tuple[str, ...] = ()
     mailing: Mailing = field(default_factory=Mailing)
@@ -220,7 +224,8 @@ def present(briefing: Briefing, limits: Limits | None = None, workbook_beside: b
         limits=limits,
         workbook=Link(xlsx, xlsx if workbook_beside else None),
         closing=closing_line(briefing.stem, PAGE_WHERE),
-        timeline_chart=timeline.all,
+        timeline_chart=timeline_chart(briefing.timeline, briefing.masthead.pivot_date, briefing.masthead.edition,
+                                      {lab.lab: role for lab in briefing.labs if (role := lab_role(lab)).marked}),
         sender=briefing.sender,
         recipients=briefing.recipients,
         mailing=briefing.mailing,

@@ -1,9 +1,9 @@
 """The lab board, the evidence by quarter and the signals, as readers see them.
 
-`labs_view` gives each lab its role (pivot lab, follower, watched) and shows the optional columns some lab
-fills; `labs_shown` cuts the board, keeping the pivot lab and followers. `evidence_view` gives the weight per
-quarter, the latest quarter's signals (largest weight first) and every signal for the xlsx, each value with
-the decimals its unit shows.
+`labs_view` gives each lab its role (words.LAB_ROLES: pivot lab, follower, watched, not watched) and shows the
+optional columns some lab fills; `labs_shown` cuts the board, keeping the pivot lab and followers. `evidence_view`
+gives the weight per quarter (and the chart of it, charts.py), the latest quarter's signals (largest weight first)
+and every signal for the xlsx, each value with the decimals its unit shows.
 """
 
 from __future__ import annotations
@@ -13,9 +13,22 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from ..briefing import Briefing, LabRow, QuarterWeight, SignalRow
+from .charts import evidence_chart
 from .rows import PAGE_WHERE, Limits, Lines, more_note, rows_of
 from .views import EvidenceView, LabLine, LabsView, QuarterLine, SignalLine
-from .words import EMPTY, as_day, direction, key, leans_once, margin_text, number, plural, weight_text
+from .words import (
+    EMPTY,
+    LAB_ROLES,
+    Role,
+    as_day,
+    direction,
+    key,
+    leans_once,
+    margin_text,
+    number,
+    plural,
+    weight_text,
+)
 
 # The lab board's optional columns: (key, heading); the always-shown ones are Lab, Flagship weights, Role.
 LAB_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -26,19 +39,19 @@ LAB_COLUMNS: tuple[tuple[str, str], ...] = (
 MAX_PLACES = 3  # a Value shows at most this many decimals
 
 
-def lab_role(lab: LabRow) -> str:
+def lab_role(lab: LabRow) -> Role:
     """How the verdict sees a lab."""
     if lab.is_pivot:
-        return "Pivot lab"
+        return LAB_ROLES.pivot
     if lab.is_follower:
-        return "Follower"
-    return "Watched" if lab.watched else "Not watched"
+        return LAB_ROLES.follower
+    return LAB_ROLES.watched if lab.watched else LAB_ROLES.not_watched
 
 
 def labs_view(b: Briefing, limits: Limits) -> LabsView:
     """Every lab in the workbook's order, the optional columns some lab fills, and the rows the page shows."""
     rows = tuple(
-        LabLine(lab=lab.lab, country=lab.country, role=lab_role(lab), role_key=key(lab_role(lab)),
+        LabLine(lab=lab.lab, country=lab.country, role=(role := lab_role(lab)).label, role_key=role.key,
                 weights=lab.weights, weights_key=key(lab.weights), flagship=lab.flagship_model,
                 scale=lab.flagship_scale, licence=lab.licence, since=as_day(lab.since),
                 mid_scale=lab.mid_scale_model, mid_scale_licence=lab.mid_scale_licence, source=lab.source,
@@ -60,8 +73,8 @@ def labs_shown(labs: LabsView, limit: int, where: str) -> LabsView:
     """The board showing at most `limit` labs, its note saying `where` the rest are."""
     # The pivot lab and every follower keep their rows, then watched labs; the board keeps the workbook's order.
     rows = labs.rows
-    rank = {"pivot-lab": 0, "follower": 1, "watched": 2}
-    keep = sorted(range(len(rows)), key=lambda i: (rank.get(rows[i].role_key, 3), i))[:limit]
+    rank = {role.key: i for i, role in enumerate(LAB_ROLES)}
+    keep = sorted(range(len(rows)), key=lambda i: (rank.get(rows[i].role_key, len(rank)), i))[:limit]
     shown = tuple(rows[i] for i in sorted(keep))
     return replace(labs, shown=shown, more=more_note(len(rows) - len(shown), where))
 
@@ -110,8 +123,9 @@ def evidence_view(b: Briefing, limits: Limits) -> EvidenceView:
     line = functools.partial(_signal, places=places)
     latest = tuple(line(s) for s in b.latest_signals)  # largest weight first (analysis)
     margin = b.verdict.margin
+    quarters = tuple(_quarter(q) for q in b.quarters)
     return EvidenceView(
-        quarters=tuple(_quarter(q) for q in b.quarters),
+        quarters=quarters,
         margin=margin,
         margin_text=margin_text(margin),
         caption=("Weight of the evidence per quarter since the pivot: pays (closed weights pay) up, reverts "
@@ -120,5 +134,6 @@ def evidence_view(b: Briefing, limits: Limits) -> EvidenceView:
         latest_heading=f"Signals in {b.latest_quarter}" if b.latest_quarter else None,
         latest=rows_of(latest, latest[: limits.signals], EMPTY["signals"]),
         all_signals=Lines(b.signals, line),
+        chart=evidence_chart(quarters, margin),
         latest_quarter=b.latest_quarter,
     )

@@ -1,8 +1,8 @@
 """The trend across editions (issue 21) and the correction note, in words.
 
 `trend_view` says in one sentence how the score and the followers moved over the editions so far, with the
-points the charts draw and their captions (the web archive's index draws the latest editions' trend with
-`trend_view_of` and `band_caption`). `correction_view` says "Corrected on DATE" and what changed from the
+points the charts draw, their captions and every word the charts write (the web archive's index draws the
+latest editions' trend with `trend_view_of` and `band_caption`). `correction_view` says "Corrected on DATE" and what changed from the
 version already sent, in the same lines as What changed.
 """
 
@@ -78,7 +78,8 @@ def trend_view_of(t: Trend) -> TrendView:
     points = t.points
     lines = tuple(
         TrendPointLine(as_day(p.edition), p.score, signed(p.score), p.followers, p.watched,
-                       f"{p.followers} of {p.watched}", i == len(points) - 1)
+                       f"{p.followers} of {p.watched}", i == len(points) - 1,
+                       f"{p.edition.day} {p.edition:%b}")
         for i, p in enumerate(points))
     sentence = _trend_sentence(points)
     shown = "; ".join(f"{line.edition.text.replace(NBSP, ' ')}: score {line.score_text}, followers "
@@ -86,7 +87,9 @@ def trend_view_of(t: Trend) -> TrendView:
     alt = (f"Trend across editions, score against the {margin_text(t.margin)} call margin and followers: {shown}. "
            + sentence)
     caption = band_caption("each edition", t.margin) + " Only editions dated before this one count."
-    return TrendView(sentence, lines, t.margin, margin_text(t.margin), len(points) <= 1, alt, caption)
+    return TrendView(sentence, lines, t.margin, margin_text(t.margin), len(points) <= 1, alt,
+                     band=f"Call margin {margin_text(t.margin)}", band_below=f"Call margin \u2212{abs(t.margin):.1f}",
+                     score_now=f"score {lines[-1].score_text}" if lines else "", caption=caption)
 
 
 def correction_view(b: Briefing) -> CorrectionView | None:

@@ -1,18 +1,21 @@
 """The frozen views a `Presentation` is made of: one per section of SPEC §6, and the lines of its lists.
 
 Each holds what a section shows, already worded: dates as `Day`s, weights as text beside their numbers, the
-keys the page's CSS classes and the email's inks use. The section modules (verdict.py, what_changed.py,
-evidence.py, timeline.py, health.py, trend.py) make them; the renderers only read them.
+keys the page's CSS classes and the email's inks use, every word a chart writes. The section modules
+(verdict.py, what_changed.py, evidence.py, timeline.py, health.py, trend.py, charts.py) make them; the
+renderers only read them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..briefing import Link
 from .rows import Rows
-from .words import ARROW, Day
+from .words import ARROW, THIS_EDITION, Day
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,39 @@ class SignalLine:
     unit: str | None = None
 
 
+class QuarterFigures(Protocol):
+    """What the evidence chart draws of a quarter (briefing.QuarterWeight and QuarterLine have it)."""
+
+    @property
+    def quarter(self) -> str: ...
+    @property
+    def pays(self) -> float: ...
+    @property
+    def reverts(self) -> float: ...
+    @property
+    def net(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceChart:
+    """The evidence chart, as the page's SVG, the email's PNG of it and the xlsx's native chart draw it: every
+    quarter since the pivot (the scale and the score so far cover them all), of which the last `shown` are
+    drawn, the ±margin band, and every word the charts write."""
+
+    quarters: tuple[QuarterFigures, ...]
+    margin: float  # the call margin, never negative
+    shown: int  # the last this many quarters are drawn (the alt text says so when there are more)
+    title: str  # the SVG's title: Evidence by quarter since the pivot
+    alt: str  # the chart in words: each quarter drawn, the score so far and the margin it is held to
+    pays: str  # Pays: the legend's and the xlsx's series
+    reverts: str  # Reverts
+    net: str  # Net: the legend's, the row of net figures under the quarters, the xlsx's series
+    score: str  # Score so far −0.60: the legend's
+    band: str  # Call margin ±2.0: the legend's, the xlsx's upper margin line
+    band_below: str  # Call margin −2.0: the xlsx's lower margin line (its legend entry hidden)
+    sheet_title: str  # the xlsx chart's title: Evidence by quarter: pays up, reverts down, net marked
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceView:
     quarters: tuple[QuarterLine, ...]
@@ -205,6 +241,7 @@ class EvidenceView:
     latest_heading: str | None  # "Signals in 2026-Q2"
     latest: Rows[SignalLine]
     all_signals: Sequence[SignalLine]  # Lines: made as the xlsx reads them
+    chart: EvidenceChart  # the quarters as the charts draw them, and their words
     latest_quarter: str | None = None  # 2026-Q2
     table_caption: str = "Weight per quarter (strength × confidence)"
     latest_caption: str = "The latest quarter's signals, largest weight first"
@@ -221,6 +258,36 @@ class EventLine:
     source: Link | None
     is_pivot: bool
     tag: str | None  # "Pivot"
+
+
+class TimelineEvent(Protocol):
+    """What the timeline chart draws of an event (briefing.TimelineItem has it)."""
+
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def lab(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def is_pivot(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineChart:
+    """The timeline chart, as the page's SVG and the email's PNG of it draw it: every event since the pivot (not
+    only the rows the table under it lists), the pivot's and this edition's days, and every word it writes."""
+
+    events: Sequence[TimelineEvent]
+    pivot: dt.date
+    edition: dt.date
+    title: str  # the SVG's title: Timeline since the pivot
+    alt: str  # the chart in words: the first events, then how many more
+    pivot_label: str  # "pivot", at the pivot's dashed line
+    edition_label: str  # "this edition", at the edition's
+    others: str  # "Other labs": the lane the quietest labs share when there are too many to draw
+    lanes: dict[str, str]  # lab -> its lane's name with its role, for the labs that never share a lane
+    pivot_lab: str | None  # of those, the lab whose lane is kept first
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +362,7 @@ class TrendPointLine:
     watched: int
     followers_text: str  # 1 of 8
     current: bool  # this edition
+    short: str = ""  # 15 Jun: the edition on the xlsx chart's axis
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,9 +376,17 @@ class TrendView:
     margin_text: str  # ±2.0
     first: bool
     alt: str  # the chart in words, for the email's image and the SVG's description
+    band: str  # Call margin ±2.0: the chart's legend, the xlsx's upper margin line
+    band_below: str  # Call margin −2.0: the xlsx's lower margin line (its legend entry hidden)
+    score_now: str  # score +1.20: beside this edition's dot
     caption: str = ""  # under the chart
     figures_label: str = "The figures of each edition"  # the page's table of the points, folded
-    current_label: str = "this edition"
+    current_label: str = THIS_EDITION
+    title: str = "Trend across editions"  # the SVG's title
+    sheet_title: str = "Trend across editions: the score and the followers"  # the xlsx chart's
+    score_label: str = "Score"  # the legend's; the xlsx's series and value axis
+    followers_label: str = "Followers"  # the legend's; the xlsx's series and second axis
+    followers_axis: str = "followers"  # beside the SVG's followers panel
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
-"""How things read: the house date, counts, signed weights, the call margin, and the verdict's sentences.
+"""How things read: the house date, counts, signed weights, the call margin, lab roles, and the verdict's sentences.
 
 Small values and wording helpers every section of the presentation shares (`Day`, `house_date`, `plural`,
-`days_text`, `weight_text` ...), the sentence each empty section shows (`EMPTY`), and the verdict in words:
+`days_text`, `weight_text` ...), the lab board's roles (`LAB_ROLES`: each role's words and key, declared once
+for the board, the timeline chart, the xlsx and the templates), the sentence each empty section shows
+(`EMPTY`), and the verdict in words:
 the headline, the score's gloss, the facts behind it, what would change the call, the email's subject and
 preheader, and the one line `build`, `watch` and the desk print (`verdict_line`). Pure functions of their
 arguments; nothing here knows about rows or limits (report/present/rows.py).
@@ -13,7 +15,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import NamedTuple, overload
 
 from ..briefing import Briefing, Fact, Move
 from ..formatting import signed
@@ -39,6 +41,29 @@ EMPTY: dict[str, str] = {
 }
 FIRST_EDITION = "First edition: no earlier briefing to compare."
 NO_EVIDENCE = "There is no evidence yet: no signal counts towards the score."
+THIS_EDITION = "this edition"  # the trend's current point, the timeline chart's dashed line
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A lab's role on the lab board: its words, its key (CSS classes, the board's order) and whether it stands out."""
+
+    label: str  # Pivot lab
+    key: str  # pivot-lab
+    marked: bool  # the pivot lab and followers stand out: bold and in the closed hue, a lane of their own
+
+
+class LabRoles(NamedTuple):
+    """Every role, in the order a cut lab board keeps them (the templates read it as `lab_roles`)."""
+
+    pivot: Role
+    follower: Role
+    watched: Role
+    not_watched: Role
+
+
+LAB_ROLES = LabRoles(Role("Pivot lab", "pivot-lab", True), Role("Follower", "follower", True),
+                     Role("Watched", "watched", False), Role("Not watched", "not-watched", False))
 
 
 # --- Small values ------------------------------------------------------------------------------------------
@@ -139,7 +164,7 @@ def leans_once(margin: float) -> str:
 
 
 def key(word: str) -> str:
-    """'Pivot lab' -> 'pivot-lab': for CSS classes."""
+    """'Leaning pays' -> 'leaning-pays': for CSS classes."""
     return word.lower().replace(" ", "-")
 
 

@@ -1,8 +1,9 @@
 """The Jinja2 environment every template renderer shares (the page, the email, the plain text).
 
 It only finds and loads templates: what a reader sees (dates, signed weights, sentences) is decided in
-report/present/, and the templates place it. No display filters live here; the one global is the palette's
-rule for a verdict state's CSS name (`state_slug`, with `states` to list them), so no template spells it again.
+report/present/, and the templates place it. No display filters live here; the globals are the palette's
+rule for a verdict state's CSS name (`state_slug`, with `states` to list them) and the lab board's roles
+(`lab_roles`: present.words.LAB_ROLES, each role's words and key), so no template spells either again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from jinja2.bccache import Bucket
 
 from .. import palette
+from ..present.words import LAB_ROLES
 
 
 def _templates() -> Path:
@@ -67,5 +69,5 @@ def environment(autoescape: bool = True) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(state_slug=palette.state_slug, states=tuple(palette.STATES))
+    env.globals.update(state_slug=palette.state_slug, states=tuple(palette.STATES), lab_roles=LAB_ROLES)
     return env

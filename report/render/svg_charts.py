@@ -2,17 +2,19 @@
 
 Each SVG carries its own colours and font as presentation attributes (from report/palette.py), so it looks
 the same inlined in the page, opened on its own, or rasterised by resvg for the email; nothing depends on a
-stylesheet. Each has a <title> and a <desc>, and an alt text that states the figures.
+stylesheet. Each has a <title> and a <desc>, and an alt text that states the figures. Every word a chart
+writes (title, alt text, legend, labels) comes with what it draws, from report/present/charts.py: the charts
+place words, they write none.
 
 Sized for phones: the charts are drawn on a 600-unit-wide canvas, the email's width, and the smallest text
 is 18 units, so the email's chart, 560 px inside its margins, still draws it at 10 px on a 375-px phone.
-The work is bounded whatever the workbook holds: the evidence chart shows at most the last MAX_QUARTERS
+The work is bounded whatever the workbook holds: the evidence chart shows at most the last `chart.shown`
 quarters, the timeline at most MAX_LANES lanes (more when followers need them) and one marker per lane and
 8-unit column.
 
     evidence_scale(quarters, margin)        the one value scale (round ticks) the page, email and xlsx use
-    evidence_svg(quarters, margin)          pays up, reverts down, net marked, the score so far, the ±margin band
-    timeline_svg(timeline, pivot, edition, roles)  one lane per lab, named whole; pivot lab and followers marked
+    evidence_svg(chart)                     pays up, reverts down, net marked, the score so far, the ±margin band
+    timeline_svg(chart)                     one lane per lab, named whole; pivot lab and followers marked
     presentation_charts(p)                  both charts of one Presentation, for the page and the email alike
     png(chart)                              the same drawing as PNG, at twice its size
 """
@@ -21,16 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
 from .. import palette
-from ..formatting import signed
+from ..present.views import EvidenceChart, QuarterFigures, TimelineChart, TimelineEvent
 
 if TYPE_CHECKING:
     from ..present import Presentation
@@ -39,7 +41,6 @@ WIDTH = 600  # the canvas, in CSS px: the email's width
 TEXT = 18  # the smallest text, in canvas units (11.25 CSS px when 600 is shown at 375)
 SCALE = 2  # the PNG is drawn at twice the canvas, so it stays sharp on phones
 CHAR = 0.66  # a generous average advance of DejaVu Sans (bold), in ems, to lay out text without measuring
-MAX_QUARTERS = 8
 MAX_LANES = 7  # more labs than this and the quietest share one "Other labs" lane (never the pivot lab or a follower)
 MAX_MARKED_LANES = 24  # ... unless there are more followers than this: a chart, not a register
 # The faces resvg is given (fonts-dejavu-core); the SVG names the family first. Without them: system fonts.
@@ -54,32 +55,6 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
     "Other": ("circle", palette.MUTED),
 }
 FLAGSHIP_MOVES = ("Closed flagship", "Reopened flagship")  # drawn over any other kind at the same spot
-
-
-class QuarterFigures(Protocol):
-    """What the evidence chart needs of a quarter (briefing.QuarterWeight and present.views.QuarterLine have it)."""
-
-    @property
-    def quarter(self) -> str: ...
-    @property
-    def pays(self) -> float: ...
-    @property
-    def reverts(self) -> float: ...
-    @property
-    def net(self) -> float: ...
-
-
-class TimelineEvent(Protocol):
-    """What the timeline chart needs of an event."""
-
-    @property
-    def date(self) -> dt.date: ...
-    @property
-    def lab(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def is_pivot(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -253,33 +228,23 @@ def _short(value: float) -> str:
     return ("+" if value > 0 else "\u2212") + f"{abs(value):,.{places}f}"
 
 
-def evidence_alt(quarters: Sequence[QuarterFigures], margin: float) -> str:
-    """The evidence chart in words: each quarter shown, the score so far and the margin it is held to."""
-    shown = list(quarters[-MAX_QUARTERS:])
-    parts = [f"{q.quarter}: pays {q.pays:.2f}, reverts {q.reverts:.2f}, net {signed(q.net)}" for q in shown]
-    more = f" (the last {len(shown)} of {len(quarters)} quarters)" if len(quarters) > len(shown) else ""
-    score = sum(q.net for q in quarters)
-    return (f"Evidence by quarter since the pivot{more}: " + "; ".join(parts)
-            + f". Score so far {signed(score)}; the call needs {signed(margin, 1).replace('+', '±')}.")
-
-
 PAYS_SWATCH = f'<rect x="-9" y="-7" width="18" height="14" fill="{palette.PAYS}"/>'
 REVERTS_SWATCH = f'<rect x="-9" y="-7" width="18" height="14" fill="{palette.REVERTS}"/>'
 BAND_STYLE = f'fill="{palette.RULE}" fill-opacity="0.45"'
 
 
-def evidence_svg(quarters: Sequence[QuarterFigures], margin: float) -> ChartSvg:
-    """Pays weight up, reverts weight down, per quarter (the last eight), on a round scale that covers them;
-    each quarter's net a diamond, its figure on the "Net" row under the quarter; the score so far as a line;
+def evidence_svg(chart: EvidenceChart) -> ChartSvg:
+    """Pays weight up, reverts weight down, per quarter (the last `chart.shown`), on a round scale that covers
+    them; each quarter's net a diamond, its figure on the net row under the quarter; the score so far as a line;
     the ±margin the verdict uses as a band. Text sits only in the gutter, under the plot and in the legend,
     so no label ever crosses a bar or a line; the legend lists what is drawn, in the plot's words."""
-    every = list(quarters)
-    shown = every[-MAX_QUARTERS:]
+    every = list(chart.quarters)
+    shown = every[-chart.shown:]
     scores = running_scores(every)[-len(shown):] if shown else []
-    margin = abs(margin)
+    margin = chart.margin
     scale = evidence_scale(every, margin)
     labels = [scale.label(t) for t in scale.ticks]
-    left = max([_text_width(label) for label in labels] + [_text_width("Net")]) + 18
+    left = max([_text_width(label) for label in labels] + [_text_width(chart.net)]) + 18
     right, top, plot = 14.0, 14.0, 250.0
 
     def y(value: float) -> float:
@@ -337,42 +302,39 @@ def evidence_svg(quarters: Sequence[QuarterFigures], margin: float) -> ChartSvg:
         colour = palette.PAYS if q.net > 0 else palette.REVERTS if q.net < 0 else palette.MUTED
         under.append(_text(cx, base + TEXT * 3.3, _short(q.net), anchor="middle", fill=colour, weight="bold"))
     if shown:
-        gutter.append(_text(left - 8, base + TEXT * 3.3, "Net", anchor="end", weight="bold"))
-    score_words = f"Score so far {signed(scores[-1])}" if scores else "Score so far"
+        gutter.append(_text(left - 8, base + TEXT * 3.3, chart.net, anchor="end", weight="bold"))
     legend_items = [item for key, item in (
-        ("pays", (PAYS_SWATCH, "Pays")),
-        ("reverts", (REVERTS_SWATCH, "Reverts")),
-        ("net", (_shape("diamond", 0, 0, 7, palette.NET), "Net")),
+        ("pays", (PAYS_SWATCH, chart.pays)),
+        ("reverts", (REVERTS_SWATCH, chart.reverts)),
+        ("net", (_shape("diamond", 0, 0, 7, palette.NET), chart.net)),
         ("score", (f'<line x1="-12" y1="0" x2="12" y2="0" stroke="{palette.INK}" stroke-width="2" '
-                   f'stroke-dasharray="2 3"/>' + _shape("circle", 0, 0, 5, palette.INK), score_words)),
+                   f'stroke-dasharray="2 3"/>' + _shape("circle", 0, 0, 5, palette.INK), chart.score)),
         ("band", ((f'<rect x="-12" y="-8" width="24" height="16" {BAND_STYLE} stroke="{palette.MUTED}" '
-                  'stroke-width="1.5" stroke-dasharray="6 5"/>'),
-                  f"Call margin {signed(margin, 1).replace('+', '±')}")),
+                  'stroke-width="1.5" stroke-dasharray="6 5"/>'), chart.band)),
     ) if key in drawn or key == "band" or (key in ("net", "score") and shown)]
     legend, bottom = _legend(legend_items, base + TEXT * 4)
     body = [*gutter, '<g class="plot">', *plot_parts, "</g>", *under, '<g class="legend">', *legend, "</g>"]
-    alt = evidence_alt(every, margin)
-    title = "Evidence by quarter since the pivot"
-    return ChartSvg("evidence", _svg("evidence", bottom + 8, title, alt, body), WIDTH, math.ceil(bottom + 8), alt)
+    return ChartSvg("evidence", _svg("evidence", bottom + 8, chart.title, chart.alt, body), WIDTH,
+                    math.ceil(bottom + 8), chart.alt)
 
 
 # --- Timeline ------------------------------------------------------------------------------------------------
 
-def _lanes(timeline: Sequence[TimelineEvent], roles: Mapping[str, str]) -> list[str]:
-    """Labs in the order they first appear. The pivot lab and every follower keep a lane of their own; past
-    MAX_LANES, the quietest of the others share an 'Other labs' lane."""
+def _lanes(chart: TimelineChart) -> list[str]:
+    """Labs in the order they first appear. The pivot lab and every follower (`chart.lanes`) keep a lane of
+    their own; past MAX_LANES, the quietest of the others share one lane (`chart.others`), last."""
     count: dict[str, int] = {}
-    for item in timeline:
+    for item in chart.events:
         count[item.lab] = count.get(item.lab, 0) + 1
     order = list(count)  # dicts keep first-appearance order
     if len(order) <= MAX_LANES:
         return order
     # The pivot lab and the followers first (past MAX_MARKED_LANES even they share, so the work stays bounded).
-    marked = sorted((lab for lab in order if roles.get(lab)), key=lambda lab: roles[lab] != "Pivot lab")
+    marked = sorted((lab for lab in order if lab in chart.lanes), key=lambda lab: lab != chart.pivot_lab)
     kept = set(marked[:MAX_MARKED_LANES])  # sorted() is stable: the pivot lab, then followers as they appear
     rest = sorted((lab for lab in order if lab not in kept), key=lambda lab: -count[lab])
     kept.update(rest[: max(MAX_LANES - 1 - len(kept), 0)])
-    return [lab for lab in order if lab in kept] + ["Other labs"]
+    return [lab for lab in order if lab in kept] + [chart.others]
 
 
 def _wrap(text: str, width: float) -> list[str]:
@@ -409,22 +371,13 @@ def _kind_order(kind: str) -> int:
     return order.index(kind) if kind in order else len(order)
 
 
-def timeline_alt(timeline: Sequence[TimelineEvent]) -> str:
-    """The timeline chart in words: the first events, then how many more."""
-    shown = [f"{item.date.isoformat()} {item.lab}, {item.kind.lower()}{' (the pivot)' if item.is_pivot else ''}"
-             for item in timeline[:6]]
-    more = f"; and {len(timeline) - 6:,} more" if len(timeline) > 6 else ""
-    return (f"Timeline of {len(timeline):,} event{'s' if len(timeline) != 1 else ''} since the pivot: "
-            + "; ".join(shown) + more + ".")
-
-
-def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.date,
-                 roles: Mapping[str, str] | None = None) -> ChartSvg:
-    """Events since the pivot: one lane per lab, its name whole above it (with its role on the lab board:
-    Pivot lab, Follower), a marker shape and colour per kind, the pivot and this edition marked by dashed lines.
-    `roles` maps a lab to its lab-board role; the pivot lab and the followers never share a lane."""
-    roles = dict(roles or {})
-    lanes = _lanes(timeline, roles)
+def timeline_svg(chart: TimelineChart) -> ChartSvg:
+    """Events since the pivot: one lane per lab, its name whole above it (the pivot lab's and the followers'
+    with their role on the lab board, `chart.lanes`), a marker shape and colour per kind, the pivot and this
+    edition marked by dashed lines. The pivot lab and the followers never share a lane."""
+    timeline: Sequence[TimelineEvent] = chart.events
+    pivot, edition = chart.pivot, chart.edition
+    lanes = _lanes(chart)
     lane_of = {lab: i for i, lab in enumerate(lanes)}
     left, right, top = 12.0, 16.0, 60.0
     first = min([pivot, *(item.date for item in timeline)])
@@ -445,9 +398,7 @@ def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.
     lane_lines: list[list[str]] = []
     y = top
     for lab in lanes:
-        role = roles.get(lab)
-        words = f"{lab} \u00b7 {role}" if role else lab
-        lines = _wrap(words, name_width)
+        lines = _wrap(chart.lanes.get(lab, lab), name_width)
         lane_top.append(y)
         lane_lines.append(lines)
         y += TEXT * 1.2 * len(lines) + 30
@@ -459,14 +410,15 @@ def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.
         markers_at.append(cy)
         body.append(f'<line x1="{_num(left)}" y1="{_num(cy)}" x2="{WIDTH - right}" y2="{_num(cy)}" '
                     f'stroke="{palette.RULE}" stroke-width="1"/>')
-        marked = bool(roles.get(lab))
+        marked = lab in chart.lanes
         for j, line in enumerate(lane_lines[i]):
             body.append(_text(name_left, lane_top[i] + TEXT * (1 + 1.2 * j) - 2, line,
                               fill=palette.PAYS if marked else palette.INK, weight="bold" if marked else "normal"))
     body.append(f'<line x1="{_num(left)}" y1="{_num(bottom_axis)}" x2="{WIDTH - right}" y2="{_num(bottom_axis)}" '
                 f'stroke="{palette.MUTED}" stroke-width="1"/>')
     # The pivot's label starts at its line, the edition's ends at its: each on its own row, never overlapping.
-    for day, words, row, anchor in ((pivot, "pivot", 22.0, "start"), (edition, "this edition", 46.0, "end")):
+    for day, words, row, anchor in ((pivot, chart.pivot_label, 22.0, "start"),
+                                    (edition, chart.edition_label, 46.0, "end")):
         px = x(day)
         body.append(f'<line x1="{_num(px)}" y1="{_num(row + 4)}" x2="{_num(px)}" y2="{_num(bottom_axis)}" '
                     f'stroke="{palette.MUTED}" stroke-width="1.5" stroke-dasharray="5 4"/>')
@@ -509,9 +461,8 @@ def timeline_svg(timeline: Sequence[TimelineEvent], pivot: dt.date, edition: dt.
                      KIND_STYLE.get(kind, KIND_STYLE["Other"])[1]), kind) for kind in sorted(kinds, key=_kind_order)[:6]]
     legend, bottom = _legend(items, bottom_axis + 8 + TEXT * 1.4)
     body.extend(legend)
-    alt = timeline_alt(timeline)
-    return ChartSvg("timeline", _svg("timeline", bottom + 8, "Timeline since the pivot", alt, body), WIDTH,
-                    math.ceil(bottom + 8), alt)
+    return ChartSvg("timeline", _svg("timeline", bottom + 8, chart.title, chart.alt, body), WIDTH,
+                    math.ceil(bottom + 8), chart.alt)
 
 
 # --- PNG -----------------------------------------------------------------------------------------------------
@@ -535,25 +486,13 @@ def png(chart: ChartSvg) -> bytes:
 
 # --- From the Presentation -----------------------------------------------------------------------------------
 
-class _Event(NamedTuple):
-    date: dt.date
-    lab: str
-    kind: str
-    is_pivot: bool
-
-
-MARKED_ROLES = ("Pivot lab", "Follower")  # lab-board roles a timeline lane is labelled with
-
-
 def presentation_charts(p: Presentation) -> dict[str, ChartSvg]:
     """The section charts of one edition, by name, drawn from its Presentation: the page inlines them and the
     email rasterises them, so both draw the same quarters and the same events (`p.timeline_chart`: every
     event since the pivot, not only the rows a list shows)."""
     drawn: dict[str, ChartSvg] = {}
     if p.evidence.quarters:
-        drawn["evidence"] = evidence_svg(p.evidence.quarters, p.evidence.margin)
-    if len(p.timeline_chart):
-        roles = {lab.lab: lab.role for lab in p.labs.rows if lab.role in MARKED_ROLES}
-        events = [_Event(e.date.value, e.lab, e.kind, e.is_pivot) for e in p.timeline_chart]
-        drawn["timeline"] = timeline_svg(events, p.masthead.pivot_date.value, p.masthead.edition.value, roles)
+        drawn["evidence"] = evidence_svg(p.evidence.chart)
+    if p.timeline_chart is not None and len(p.timeline_chart.events):
+        drawn["timeline"] = timeline_svg(p.timeline_chart)
     return drawn

@@ -3,7 +3,8 @@ the web archive's index shows it above the editions.
 
 It follows report/render/svg_charts.py's conventions: a 600-unit canvas (the email's width), text no smaller
 than 18 units (11.25 px on a 375-px phone), colours and font as presentation attributes from report/palette.py,
-a <title> and a <desc> that states the figures, and a `ChartSvg` to place.
+a <title> and a <desc> that states the figures, and a `ChartSvg` to place. Its words (title, alt text,
+legend, labels) are the `TrendView`'s, from report/present/trend.py: it writes none of its own.
 
 Two panels share the x axis, one column per edition (evenly spaced, labelled by date; a gap in the editions
 is not drawn to scale, the dates say it): the score as a line with a dot per edition against the ±call margin
@@ -24,7 +25,6 @@ from ..present.views import TrendView
 from .svg_charts import TEXT, WIDTH, ChartSvg, nice_scale
 
 NAME = "trend"
-TITLE = "Trend across editions"
 
 
 def _num(value: float) -> str:
@@ -103,7 +103,7 @@ def trend_svg(trend: TrendView) -> ChartSvg:
                     f'data-edition="{p.edition.iso}" data-score="{p.score!r}" data-followers="{p.followers}"/>')
     # This edition's score written beside its dot: to the right when there is room, else above it to the left.
     last = points[-1]
-    label = f"score {last.score_text}"
+    label = trend.score_now
     lx, ly = x(n - 1), y(last.score)
     if lx + 12 + _width(label) <= WIDTH - 4:
         body.append(_text(lx + 12, ly + TEXT * 0.35, label, bold=True, halo=True))
@@ -119,8 +119,8 @@ def trend_svg(trend: TrendView) -> ChartSvg:
     def fy(value: int) -> float:
         return ftop + fplot - value * fplot / most
 
-    body.append(_text(left - 8, ftop + TEXT * 0.7, "followers", anchor="end", fill=palette.MUTED)
-                if _width("followers") < left else "")
+    body.append(_text(left - 8, ftop + TEXT * 0.7, trend.followers_axis, anchor="end", fill=palette.MUTED)
+                if _width(trend.followers_axis) < left else "")
     body.append(f'<line x1="{_num(left)}" y1="{_num(fy(0))}" x2="{_num(WIDTH - right)}" y2="{_num(fy(0))}" '
                 f'stroke="{palette.MUTED}" stroke-width="1"/>')
     path: list[str] = []
@@ -150,23 +150,23 @@ def trend_svg(trend: TrendView) -> ChartSvg:
     ly2 = base + TEXT * 1.7
     body.append(f'<line x1="12" y1="{_num(ly2 - 6)}" x2="36" y2="{_num(ly2 - 6)}" stroke="{palette.NET}" '
                 f'stroke-width="2.5"/>')
-    body.append(_text(42, ly2, "Score"))
+    body.append(_text(42, ly2, trend.score_label))
     body.append(f'<rect x="120" y="{_num(ly2 - 13)}" width="24" height="14" fill="{palette.RULE}" '
                 f'stroke="{palette.MUTED}" stroke-dasharray="4 3"/>')
-    body.append(_text(150, ly2, f"Call margin {trend.margin_text}"))
+    body.append(_text(150, ly2, trend.band))
     body.append(f'<line x1="350" y1="{_num(ly2 - 6)}" x2="374" y2="{_num(ly2 - 6)}" stroke="{palette.PAYS}" '
                 f'stroke-width="3"/>')
-    body.append(_text(380, ly2, "Followers"))
+    body.append(_text(380, ly2, trend.followers_label))
     height = math.ceil(ly2 + 12)
-    return ChartSvg(NAME, _svg(height, trend.alt, body), WIDTH, height, trend.alt)
+    return ChartSvg(NAME, _svg(height, trend.title, trend.alt, body), WIDTH, height, trend.alt)
 
 
-def _svg(height: int, desc: str, body: Sequence[str]) -> Markup:
+def _svg(height: int, title: str, desc: str, body: Sequence[str]) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{NAME}" role="img" '
             f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
             f'aria-labelledby="{NAME}-chart-title {NAME}-chart-desc" '
             f'font-family="{escape(palette.CHART_FONT)}" font-size="{TEXT}">'
-            f'<title id="{NAME}-chart-title">{escape(TITLE)}</title>'
+            f'<title id="{NAME}-chart-title">{escape(title)}</title>'
             f'<desc id="{NAME}-chart-desc">{escape(desc)}</desc>'
             f'<rect width="{WIDTH}" height="{height}" fill="{palette.BACKGROUND}"/>')
     return Markup(head + "".join(body) + "</svg>")

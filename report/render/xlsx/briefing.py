@@ -142,12 +142,11 @@ def _trend(book: Workbook, sheet: Sheet, p: Presentation, row: int) -> int:
         row += 1
         sheet.date(row, 0, point.edition.value, "cell", "bold" if point.current else "cell")
         sheet.number(row, 1, point.score, "score", "cell")
-        sheet.text(row, 2, "this edition" if point.current else None, "cell", "muted")
+        sheet.text(row, 2, t.current_label if point.current else None, "cell", "muted")
         sheet.number(row, 3, point.followers, "int", "cell")
         sheet.number(row, 4, point.watched, "int", "cell")
 
-    labels = [point.edition.text.rsplit("\u00a0", 1)[0].replace("\u00a0", " ") for point in t.points]  # 15 Jun
-    add_trend_chart(book, sheet.ws, sheet.name, first, row, labels, 1, 3, t.margin, (row + 1, 0))
+    add_trend_chart(book, sheet.ws, sheet.name, first, row, 1, 3, t, (row + 1, 0))
     for below in range(row + 1, row + 1 + TREND_CHART_ROWS):
         sheet.height(below, 15)  # a height of its own, so LibreOffice's smaller default cannot let it overlap
     return row + 1 + TREND_CHART_ROWS

@@ -3,7 +3,8 @@
 as two dashed lines, on the SVG chart's round scale.
 
 A native chart stays live in Excel and LibreOffice (an editor can sort or add a quarter and it follows), so
-it is not a picture of the SVG. Reverts are drawn downwards from helper cells that negate the table's
+it is not a picture of the SVG. Its words (title, series names) are the `EvidenceChart`'s, from
+report/present/charts.py, as the SVG's are. Reverts are drawn downwards from helper cells that negate the table's
 reverts column by formula; the helper cells and the margin lines sit in hidden columns, and the chart is
 told to plot hidden data.
 """
@@ -19,6 +20,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ... import palette
+from ...present.views import EvidenceChart
 from ..svg_charts import Scale
 from .writer import SIGNED_FORMAT
 
@@ -45,9 +47,10 @@ def axis_format(scale: Scale) -> str:
 
 
 def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterTable, reverts: Sequence[float],
-                       margin: float, at: tuple[int, int], helper_col: int = 40,
+                       words: EvidenceChart, at: tuple[int, int], helper_col: int = 40,
                        size: tuple[int, int] = (620, 380), scale: Scale | None = None) -> Chart:
-    """Insert the evidence chart at cell `at` (row, col) of `worksheet`, reading the quarters from `table`.
+    """Insert the evidence chart at cell `at` (row, col) of `worksheet`, reading the quarters from `table`,
+    with the ±margin, title and series names of `words` (the chart the page and the email draw).
 
     `scale` is the value axis the page's and the email's chart use (svg_charts.evidence_scale): the same
     round ticks, so the workbook and the page draw the quarters alike. Without it Excel picks its own.
@@ -57,6 +60,7 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
     hold −reverts (a formula per row), +margin and −margin. Returns the chart (already inserted).
     """
     name = worksheet.name
+    margin = words.margin
     first, last = table.first_row, table.last_row
     down, high, low = helper_col, helper_col + 1, helper_col + 2
     for row, value in zip(range(first, last + 1), reverts, strict=True):
@@ -71,7 +75,7 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
     categories = column(table.quarter_col)
     chart = workbook.add_chart({"type": "column"})
     assert chart is not None
-    for title, col, colour in (("Pays", table.pays_col, palette.PAYS), ("Reverts", down, palette.REVERTS)):
+    for title, col, colour in ((words.pays, table.pays_col, palette.PAYS), (words.reverts, down, palette.REVERTS)):
         chart.add_series({
             "name": title, "categories": categories, "values": column(col),
             "fill": {"color": colour}, "border": {"none": True},
@@ -83,14 +87,14 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
     net = workbook.add_chart({"type": "line"})
     assert net is not None
     net.add_series({
-        "name": "Net", "categories": categories, "values": column(table.net_col),
+        "name": words.net, "categories": categories, "values": column(table.net_col),
         "line": {"none": True},
         "marker": {"type": "diamond", "size": 9, "fill": {"color": palette.NET},
                    "border": {"color": palette.BACKGROUND}},
         "data_labels": {"value": True, "num_format": SIGNED_FORMAT, "position": "right",
                         "font": {"bold": True, "color": palette.NET, "size": 10}},
     })
-    for title, col in ((f"Call margin \u00b1{abs(margin):.1f}", high), (f"Call margin \u2212{abs(margin):.1f}", low)):
+    for title, col in ((words.band, high), (words.band_below, low)):
         net.add_series({
             "name": title, "categories": categories, "values": column(col),
             "line": {"color": palette.MUTED, "width": 1.5, "dash_type": "dash"},
@@ -100,7 +104,7 @@ def add_evidence_chart(workbook: Workbook, worksheet: Worksheet, table: QuarterT
         })
     chart.combine(net)
     chart.show_hidden_data()
-    chart.set_title({"name": "Evidence by quarter: pays up, reverts down, net marked",
+    chart.set_title({"name": words.sheet_title,
                      "name_font": {"size": 12, "bold": True, "color": palette.INK}})
     chart.set_x_axis({"label_position": "low", "num_font": {"color": palette.INK},
                       "line": {"color": palette.INK}})

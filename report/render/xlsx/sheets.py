@@ -11,7 +11,7 @@ from xlsxwriter.workbook import Workbook
 
 from ... import palette
 from ...present import Presentation
-from ...present.words import EMPTY
+from ...present.words import EMPTY, LAB_ROLES
 from ..svg_charts import evidence_scale
 from .chart import QuarterTable, add_evidence_chart
 from .writer import Amount, Column, Sheet, page_setup, table
@@ -87,7 +87,7 @@ def labs_sheet(sheet: Sheet, p: Presentation) -> None:
     _title(sheet, len(columns), p.heading("labs"), p.notes.labs)
     first, last = _filtered_table(sheet, columns, rows, labs.empty, marked)
     _words(sheet, first, last, 2, {"Closed": (WARM_FILL, WARM), "Open": (COOL_FILL, COOL)})
-    _words(sheet, first, last, 1, {"Pivot lab": (WARM_FILL, WARM), "Follower": (WARM_FILL, WARM)})
+    _words(sheet, first, last, 1, {role.label: (WARM_FILL, WARM) for role in LAB_ROLES if role.marked})
     _finish(sheet, p, columns)
 
 
@@ -104,7 +104,7 @@ def evidence_sheet(book: Workbook, sheet: Sheet, p: Presentation) -> None:
     first, last = table(sheet, 2, QUARTER_COLUMNS, rows, (), e.empty)
     if last >= first:
         add_evidence_chart(book, sheet.ws, QuarterTable(first, last, 0, 1, 2, 3), [q.reverts for q in e.quarters],
-                           e.margin, (2, len(QUARTER_COLUMNS) + 1), scale=evidence_scale(e.quarters, e.margin))
+                           e.chart, (2, len(QUARTER_COLUMNS) + 1), scale=evidence_scale(e.quarters, e.margin))
     sheet.fit([(c.least, c.most) for c in QUARTER_COLUMNS])
     page_setup(sheet, p.masthead, (2, 2), (3, 0))
 
