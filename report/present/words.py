@@ -164,7 +164,7 @@ def leans_once(margin: float) -> str:
 
 
 def key(word: str) -> str:
-    """'Leaning pays' -> 'leaning-pays': for CSS classes."""
+    """'Pays' -> 'pays', 'Open' -> 'open': for CSS classes."""
     return word.lower().replace(" ", "-")
 
 
