@@ -284,17 +284,6 @@ def bcc_addresses(addrs: tuple[str, ...] | list[str]) -> list[str]:
     return [_option_address(a, "--bcc").addr_spec for a in addrs]
 
 
-def add_bcc(message: EmailMessage, addrs: tuple[str, ...]) -> None:
-    """Write `addrs` into the message's Bcc header (each exactly one address). For a few addresses only: `report
-    send` keeps --bcc beside the message instead (bcc_addresses)."""
-    added = tuple(_option_address(a, "--bcc") for a in addrs)
-    if not added:
-        return
-    existing = [a for _, a in getaddresses([str(v) for v in message.get_all("Bcc") or []]) if a]
-    del message["Bcc"]
-    message["Bcc"] = tuple(safety.address(a) for a in existing) + added
-
-
 def _header_addresses(message: Message, names: tuple[str, ...]) -> list[str]:
     values = [str(v) for name in names for v in (message.get_all(name) or [])]
     return [addr for _, addr in getaddresses(values) if addr]

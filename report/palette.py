@@ -85,15 +85,3 @@ CSS: dict[str, str] = {
     "added": ADDED,
     **{state_slug(state): colour for state, colour in STATES.items()},
 }
-
-
-def contrast(foreground: str, background: str = BACKGROUND) -> float:
-    """WCAG 2 contrast ratio of two "#rrggbb" colours (1.0 to 21.0)."""
-
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)

@@ -16,6 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from report import palette
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "workbooks" / "bifurcation-tracker.xlsx"
 FILES = Path(__file__).resolve().parent / "files"
@@ -211,3 +213,15 @@ class Season:
 def season(tmp_path_factory: pytest.TempPathFactory) -> Season:
     """The season of editions (scripts/season.py), shared by every test of the session."""
     return Season(tmp_path_factory.mktemp("season"))
+
+
+def contrast(foreground: str, background: str = palette.BACKGROUND) -> float:
+    """WCAG 2 contrast ratio of two "#rrggbb" colours (1.0 to 21.0): how the palette's pairs are judged."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT, SAMPLE, run_cli
+from conftest import ROOT, SAMPLE, contrast, run_cli
 
 LINT = ROOT / ".ci" / "node" / "caniemail-lint.mjs"
 README = ROOT / "README.md"
@@ -219,7 +219,7 @@ def test_every_text_reads_on_its_background(browser, editions: dict[str, bytes],
         return "#" + "".join(f"{int(n):02x}" for n in rgb)
 
     assert len(found) > 50
-    poor = [(text, hexed(fg), hexed(bg)) for text, fg, bg in found if palette.contrast(hexed(fg), hexed(bg)) < 4.5]
+    poor = [(text, hexed(fg), hexed(bg)) for text, fg, bg in found if contrast(hexed(fg), hexed(bg)) < 4.5]
     assert poor == []
     backgrounds = {hexed(bg) for _, _, bg in found}
     assert (palette.DARK_BACKGROUND in backgrounds) == (scheme == "dark")

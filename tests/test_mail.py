@@ -441,10 +441,9 @@ def test_replace_recipients_and_bcc(eml_path: Path) -> None:
         with pytest.raises(UsageError, match="^--to: .*Give one address per --to"):
             eml.replace_recipients(message, (bad,))
         with pytest.raises(UsageError, match="^--bcc: "):
-            eml.add_bcc(message, (bad,))
+            eml.bcc_addresses((bad,))
     assert message["To"] == "x@example.com", "a refused --to changes nothing"
-    eml.add_bcc(message, ("h1@example.com", "h2@example.com"))
-    assert eml.hidden_recipients(message) == ["h1@example.com", "h2@example.com"]
+    assert eml.bcc_addresses(("H1 <h1@example.com>", "h2@example.com")) == ["h1@example.com", "h2@example.com"]
 
 
 def test_edition_of() -> None:
