@@ -7,6 +7,8 @@ import datetime as dt
 import re
 import shutil
 import unicodedata
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
@@ -34,29 +36,47 @@ def _sources_sheet(path: Path) -> list[tuple[object, ...]]:
     return rows
 
 
-def _built(workbook: Path, out: Path) -> tuple[str, list[tuple[object, ...]]]:
+def _email_sources(path: Path) -> str:
+    """The email's plain-text Sources section, from its heading to the signature."""
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content().replace("\r\n", "\n")
+    start = text.index("SOURCES\n")
+    return text[start:text.index("\n--", start)]
+
+
+Built = tuple[str, list[tuple[object, ...]], str]
+
+
+def _built(workbook: Path, out: Path) -> Built:
+    """A source's citations as each output shows them: the page's section, the xlsx's sheet, the email's text."""
     result = build(workbook, out, today=TODAY)
     html = next(p for p in result.paths if p.suffix == ".html").read_text(encoding="utf-8")
     xlsx = next(p for p in result.paths if p.suffix == ".xlsx")
-    return _section(html, "sources"), _sources_sheet(xlsx)
+    eml = next(p for p in result.paths if p.suffix == ".eml")
+    return _section(html, "sources"), _sources_sheet(xlsx), _email_sources(eml)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[tuple[object, ...]]]:
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Built:
     folder = tmp_path_factory.mktemp("clean")
     workbook = folder / "tracker.xlsx"
     shutil.copyfile(SAMPLE, workbook)
     return _built(workbook, folder / "out")
 
 
-def test_the_clean_sample_cites_the_seed_twelve_times(clean: tuple[str, list[tuple[object, ...]]]) -> None:
-    page, _ = clean
+def test_the_clean_sample_cites_the_seed_twelve_times(clean: Built) -> None:
+    page, sheet, email = clean
     assert f"{SEED} Alibaba / Qwen / industry reporting 27 May 2026 12 rows" in page
+    assert next(row for row in sheet if row and row[0] == SEED)[3] == 12  # Cited by
+    assert email.split("\n")[2:4] == [f"  {SEED}, Alibaba / Qwen / industry reporting, 27 May 2026",
+                                       "    (cited by 12 rows)"]
 
 
 @pytest.mark.parametrize("variant", ["extra space on the Sources sheet", "references in another case"])
 def test_a_source_spelled_another_way_is_cited_as_often(variant: str, tmp_path: Path,
-                                                       clean: tuple[str, list[tuple[object, ...]]]) -> None:
+                                                       clean: Built) -> None:
     workbook = tmp_path / "tracker.xlsx"
     shutil.copyfile(SAMPLE, workbook)
 
@@ -72,9 +92,10 @@ def test_a_source_spelled_another_way_is_cited_as_often(variant: str, tmp_path: 
                             cell.value = SEED.upper()
 
     edit_workbook(workbook, change)
-    page, sheet = _built(workbook, tmp_path / "out")
+    page, sheet, email = _built(workbook, tmp_path / "out")
     assert page == clean[0]
     assert sheet == clean[1]
+    assert email == clean[2]
 
 
 def test_a_lab_in_another_unicode_form_is_one_lab(tmp_path: Path) -> None:
