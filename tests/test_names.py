@@ -37,13 +37,14 @@ def _sources_sheet(path: Path) -> list[tuple[object, ...]]:
 
 
 def _email_sources(path: Path) -> str:
-    """The email's plain-text Sources section, from its heading to the signature."""
+    """The email's plain-text Sources section, from its heading to the signature, each line's runs of spaces as one
+    (the source keeps the Sources sheet's spelling)."""
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     body = message.get_body(("plain",))
     assert body is not None
     text = body.get_content().replace("\r\n", "\n")
     start = text.index("SOURCES\n")
-    return text[start:text.index("\n--", start)]
+    return "\n".join(" ".join(line.split()) for line in text[start:text.index("\n--\n", start)].splitlines())
 
 
 Built = tuple[str, list[tuple[object, ...]], str]
@@ -70,8 +71,8 @@ def test_the_clean_sample_cites_the_seed_twelve_times(clean: Built) -> None:
     page, sheet, email = clean
     assert f"{SEED} Alibaba / Qwen / industry reporting 27 May 2026 12 rows" in page
     assert next(row for row in sheet if row and row[0] == SEED)[3] == 12  # Cited by
-    assert email.split("\n")[2:4] == [f"  {SEED}, Alibaba / Qwen / industry reporting, 27 May 2026",
-                                       "    (cited by 12 rows)"]
+    assert email.split("\n")[2:4] == [f"{SEED}, Alibaba / Qwen / industry reporting, 27 May 2026",
+                                       "(cited by 12 rows)"]
 
 
 @pytest.mark.parametrize("variant", ["extra space on the Sources sheet", "references in another case"])
