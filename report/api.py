@@ -149,12 +149,12 @@ def history(database: Path | str = Path("out/history.sqlite")) -> HistoryRecords
 def send(target: Path | str, *, server: str = "localhost:25", security: str = "none", user: str | None = None,
          password: str | None = None, to: tuple[str, ...] = (), bcc: tuple[str, ...] = (), dry_run: bool = False,
          outdir: Path | str = "out", edition: dt.date | str | None = None, history: Path | str | None = None,
-         cafile: Path | str | None = None, deadline: float = 120.0, repeat: str | None = None) -> list[str]:
+         cafile: Path | str | None = None, deadline: float | str = 120.0, repeat: str | None = None) -> list[str]:
     """Send an .eml as it is, or a workbook built first; the lines `report send` prints (the plan, for a dry run).
 
-    `security` is "none", "starttls" or "ssl". `repeat` says what a second send of an edition is: "correction"
-    or "resend" (`report send --correction | --resend`). Raises MailError when the message cannot be built or
-    sent, or is a repeat not said to be one.
+    `security` is "none", "starttls" or "ssl"; `deadline` is in seconds, from 1 to 3600. `repeat` says what a
+    second send of an edition is: "correction" or "resend" (`report send --correction | --resend`). Raises
+    MailError when the message cannot be built or sent, or is a repeat not said to be one.
     """
     from .send import Request, run
 

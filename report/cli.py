@@ -421,21 +421,17 @@ def send(target: Path, to: tuple[str, ...], bcc: tuple[str, ...], smtp: str, sta
          cafile: Path | None, user: str | None, deadline: str, dry_run: bool, outdir: Path, edition: str | None,
          history_path: Path | None, correction: bool = False, resend: bool = False) -> None:
     """Send the briefing: an .eml as it is, or a WORKBOOK built first."""
-    import dataclasses
-
-    from .edition import parse_edition
-    from .send import Request, run
+    from . import api
 
     if starttls and use_ssl:
         raise UsageError("Choose one of --starttls and --ssl, not both.")
     if correction and resend:
         raise UsageError("Choose one of --correction and --resend, not both.")
-    request = Request(target, to, bcc, smtp, "ssl" if use_ssl else "starttls" if starttls else "none", cafile, user,
-                      os.environ.get("REPORT_SMTP_PASSWORD"), dry_run, outdir,
-                      parse_edition(edition) if edition else None, history_path, deadline)
-    if correction or resend:
-        request = dataclasses.replace(request, repeat="correction" if correction else "resend")
-    for line in run(request).lines:
+    lines = api.send(target, server=smtp, security="ssl" if use_ssl else "starttls" if starttls else "none",
+                     user=user, password=os.environ.get("REPORT_SMTP_PASSWORD"), to=to, bcc=bcc, dry_run=dry_run,
+                     outdir=outdir, edition=edition, history=history_path, cafile=cafile, deadline=deadline,
+                     repeat="correction" if correction else "resend" if resend else None)
+    for line in lines:
         _echo(line)
 
 
