@@ -439,6 +439,10 @@ def test_a_second_send_is_said_to_be_a_resend_or_a_correction(desk: Desk, contex
     assert len(received) == sent_before + 1
     sends = json.loads(run_cli("history", "--history", str(desk.history), "--json").stdout)["sends"]
     assert [send["kind"] for send in sends] == ["first", "resend"]
+    page.goto(desk.base + "/send")
+    shown = page.locator("p.sent").all_inner_texts()  # newest first
+    assert [re.sub(r"^Sent .+? UTC to ", "", line).split(" (<")[0] for line in shown] == ["3 readers, as a resend",
+                                                                                         "3 readers"]
     page.close()
 
 
