@@ -12,7 +12,7 @@ import json
 import shutil
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import SAMPLE, edit_workbook, run_cli, set_cell
+from test_mail import Handler
 
 from report.present.words import house_date
 
@@ -30,15 +31,12 @@ TRACTION = "Chinese-cloud customer traction on Max-Preview reportedly strong"
 WEB = "https://intranet.example.org/briefing/"
 
 
-@dataclass
-class Inbox:
-    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+class Inbox(Handler):
+    """The SMTP tests' handler (test_mail.Handler), each message read back as the reader's mail program would."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
+    @property
+    def messages(self) -> list[tuple[list[str], EmailMessage]]:
+        return [(received.rcpt_tos, received.message) for received in self.received]
 
 
 @pytest.fixture(scope="module")

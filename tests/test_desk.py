@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,9 @@ from urllib.parse import urlencode
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import ROOT, SAMPLE, edit_workbook, run_cli, set_cell, soffice_convert
-from test_mail import Received, free_port
+from test_mail import PASSWORD, free_port
+from test_mail import Handler as Inbox  # keeps what arrives; logs in desk with PASSWORD
 
 EDITION = "2026-06-01"
 READERS = ("ana@example.com", "ben@example.com")
@@ -38,30 +38,12 @@ AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = {"check": "/", "preview": "/preview", "preview-email-dark": f"/preview?view=email-375-dark&edition={EDITION}",
            "preview-text": f"/preview?view=text&edition={EDITION}", "publish": "/publish", "send": "/send",
            "history": "/history"}
-PASSWORD = "s3cret-Pa55word"
 UPDATE_MS = 2000  # the bound: the findings follow a save within two seconds
 
 
 
 
 # -- an SMTP server on loopback ---------------------------------------------------------------------------------
-
-@dataclass
-class Inbox:
-    received: list[Received] = field(default_factory=list)
-
-    logins: list[tuple[bytes, bytes]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted for delivery"
-
-    def authenticator(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        if isinstance(auth_data, LoginPassword):
-            self.logins.append((auth_data.login, auth_data.password))
-            return AuthResult(success=auth_data.password == PASSWORD.encode(), handled=False)
-        return AuthResult(success=False, handled=False)
-
 
 @pytest.fixture(scope="module")
 def inbox() -> Iterator[tuple[Inbox, int]]:
