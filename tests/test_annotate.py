@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import Result
 from conftest import append_row, edit_workbook, run_cli, soffice_convert
 from openpyxl.comments import Comment
 
@@ -210,31 +211,32 @@ def test_the_copy_opens_in_libreoffice(checked: tuple[Path, Path, list[dict[str,
         assert str(finding["code"]) in first
 
 
-def test_an_existing_out_is_replaced_only_with_force(sample_copy: Path, tmp_path: Path) -> None:
+def annotate_in_process(workbook: str, out: str, *more: str) -> Result:
+    """`report check WORKBOOK --annotate OUT`, run in this process (the output and exit code are what matter)."""
     from click.testing import CliRunner
 
     from report.cli import cli
 
+    return CliRunner().invoke(cli, ["check", workbook, "--annotate", out, *more])
+
+
+def test_an_existing_out_is_replaced_only_with_force(sample_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "unrelated.xlsx"
     out.write_bytes(b"someone else's workbook")
-    refused = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out)])
+    refused = annotate_in_process(str(sample_copy), str(out))
     assert refused.exit_code == 2, refused.output
     assert refused.stderr == (f"Error: --annotate {out} already exists: choose another name, or add --force to "
                               "replace it.\n")
     assert out.read_bytes() == b"someone else's workbook"
-    forced = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out), "--force"])
+    forced = annotate_in_process(str(sample_copy), str(out), "--force")
     assert forced.exit_code == 0, forced.output
     assert openpyxl.load_workbook(out).sheetnames[0] == schema.FIX_LIST_SHEET
 
 
 def test_an_editors_own_fix_list_sheet_is_kept_and_said(sample_copy: Path, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from report.cli import cli
-
     edit_workbook(sample_copy, lambda book: book.create_sheet("Fix List").cell(row=1, column=1, value="mine"))
     out = tmp_path / "marked.xlsx"
-    done = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out)])
+    done = annotate_in_process(str(sample_copy), str(out))
     assert done.exit_code == 0, done.output
     assert done.stderr.splitlines()[-1] == ("The workbook's own sheet 'Fix List' is kept in the copy as 'Fix List "
                                             "(kept)'.")
@@ -243,22 +245,18 @@ def test_an_editors_own_fix_list_sheet_is_kept_and_said(sample_copy: Path, tmp_p
     assert book["Fix List (kept)"]["A1"].value == "mine"
     # Annotating the copy replaces our own Fix list, and keeps theirs as it is.
     again = tmp_path / "again.xlsx"
-    assert CliRunner().invoke(cli, ["check", str(out), "--annotate", str(again)]).exit_code == 0
+    assert annotate_in_process(str(out), str(again)).exit_code == 0
     assert openpyxl.load_workbook(again).sheetnames.count(schema.FIX_LIST_SHEET) == 1
 
 
 def test_a_kept_name_already_taken_is_numbered_as_excel_names_sheets(sample_copy: Path, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from report.cli import cli
-
     def add(book: openpyxl.Workbook) -> None:
         book.create_sheet("Fix list").cell(row=1, column=1, value="mine")
         book.create_sheet("FIX LIST (KEPT)").cell(row=1, column=1, value="older")
 
     edit_workbook(sample_copy, add)
     out = tmp_path / "marked.xlsx"
-    done = CliRunner().invoke(cli, ["check", str(sample_copy), "--annotate", str(out)])
+    done = annotate_in_process(str(sample_copy), str(out))
     assert done.exit_code == 0, done.output
     assert done.stderr.splitlines()[-1] == ("The workbook's own sheet 'Fix list' is kept in the copy as 'Fix list "
                                             "(kept) (2)'.")

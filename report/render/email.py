@@ -119,14 +119,6 @@ class EmailParts:
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Headers:
-    """The checked header text of one edition (its addresses are checked once, by eml.address_message)."""
-
-    subject: str
-    edition: dt.date
-
-
 class EmailResult(NamedTuple):
     """The .eml's bytes, the warnings for the console, and the message itself (for preflight to read)."""
 
@@ -135,11 +127,11 @@ class EmailResult(NamedTuple):
     message: EmailMessage
 
 
-def headers(p: Presentation) -> Headers:
-    """The header text, checked: cell text never becomes a header line (MailError if it could)."""
+def check_headers(p: Presentation) -> None:
+    """The header text, checked: cell text never becomes a header line (MailError if it could). The addresses
+    are checked where they are set (eml.address_message)."""
     check_header_text(p.masthead.title, "The Title setting")
     check_header_text(p.subject, "The subject")
-    return Headers(p.subject, p.masthead.edition.value)
 
 
 def charts(p: Presentation) -> tuple[Chart, ...]:
@@ -309,7 +301,8 @@ def render_parts(whole: Presentation, images: dict[str, InlineImage], budget: in
 
 def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) -> tuple[EmailMessage, tuple[str, ...]]:
     """The edition as an EmailMessage (see the module docstring for its parts), and the build's warnings."""
-    checked = headers(p)
+    check_headers(p)
+    edition = p.masthead.edition.value.isoformat()
     message = EmailMessage(policy=policy.SMTP)
     sender = address_message(message, p)  # From, To, Bcc and the list headers, each address checked once
     domain = msgid_domain(sender)
@@ -318,10 +311,10 @@ def build_message(p: Presentation, xlsx: bytes, now: dt.datetime | None = None) 
     images = {chart.name: inline_image("cid:" + cids[chart.name][1:-1], chart) for chart in drawn}
     parts = render_parts(p, images)
 
-    message["Subject"] = checked.subject
+    message["Subject"] = p.subject
     message["Date"] = format_datetime(now or dt.datetime.now().astimezone())
-    message["Message-ID"] = new_msgid(checked.edition.isoformat(), domain)
-    message["X-Report-Edition"] = checked.edition.isoformat()
+    message["Message-ID"] = new_msgid(edition, domain)
+    message["X-Report-Edition"] = edition
     add_archive_headers(message, p)
 
     # Quoted-printable keeps every line short and 7-bit, whatever the server says about 8BITMIME.
